@@ -1,0 +1,94 @@
+import * as path from "node:path";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PipelineSettings } from "../config/stackConfig";
+import { dataSourceLocation } from "../config/validators";
+import { dataFingerprint } from "./dataFingerprint";
+import { sha256OfFile } from "./fileDigest";
+import { parsePipelineMetrics, PipelineMetrics } from "./pipelineMetrics";
+
+export interface GatedPipelineArgs {
+    /** Local ID of the model image to run. */
+    modelImageId: pulumi.Input<string>;
+    /** Threshold, model and data, as validated from the stack's configuration. */
+    settings: PipelineSettings;
+    /** Name of the Docker volume that caches a downloaded archive (shared with the Jenkins jobs). */
+    dataVolumeName: string;
+    /** The project's root folder, holding scripts/run-gated-pipeline.sh. */
+    projectDir: string;
+}
+
+export const runScript = path.join("scripts", "run-gated-pipeline.sh");
+
+/**
+ * Gets the data, runs the model image's gated run (preprocess, train, gate, test) and turns its
+ * metrics into outputs. It reruns only when the image, the data, the threshold or the model change.
+ * A failed gate is a verdict reported in `gatePassed`; with `failOnGate` the command fails instead,
+ * so the deployment fails and the next `pulumi up` runs the pipeline again.
+ */
+export class GatedPipeline extends pulumi.ComponentResource {
+    public readonly metrics: pulumi.Output<PipelineMetrics>;
+    public readonly validationAccuracy: pulumi.Output<number>;
+    /** Null when the gate stopped the run before the test stage. */
+    public readonly testAccuracy: pulumi.Output<number | null>;
+    public readonly gatePassed: pulumi.Output<boolean>;
+    /** The volume caching the downloaded archive; undefined for a directory source. */
+    public readonly dataVolume: docker.Volume | undefined;
+
+    constructor(name: string, args: GatedPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("adult-mlops:index:GatedPipeline", name, {}, opts);
+        const { settings } = args;
+        const source = settings.dataSource;
+
+        this.dataVolume =
+            source.kind === "url" ? new docker.Volume(`${name}-data`, { name: args.dataVolumeName }, { parent: this }) : undefined;
+        const dataFiles = [settings.rawDataFile, settings.testDataFile].filter((file) => file !== "");
+
+        const run = new command.local.Command(
+            `${name}-run`,
+            {
+                create: `bash ${runScript}`,
+                dir: args.projectDir,
+                environment: {
+                    MODEL_IMAGE: args.modelImageId,
+                    DATA_SOURCE_KIND: source.kind,
+                    DATA_SOURCE: dataSourceLocation(source),
+                    DATA_VOLUME: this.dataVolume?.name ?? "",
+                    RAW_DATA_FILE: settings.rawDataFile,
+                    TEST_DATA_FILE: settings.testDataFile,
+                    THRESHOLD: String(settings.threshold),
+                    MODEL: settings.model,
+                    FAIL_ON_GATE: String(settings.failOnGate),
+                },
+                triggers: [
+                    args.modelImageId,
+                    dataFingerprint(source, dataFiles),
+                    sha256OfFile(path.join(args.projectDir, runScript)),
+                ],
+            },
+            { parent: this },
+        );
+
+        this.metrics = run.stdout.apply((stdout) => warnOnFailedGate(parsePipelineMetrics(stdout)));
+        this.validationAccuracy = this.metrics.validation_acc;
+        this.testAccuracy = this.metrics.test_acc;
+        this.gatePassed = this.metrics.gate_passed;
+        this.registerOutputs({
+            metrics: this.metrics,
+            validationAccuracy: this.validationAccuracy,
+            testAccuracy: this.testAccuracy,
+            gatePassed: this.gatePassed,
+        });
+    }
+}
+
+function warnOnFailedGate(metrics: PipelineMetrics): PipelineMetrics {
+    if (!metrics.gate_passed) {
+        pulumi.log.warn(
+            `the gate stopped the pipeline: validation accuracy ${metrics.validation_acc} is below the threshold ${metrics.threshold}, ` +
+                "so the test stage did not run and testAccuracy is null (set failOnGate to true to fail the deployment instead)",
+        );
+    }
+    return metrics;
+}

@@ -1,0 +1,166 @@
+import * as path from "node:path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { renderJenkins } from "../jenkins/render";
+import { JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import { LocalImage } from "./localImage";
+
+/** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
+const agentProjectDir = "/srv/adult-mlops/project";
+const jenkinsUid = "1000";
+const jenkinsHttpPort = 8080;
+
+export interface JenkinsArgs {
+    /** Prefix for container, volume and network names on the Docker host. */
+    namePrefix: string;
+    /** The project's root folder: build contexts under jenkins/, and the agent's workspace in local mode. */
+    projectDir: string;
+    /** Base of the controller image; empty for the version jenkins/Dockerfile pins. */
+    controllerBaseImage: string;
+    /** Base of the agent image, e.g. `debian:bookworm-slim`. */
+    agentBaseImage: string;
+    /** Host port Jenkins' web UI is published on. */
+    port: number;
+    /** Host address the port is bound to; 127.0.0.1 keeps Jenkins off the network. */
+    bindAddress: string;
+    /** URL Jenkins calls itself by (links, webhooks); the public URL when GitHub is on. */
+    jenkinsUrl: string;
+    adminPassword: pulumi.Input<string>;
+    /** Keep the JENKINS_HOME volume (build history) when the stack is destroyed. */
+    keepHome: boolean;
+    /** Threshold, model and data the jobs run with. */
+    pipeline: JenkinsSettings["pipeline"];
+    /** Repository name the jobs tag their model builds with. */
+    modelImage: string;
+    /** Docker volume caching the downloaded data, shared with the stack's own pipeline run. */
+    dataVolume: string;
+    /** Undefined: local mode, the first job builds from the project folder and is started by hand. */
+    github?: {
+        repository: string;
+        branch: string;
+        webhookSecret: pulumi.Input<string>;
+        deployPrivateKey: pulumi.Input<string>;
+    };
+}
+
+/**
+ * Jenkins configured entirely as code: a controller with no executors (JCasC, the four jobs,
+ * secrets as files) and one SSH build agent that drives the host's Docker engine.
+ */
+export class Jenkins extends pulumi.ComponentResource {
+    /** URL of the web UI on this host. */
+    public readonly localUrl: string;
+    public readonly adminUser: string;
+    public readonly adminPassword: pulumi.Output<string>;
+    public readonly controllerContainerName: pulumi.Output<string>;
+
+    constructor(name: string, args: JenkinsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("adult-mlops:index:Jenkins", name, {}, opts);
+        const childOpts = { parent: this };
+        const agentHost = `${args.namePrefix}-jenkins-agent`;
+        this.adminUser = "admin";
+
+        const rendered = renderJenkins({
+            jenkinsUrl: args.jenkinsUrl,
+            adminUser: this.adminUser,
+            github: args.github && { repository: args.github.repository, branch: args.github.branch, hookSecretConfigured: true },
+            pipeline: args.pipeline,
+            agent: { host: agentHost, port: 22, projectDir: agentProjectDir },
+            modelImage: args.modelImage,
+            modelContainer: `${args.namePrefix}-model`,
+            dataVolume: args.dataVolume,
+        });
+
+        const network = new docker.Network(`${name}-network`, { name: `${args.namePrefix}-jenkins` }, childOpts);
+        const home = new docker.Volume(
+            `${name}-home`,
+            { name: `${args.namePrefix}-jenkins-home` },
+            { ...childOpts, retainOnDelete: args.keepHome },
+        );
+        const controllerImage = new LocalImage(
+            `${name}-controller-image`,
+            {
+                context: path.join(args.projectDir, "jenkins"),
+                imageName: `${args.namePrefix}-jenkins:latest`,
+                buildArgs: { JENKINS_BASE_IMAGE: args.controllerBaseImage },
+            },
+            childOpts,
+        );
+        const agentImage = new LocalImage(
+            `${name}-agent-image`,
+            {
+                context: path.join(args.projectDir, "jenkins", "agent"),
+                imageName: `${args.namePrefix}-jenkins-agent:latest`,
+                buildArgs: { BASE_IMAGE: args.agentBaseImage },
+            },
+            childOpts,
+        );
+        const agentKey = new tls.PrivateKey(`${name}-agent-key`, { algorithm: "ED25519" }, childOpts);
+
+        new docker.Container(
+            `${name}-agent`,
+            {
+                name: agentHost,
+                image: agentImage.imageId,
+                restart: "unless-stopped",
+                envs: [pulumi.interpolate`JENKINS_AGENT_SSH_PUBKEY=${agentKey.publicKeyOpenssh}`],
+                networksAdvanced: [{ name: network.name, aliases: [agentHost] }],
+                volumes: [
+                    // The jobs drive the host's engine so they share its images and the data volume (jenkins/README.md).
+                    { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
+                    ...(args.github ? [] : [{ hostPath: args.projectDir, containerPath: agentProjectDir, readOnly: true }]),
+                ],
+            },
+            childOpts,
+        );
+
+        this.adminPassword = pulumi.secret(args.adminPassword);
+        const secretFiles: Record<string, pulumi.Input<string>> = {
+            [SECRET_NAMES.adminPassword]: this.adminPassword,
+            [SECRET_NAMES.agentSshKey]: pulumi.secret(agentKey.privateKeyOpenssh),
+            ...(args.github && {
+                [SECRET_NAMES.githubWebhookSecret]: pulumi.secret(args.github.webhookSecret),
+                [SECRET_NAMES.githubDeployKey]: pulumi.secret(args.github.deployPrivateKey),
+            }),
+        };
+
+        const controller = new docker.Container(
+            `${name}-controller`,
+            {
+                name: `${args.namePrefix}-jenkins`,
+                image: controllerImage.imageId,
+                restart: "unless-stopped",
+                ports: [{ internal: jenkinsHttpPort, external: args.port, ip: args.bindAddress }],
+                networksAdvanced: [{ name: network.name }],
+                volumes: [{ volumeName: home.name, containerPath: "/var/jenkins_home" }],
+                uploads: [
+                    ...rendered.controllerFiles.map((file) => ({ file: file.path, content: file.content })),
+                    ...Object.entries(secretFiles).map(([secretName, content]) => ({
+                        file: `${SECRETS_DIR}/${secretName}`,
+                        content,
+                        owner: jenkinsUid,
+                        permissions: "0400",
+                    })),
+                ],
+                healthcheck: {
+                    tests: ["CMD-SHELL", `curl --fail --silent --output /dev/null http://localhost:${jenkinsHttpPort}/login`],
+                    interval: "30s",
+                    timeout: "10s",
+                    startPeriod: "3m",
+                    retries: 5,
+                },
+            },
+            childOpts,
+        );
+
+        this.localUrl = `http://${args.bindAddress === "0.0.0.0" ? "127.0.0.1" : args.bindAddress}:${args.port}/`;
+        this.controllerContainerName = controller.name;
+        this.registerOutputs({
+            localUrl: this.localUrl,
+            adminUser: this.adminUser,
+            adminPassword: this.adminPassword,
+            controllerContainerName: this.controllerContainerName,
+        });
+    }
+}

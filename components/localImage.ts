@@ -1,0 +1,69 @@
+import * as path from "node:path";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface LocalImageArgs {
+    /** Folder holding the Dockerfile; it is the build context too. */
+    context: string;
+    /** Name and tag of the image on the Docker host, e.g. `adult-mlops-dev-model:latest`. */
+    imageName: pulumi.Input<string>;
+    /** Build arguments; an empty value is left out so the Dockerfile's own default applies. */
+    buildArgs?: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * An image built on the Docker host and never pushed. Unlike a bare `docker.Image`, it removes
+ * what it built: the old image when a rebuild replaces it, and the image on `pulumi destroy`.
+ */
+export class LocalImage extends pulumi.ComponentResource {
+    /** The image's name and tag. */
+    public readonly imageName: pulumi.Output<string>;
+    /**
+     * The local image ID (`sha256:…`). Containers must run this, not the tag, so they are replaced
+     * when the image is rebuilt; it also orders their removal before the image's.
+     */
+    public readonly imageId: pulumi.Output<string>;
+
+    constructor(name: string, args: LocalImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("adult-mlops:index:LocalImage", name, {}, opts);
+
+        const image = new docker.Image(
+            name,
+            {
+                imageName: args.imageName,
+                skipPush: true,
+                build: {
+                    context: args.context,
+                    dockerfile: path.join(args.context, "Dockerfile"),
+                    args: withoutEmptyValues(args.buildArgs ?? {}),
+                },
+            },
+            { parent: this },
+        );
+
+        const removal = new command.local.Command(
+            `${name}-removal`,
+            {
+                environment: { IMAGE_ID: image.repoDigest },
+                delete: removeImageScript,
+                triggers: [image.repoDigest],
+            },
+            { parent: this },
+        );
+
+        this.imageName = image.imageName;
+        this.imageId = pulumi.all([image.repoDigest, removal.urn]).apply(([imageId]) => imageId);
+        this.registerOutputs({ imageName: this.imageName, imageId: this.imageId });
+    }
+}
+
+/** Runs on destroy, and on replacement for the superseded image; an image already gone is fine. */
+export const removeImageScript =
+    'if docker image inspect "$IMAGE_ID" >/dev/null 2>&1; then docker image rm --force "$IMAGE_ID" >/dev/null; fi';
+
+function withoutEmptyValues(buildArgs: Record<string, pulumi.Input<string>>): pulumi.Output<Record<string, string>> {
+    return pulumi.output(buildArgs).apply((resolved) =>
+        Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== "")),
+    );
+}

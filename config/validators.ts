@@ -1,0 +1,134 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "./configError";
+
+export const modelNames = ["hgb", "logreg"] as const;
+export type ModelName = (typeof modelNames)[number];
+
+export type DataSource = { kind: "url"; url: string } | { kind: "directory"; path: string };
+
+export function dataSourceLocation(source: DataSource): string {
+    return source.kind === "url" ? source.url : source.path;
+}
+
+/** The files fetch_data.py extracts from the UCI archive; a URL source can only name these. */
+export const archiveFiles = { raw: "adult.data", test: "adult.test" } as const;
+
+export function parseThreshold(raw: string): number {
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+        throw new ConfigError("threshold", raw, "a number from 0 to 1, such as 0.8");
+    }
+    return value;
+}
+
+export function parseModel(raw: string): ModelName {
+    const model = modelNames.find((name) => name === raw);
+    if (model === undefined) {
+        throw new ConfigError("model", raw, `one of ${modelNames.join(", ")}`);
+    }
+    return model;
+}
+
+export function parsePort(key: string, raw: string): number {
+    const port = Number(raw);
+    if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
+        throw new ConfigError(key, raw, "a TCP port number from 1 to 65535");
+    }
+    return port;
+}
+
+export function parseBoolean(key: string, raw: string): boolean {
+    if (raw === "true" || raw === "false") {
+        return raw === "true";
+    }
+    throw new ConfigError(key, raw, "true or false");
+}
+
+export function parseBindAddress(raw: string): string {
+    const octets = raw.split(".");
+    const isIpv4 = octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+    if (!isIpv4) {
+        throw new ConfigError("jenkinsBindAddress", raw, "an IPv4 address such as 127.0.0.1 (0.0.0.0 exposes Jenkins to every network)");
+    }
+    return raw;
+}
+
+export function parseRepository(raw: string): { owner: string; name: string } {
+    const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(raw);
+    if (match === null || match[2] === "." || match[2] === "..") {
+        throw new ConfigError("githubRepository", raw, "a GitHub repository as owner/name, such as octocat/adult-mlops");
+    }
+    return { owner: match[1], name: match[2] };
+}
+
+export function parseBranch(raw: string): string {
+    if (!/^[A-Za-z0-9._/-]+$/.test(raw) || raw.startsWith("/") || raw.endsWith("/") || raw.includes("..")) {
+        throw new ConfigError("githubBranch", raw, "a branch name such as main");
+    }
+    return raw;
+}
+
+/**
+ * GitHub refuses webhook URLs it cannot reach (422 for localhost), so the public URL must be an
+ * http(s) URL on a public host: a tunnel or relay in front of the local Jenkins.
+ */
+export function parsePublicUrl(raw: string): string {
+    const expected = "the public http(s) URL GitHub reaches Jenkins at (a tunnel or relay, e.g. https://jenkins.example.com/), not a local or private address";
+    let url: URL;
+    try {
+        url = new URL(raw);
+    } catch {
+        throw new ConfigError("jenkinsPublicUrl", raw, expected);
+    }
+    if (!["http:", "https:"].includes(url.protocol) || isLocalOrPrivateHost(url.hostname) || url.search !== "" || url.hash !== "") {
+        throw new ConfigError("jenkinsPublicUrl", raw, expected);
+    }
+    return url.href.endsWith("/") ? url.href : `${url.href}/`;
+}
+
+function isLocalOrPrivateHost(hostname: string): boolean {
+    const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    if (host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "0.0.0.0" || host.endsWith(".local")) {
+        return true;
+    }
+    const octets = host.split(".").map(Number);
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o))) {
+        return false;
+    }
+    const [a, b] = octets;
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+}
+
+/** `raw` is an http(s) URL of the zipped UCI archive, or a directory (relative to `projectDir`) holding the data files. */
+export function parseDataSource(raw: string, projectDir: string): DataSource {
+    if (/^https?:\/\//i.test(raw)) {
+        try {
+            return { kind: "url", url: new URL(raw).href };
+        } catch {
+            throw new ConfigError("dataSource", raw, "a valid http(s) URL of the UCI Adult zip, or a local directory");
+        }
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+        throw new ConfigError("dataSource", raw, "an http(s) URL of the UCI Adult zip, or a local directory");
+    }
+    const directory = path.resolve(projectDir, raw);
+    if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new ConfigError("dataSource", raw, `an existing directory (${directory} is not one) or an http(s) URL of the UCI Adult zip`);
+    }
+    return { kind: "directory", path: directory };
+}
+
+/** A data file name must exist in a directory source, and be one the archive holds for a URL source. */
+export function parseDataFile(key: string, raw: string, source: DataSource, archiveName: string): string {
+    if (raw.includes("/") || raw === "." || raw === "..") {
+        throw new ConfigError(key, raw, "a file name inside the data source, without a path");
+    }
+    if (source.kind === "url" && raw !== archiveName) {
+        throw new ConfigError(key, raw, `${archiveName} (the file the UCI archive holds) when dataSource is a URL`);
+    }
+    if (source.kind === "directory" && !fs.statSync(path.join(source.path, raw), { throwIfNoEntry: false })?.isFile()) {
+        throw new ConfigError(key, raw, `a file that exists in ${source.path}`);
+    }
+    return raw;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to the running stack (or back): checks the prerequisites,
+# installs the npm packages, makes sure the base image exists, and runs Pulumi on the "dev"
+# stack with a local state backend in .pulumi-state/ (no Pulumi account needed).
+# Usage: scripts/stack.sh up|preview|destroy|output [extra pulumi flags]
+# Exit status: 10 Docker missing, 11 Docker engine not reachable, 12 Pulumi CLI missing,
+#              13 no passphrase and no terminal to ask for one, 64 bad usage; else Pulumi's own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "adult-mlops: $1" >&2; exit "$2"; }
+
+action="${1:-}"
+case "$action" in
+  up|preview|destroy|output) shift ;;
+  *) fail "usage: scripts/stack.sh up|preview|destroy|output [pulumi flags] (got '${action}')" 64 ;;
+esac
+
+command -v docker >/dev/null 2>&1 || fail "the docker CLI is not installed; install Docker Engine (https://docs.docker.com/engine/install/) and start it" 10
+docker info >/dev/null 2>&1 || fail "the Docker engine is not reachable; start it (e.g. sudo systemctl start docker) and make sure your user may use it (docker group)" 11
+command -v pulumi >/dev/null 2>&1 || fail "the Pulumi CLI is not installed; install it (https://www.pulumi.com/docs/install/) and retry" 12
+
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] && [ ! -t 0 ]; then
+  fail "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): it encrypts the stack's secrets in .pulumi-state/" 13
+fi
+
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
+mkdir -p .pulumi-state
+[ -d node_modules ] || npm ci --no-audit --no-fund
+
+if [ "$action" = up ] || [ "$action" = preview ]; then
+  base_image="$(pulumi config get baseImage --stack dev 2>/dev/null || echo debian:bookworm-slim)"
+  docker image inspect "$base_image" >/dev/null 2>&1 || docker pull "$base_image" || bash scripts/build-base-image.sh "$base_image"
+fi
+
+pulumi stack select --create dev
+if [ "$action" = output ]; then
+  pulumi stack output "$@"
+else
+  pulumi "$action" "$@"
+fi

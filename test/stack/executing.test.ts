@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { removeImageScript } from "../../components/localImage";
+import { sharedDataDir } from "../support/paths";
+import { serveArchive } from "./support/archiveMirror";
+import { CommandRun, realModelEffects } from "./support/realEffects";
+import { resourceNamed, runStack } from "./support/stackHarness";
+
+/** A whole program run in its own process, so a failed deployment can end it as it ends `pulumi up`. */
+async function runStackProcess(config: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "support", "stackProcess.ts"), JSON.stringify(config)], {
+        stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    return { status, stderr };
+}
+
+/** The metrics line the real gated run printed, as the pipeline's own contract gives it. */
+function printedMetrics(runs: CommandRun[]) {
+    const pipelineRun = runs.find((run) => run.name === "pipeline-run");
+    assert.ok(pipelineRun, "the pipeline command ran");
+    return JSON.parse(pipelineRun.stdout.trimEnd().split("\n").pop() ?? "");
+}
+
+describe("pulumi up with a real model image build and a real gated run", { timeout: 15 * 60_000 }, () => {
+    it("passes the gate on the official split and reports the printed figures as stack outputs", async () => {
+        const runs: CommandRun[] = [];
+        const stack = await runStack({ dataSource: sharedDataDir }, realModelEffects(runs));
+        const printed = printedMetrics(runs);
+
+        assert.equal(stack.outputs.validationAccuracy, printed.validation_acc);
+        assert.equal(stack.outputs.testAccuracy, printed.test_acc);
+        assert.equal(stack.outputs.gatePassed, true);
+        assert.deepEqual(stack.outputs.pipelineMetrics, printed);
+        assert.equal(stack.outputs.threshold, 0.8);
+        assert.equal(printed.split, "official");
+        assert.ok(printed.test_acc >= 0.87, `official-split test accuracy ${printed.test_acc} reaches the 0.87 target`);
+        assert.ok(printed.validation_acc >= 0.8);
+
+        const image = stack.outputs.modelImage as { name: string; id: string };
+        const builtId = execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", image.name], { encoding: "utf8" }).trim();
+        assert.equal(image.id, builtId);
+        assert.equal(resourceNamed(stack, "command:local:Command", "pipeline-run").inputs.environment.MODEL_IMAGE, builtId);
+    });
+
+    describe("from a URL source (a mirror of the UCI archive on 127.0.0.1)", () => {
+        const dataVolume = "adult-mlops-test-data";
+        after(() => spawnSync("docker", ["volume", "rm", "--force", dataVolume]));
+
+        it("downloads and verifies the archive once, and reports a failed gate without a test accuracy", async () => {
+            const mirror = await serveArchive(sharedDataDir, ["adult.data", "adult.test", "adult.names"]);
+            try {
+                spawnSync("docker", ["volume", "rm", "--force", dataVolume]);
+                const runs: CommandRun[] = [];
+                const stack = await runStack({ dataSource: mirror.url, threshold: "0.99" }, realModelEffects(runs));
+                const printed = printedMetrics(runs);
+
+                assert.equal(mirror.requests, 1, "the archive was downloaded");
+                assert.equal(stack.outputs.gatePassed, false);
+                assert.equal(stack.outputs.testAccuracy, null);
+                assert.equal(stack.outputs.validationAccuracy, printed.validation_acc);
+                assert.ok(printed.validation_acc < 0.99);
+                assert.equal(printed.seconds.test, null, "the test stage did not run");
+
+                const failing = await runStackProcess({ dataSource: mirror.url, threshold: "0.99", failOnGate: "true" });
+                assert.equal(mirror.requests, 1, "the second run used the verified copy cached in the volume");
+                assert.notEqual(failing.status, 0, "with failOnGate, pulumi up fails");
+                assert.match(failing.stderr, /command pipeline-run exited 3: .*the gate stopped the pipeline \(validation accuracy below THRESHOLD=0\.99\) and failOnGate is true/s);
+            } finally {
+                await mirror.close();
+            }
+        });
+    });
+});
+
+describe("removing an image the stack built", () => {
+    it("removes it by ID, and succeeds when it is already gone", () => {
+        const tag = "adult-mlops-removal-test:latest";
+        execFileSync("docker", ["build", "--quiet", "--tag", tag, "-"], {
+            input: "FROM debian:bookworm-slim\nLABEL purpose=removal-test\n",
+        });
+        const imageId = execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", tag], { encoding: "utf8" }).trim();
+        const remove = () => spawnSync("/bin/sh", ["-c", removeImageScript], { env: { ...process.env, IMAGE_ID: imageId } });
+
+        assert.equal(remove().status, 0);
+        assert.notEqual(spawnSync("docker", ["image", "inspect", imageId]).status, 0, "the image is gone");
+        assert.equal(remove().status, 0, "removing again is not an error");
+    });
+});

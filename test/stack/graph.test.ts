@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { sharedDataDir } from "../support/paths";
+import { simulatedProviders } from "./support/simulatedProviders";
+import { isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
+
+const localConfig = { dataSource: sharedDataDir };
+const adminPassword = "correct-horse-battery-staple";
+const gitHubConfig = {
+    ...localConfig,
+    githubRepository: "octocat/adult-mlops",
+    jenkinsPublicUrl: "https://jenkins.example.com",
+    jenkinsAdminPassword: adminPassword,
+    "github:token": "ghp_not-a-real-token",
+};
+const gitHubSecretKeys = ["jenkinsAdminPassword", "github:token"];
+
+function uploadsOf(run: StackRun, containerName: string): Array<Record<string, string>> {
+    const uploads = resourceNamed(run, "docker:index/container:Container", containerName).inputs.uploads;
+    assert.ok(isSecretInput(uploads), "uploads carry secrets, so the engine must treat them as secret");
+    return revealed(uploads);
+}
+
+describe("local mode (no repository configured)", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runStack(localConfig, simulatedProviders);
+    });
+
+    it("creates nothing on GitHub and says so", () => {
+        assert.equal(run.resources.filter((r) => r.type.startsWith("github:")).length, 0);
+        assert.match(String(run.outputs.githubMode), /^off/);
+        assert.equal(run.outputs.webhookUrl, undefined);
+    });
+
+    it("builds the model, controller and agent images locally, never pushing", () => {
+        const images = resourcesOfType(run, "docker:index/image:Image");
+        assert.deepEqual(images.map((i) => i.name).sort(), ["jenkins-agent-image", "jenkins-controller-image", "model-image"]);
+        for (const image of images) {
+            assert.equal(image.inputs.skipPush, true, image.name);
+            assert.match(image.inputs.imageName, /^adult-mlops-test-/);
+        }
+        assert.equal(resourceNamed(run, "docker:index/image:Image", "model-image").inputs.build.args.BASE_IMAGE, "debian:bookworm-slim");
+        assert.equal("JENKINS_BASE_IMAGE" in resourceNamed(run, "docker:index/image:Image", "jenkins-controller-image").inputs.build.args, false);
+    });
+
+    it("removes every image it built on destroy", () => {
+        for (const image of resourcesOfType(run, "docker:index/image:Image")) {
+            const removal = resourceNamed(run, "command:local:Command", `${image.name}-removal`);
+            const imageId = simulatedProviders(image).repoDigest;
+            assert.equal(removal.inputs.environment.IMAGE_ID, imageId);
+            assert.deepEqual(removal.inputs.triggers, [imageId]);
+            assert.match(removal.inputs.delete, /docker image rm/);
+        }
+    });
+
+    it("publishes Jenkins on 127.0.0.1 only, with a health check and a restart policy", () => {
+        const controller = resourceNamed(run, "docker:index/container:Container", "jenkins-controller");
+        assert.deepEqual(controller.inputs.ports, [{ internal: 8080, external: 8080, ip: "127.0.0.1" }]);
+        assert.equal(controller.inputs.restart, "unless-stopped");
+        assert.match(controller.inputs.healthcheck.tests.join(" "), /curl .*\/login/);
+        assert.equal(run.outputs.jenkinsUrl, "http://127.0.0.1:8080/");
+    });
+
+    it("runs containers from image IDs so a rebuild replaces them", () => {
+        const images = Object.fromEntries(
+            resourcesOfType(run, "docker:index/image:Image").map((image) => [image.name, simulatedProviders(image).repoDigest]),
+        );
+        assert.equal(resourceNamed(run, "docker:index/container:Container", "jenkins-controller").inputs.image, images["jenkins-controller-image"]);
+        assert.equal(resourceNamed(run, "docker:index/container:Container", "jenkins-agent").inputs.image, images["jenkins-agent-image"]);
+    });
+
+    it("keeps JENKINS_HOME in a volume and gives only the agent the Docker socket", () => {
+        const controller = resourceNamed(run, "docker:index/container:Container", "jenkins-controller");
+        assert.deepEqual(controller.inputs.volumes, [{ volumeName: "adult-mlops-test-jenkins-home", containerPath: "/var/jenkins_home" }]);
+        const agentVolumes = resourceNamed(run, "docker:index/container:Container", "jenkins-agent").inputs.volumes;
+        assert.ok(agentVolumes.some((v: Record<string, unknown>) => v.hostPath === "/var/run/docker.sock"));
+        assert.ok(agentVolumes.some((v: Record<string, unknown>) => v.containerPath === "/srv/adult-mlops/project" && v.readOnly === true));
+    });
+
+    it("hands the controller its configuration, jobs and generated secrets as files", () => {
+        const files = uploadsOf(run, "jenkins-controller").map((upload) => upload.file);
+        assert.ok(files.includes("/var/jenkins_conf/jenkins.yaml"));
+        for (const job of ["github-to-container", "preprocessing", "train", "test"]) {
+            assert.ok(files.includes(`/usr/share/jenkins/ref/jobs/${job}/config.xml.override`), job);
+        }
+        const secretFiles = uploadsOf(run, "jenkins-controller").filter((upload) => upload.file.startsWith("/run/secrets/"));
+        assert.deepEqual(secretFiles.map((f) => f.file).sort(), ["/run/secrets/jenkins-admin-password", "/run/secrets/jenkins-agent-ssh-key"]);
+        for (const file of secretFiles) {
+            assert.equal(file.permissions, "0400");
+        }
+        const generated = resourceNamed(run, "random:index/randomPassword:RandomPassword", "jenkins-admin-password");
+        assert.equal(generated.inputs.length >= 20, true);
+        assert.ok(run.secretOutputs.has("jenkinsAdminPassword"));
+        assert.equal(secretFiles.find((f) => f.file.endsWith("jenkins-admin-password"))?.content, run.outputs.jenkinsAdminPassword);
+    });
+
+    it("runs the gated pipeline with no secret among its inputs and reruns only on what it depends on", () => {
+        const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
+        assert.equal(pipelineRun.inputs.create, "bash scripts/run-gated-pipeline.sh");
+        assert.deepEqual(
+            Object.keys(pipelineRun.inputs.environment).sort(),
+            ["DATA_SOURCE", "DATA_SOURCE_KIND", "DATA_VOLUME", "FAIL_ON_GATE", "MODEL", "MODEL_IMAGE", "RAW_DATA_FILE", "TEST_DATA_FILE", "THRESHOLD"],
+        );
+        assert.equal(pipelineRun.inputs.environment.DATA_SOURCE, sharedDataDir);
+        assert.equal(pipelineRun.inputs.environment.THRESHOLD, "0.8");
+        assert.equal(pipelineRun.inputs.environment.FAIL_ON_GATE, "false");
+        const [imageId, dataFingerprint, scriptDigest] = pipelineRun.inputs.triggers;
+        assert.equal(imageId, pipelineRun.inputs.environment.MODEL_IMAGE);
+        assert.match(dataFingerprint, /^adult\.data:[0-9a-f]{64},adult\.test:[0-9a-f]{64}$/);
+        assert.match(scriptDigest, /^[0-9a-f]{64}$/);
+        for (const output of ["validationAccuracy", "testAccuracy", "gatePassed", "pipelineMetrics"]) {
+            assert.equal(run.secretOutputs.has(output), false, output);
+        }
+    });
+
+    it("caches downloads in a volume only for a URL source", async () => {
+        assert.equal(resourcesOfType(run, "docker:index/volume:Volume").length, 1, "only JENKINS_HOME");
+        const urlRun = await runStack({}, simulatedProviders);
+        const volume = resourceNamed(urlRun, "docker:index/volume:Volume", "pipeline-data");
+        const pipelineRun = resourceNamed(urlRun, "command:local:Command", "pipeline-run");
+        assert.equal(pipelineRun.inputs.environment.DATA_VOLUME, volume.inputs.name);
+        assert.equal(pipelineRun.inputs.environment.DATA_SOURCE, "https://archive.ics.uci.edu/static/public/2/adult.zip");
+    });
+});
+
+describe("GitHub mode", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runStack(gitHubConfig, simulatedProviders, gitHubSecretKeys);
+    });
+    const webhook = () => revealed(resourceNamed(run, "github:index/repositoryWebhook:RepositoryWebhook", "github-webhook"));
+
+    it("registers a signed JSON push webhook at the public Jenkins URL", () => {
+        const { inputs } = webhook();
+        assert.equal(inputs.repository, "adult-mlops");
+        assert.deepEqual(inputs.events, ["push"]);
+        assert.equal(inputs.configuration.url, "https://jenkins.example.com/github-webhook/");
+        assert.equal(inputs.configuration.contentType, "json");
+        assert.equal(inputs.configuration.insecureSsl, false);
+        assert.equal(run.outputs.webhookUrl, "https://jenkins.example.com/github-webhook/");
+        assert.equal(run.outputs.jenkinsUrl, "http://127.0.0.1:8080/");
+    });
+
+    it("signs with a generated secret that Jenkins gets as a secret file", () => {
+        const generated = resourceNamed(run, "random:index/randomPassword:RandomPassword", "github-webhook-secret");
+        const { configuration } = resourceNamed(run, "github:index/repositoryWebhook:RepositoryWebhook", "github-webhook").inputs;
+        assert.ok(isSecretInput(configuration), "the hook's configuration holds the secret, so it is secret");
+        const secret = revealed(configuration).secret;
+        assert.equal(secret, simulatedProviders(generated).result);
+        const upload = uploadsOf(run, "jenkins-controller").find((u) => u.file === "/run/secrets/github-webhook-secret");
+        assert.equal(upload?.content, secret);
+    });
+
+    it("gives Jenkins a read-only deploy key to clone with", () => {
+        const deployKey = resourceNamed(run, "github:index/repositoryDeployKey:RepositoryDeployKey", "github-deploy-key");
+        assert.equal(deployKey.inputs.readOnly, true);
+        assert.equal(deployKey.inputs.key, "ssh-ed25519 PUBLIC-github-deploy-key");
+        const upload = uploadsOf(run, "jenkins-controller").find((u) => u.file === "/run/secrets/github-deploy-key");
+        assert.match(upload?.content ?? "", /PRIVATE-github-deploy-key/);
+    });
+
+    it("uses the owner from the repository setting and the token from the github provider's config", () => {
+        const provider = resourceNamed(run, "pulumi:providers:github", "github-provider");
+        assert.equal(provider.inputs.owner, "octocat");
+        assert.ok(isSecretInput(provider.inputs.token));
+        assert.equal(revealed(provider.inputs.token), "ghp_not-a-real-token");
+    });
+
+    it("uses the configured admin password and keeps every secret out of plain outputs and the pipeline command", () => {
+        const upload = uploadsOf(run, "jenkins-controller").find((u) => u.file === "/run/secrets/jenkins-admin-password");
+        assert.equal(upload?.content, adminPassword);
+        assert.equal(resourcesOfType(run, "random:index/randomPassword:RandomPassword").length, 1, "only the webhook secret is generated");
+        assert.ok(run.secretOutputs.has("jenkinsAdminPassword"));
+        const secrets = [adminPassword, "ghp_not-a-real-token", webhook().inputs.configuration.secret];
+        const plain = JSON.stringify(Object.fromEntries(Object.entries(run.outputs).filter(([name]) => !run.secretOutputs.has(name))));
+        const pipelineInputs = JSON.stringify(revealed(resourceNamed(run, "command:local:Command", "pipeline-run").inputs));
+        const renderedConfig = uploadsOf(run, "jenkins-controller").filter((u) => !u.file.startsWith("/run/secrets/"));
+        for (const secret of secrets) {
+            assert.equal(plain.includes(secret), false);
+            assert.equal(pipelineInputs.includes(secret), false);
+            assert.equal(JSON.stringify(renderedConfig).includes(secret), false);
+        }
+    });
+
+    it("does not mount the project into the agent: the first job clones the repository", () => {
+        const agentVolumes = resourceNamed(run, "docker:index/container:Container", "jenkins-agent").inputs.volumes;
+        assert.equal(agentVolumes.some((v: Record<string, unknown>) => v.containerPath === "/srv/adult-mlops/project"), false);
+    });
+});
+
+describe("a second pulumi up with the same configuration", () => {
+    it("gives every resource the same inputs, so nothing changes", async () => {
+        const first = await runStack(gitHubConfig, simulatedProviders, gitHubSecretKeys);
+        const second = await runStack(gitHubConfig, simulatedProviders, gitHubSecretKeys);
+        assert.deepEqual(second.resources, first.resources);
+    });
+});

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parsePipelineMetrics } from "../../components/pipelineMetrics";
+
+const passed = {
+    validation_acc: 0.86,
+    test_acc: 0.87,
+    gate_passed: true,
+    threshold: 0.8,
+    model: "hgb",
+    seed: 42,
+    split: "official",
+    data: { raw_file: "adult.data", raw_sha256: "ab", test_file: "adult.test", test_sha256: "cd" },
+    rows: { raw: 3, clean: 2, train: 2, test: 1 },
+    seconds: { preprocessing: 1, train: 2, test: 0.5, total: 3.5 },
+};
+
+describe("reading the gated run's metrics line", () => {
+    it("takes the last line and leaves the stage logs before it", () => {
+        const metrics = parsePipelineMetrics(`preprocessing: 30162 rows\ntrain: done\n${JSON.stringify(passed)}\n`);
+        assert.deepEqual(metrics, passed);
+    });
+
+    it("accepts a failed gate only with a null test accuracy", () => {
+        const stopped = { ...passed, gate_passed: false, test_acc: null, seconds: { ...passed.seconds, test: null } };
+        assert.equal(parsePipelineMetrics(JSON.stringify(stopped)).test_acc, null);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...stopped, test_acc: 0.5 })), /test_acc is not null after a failed gate/);
+    });
+
+    it("refuses output that breaks the contract", () => {
+        assert.throws(() => parsePipelineMetrics("Traceback (most recent call last):"), /last stdout line is not JSON/);
+        assert.throws(() => parsePipelineMetrics(""), /not JSON/);
+        assert.throws(() => parsePipelineMetrics("[1,2]"), /metrics is not a JSON object/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, validation_acc: 1.2 })), /validation_acc is not a number from 0 to 1/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, gate_passed: "yes" })), /gate_passed is not a boolean/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, split: "other" })), /split/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: undefined })), /rows is not a JSON object/);
+    });
+});

@@ -1,0 +1,57 @@
+import { execFileSync, spawn } from "node:child_process";
+import { RecordedResource } from "./stackHarness";
+import { simulatedProviders } from "./simulatedProviders";
+
+export interface CommandRun {
+    name: string;
+    create: string;
+    environment: Record<string, string>;
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * Performs what the real providers would for the model image and the commands: `docker build`
+ * of every image whose context is the project's ml/ folder, and each command's `create` run with
+ * its own interpreter, folder and environment. Jenkins' images, GitHub and generators stay simulated.
+ * Every command run is appended to `commandRuns`.
+ */
+export function realModelEffects(commandRuns: CommandRun[]) {
+    return async (resource: RecordedResource): Promise<Record<string, unknown>> => {
+        if (resource.type === "docker:index/image:Image" && /[\\/]ml$/.test(resource.inputs.build.context)) {
+            return { repoDigest: buildImage(resource.inputs) };
+        }
+        if (resource.type === "command:local:Command" && resource.inputs.create) {
+            return runCommand(resource, commandRuns);
+        }
+        return simulatedProviders(resource);
+    };
+}
+
+function buildImage(inputs: Record<string, any>): string {
+    const buildArgs = Object.entries<string>(inputs.build.args ?? {}).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]);
+    execFileSync(
+        "docker",
+        ["build", "--quiet", "--file", inputs.build.dockerfile, "--tag", inputs.imageName, ...buildArgs, inputs.build.context],
+        { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    return execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", inputs.imageName], { encoding: "utf8" }).trim();
+}
+
+/** Asynchronous, so that servers the test runs in this process (a data mirror) keep answering. */
+async function runCommand(resource: RecordedResource, commandRuns: CommandRun[]): Promise<Record<string, unknown>> {
+    const { create, dir, environment = {} } = resource.inputs;
+    const child = spawn("/bin/sh", ["-c", create], { cwd: dir, env: { ...process.env, ...environment } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    commandRuns.push({ name: resource.name, create, environment, status, stdout, stderr });
+    if (status !== 0) {
+        throw new Error(`command ${resource.name} exited ${status}: ${stderr}`);
+    }
+    // The command provider strips the trailing newline.
+    return { stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, "") };
+}

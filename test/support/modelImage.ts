@@ -1,0 +1,15 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { repoRoot } from "./paths";
+
+export const testModelImageTag = "adult-mlops-model:test";
+
+/** Builds the model image from ml/ with the real docker CLI (layer cache makes repeats cheap) and returns its tag. */
+export function buildModelImage(tag: string = testModelImageTag): string {
+    execFileSync(
+        "docker",
+        ["build", "--quiet", "--build-arg", "BASE_IMAGE=debian:bookworm-slim", "--tag", tag, path.join(repoRoot, "ml")],
+        { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    return tag;
+}
