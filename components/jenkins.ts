@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { renderJenkins } from "../jenkins/render";
-import { JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import { AGENT_HOST_KEY_FILE, JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
 import { LocalImage } from "./localImage";
 
 /** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
@@ -61,7 +61,7 @@ export class Jenkins extends pulumi.ComponentResource {
         const agentHost = `${args.namePrefix}-jenkins-agent`;
         this.adminUser = "admin";
 
-        const rendered = renderJenkins({
+        const settings: JenkinsSettings = {
             jenkinsUrl: args.jenkinsUrl,
             adminUser: this.adminUser,
             github: args.github && { repository: args.github.repository, branch: args.github.branch, hookSecretConfigured: true },
@@ -70,7 +70,9 @@ export class Jenkins extends pulumi.ComponentResource {
             modelImage: args.modelImage,
             modelContainer: `${args.namePrefix}-model`,
             dataVolume: args.dataVolume,
-        });
+        };
+        // Rendered once now so a bad setting fails the preview, before the host key below exists.
+        renderJenkins(settings);
 
         const network = new docker.Network(`${name}-network`, { name: `${args.namePrefix}-jenkins` }, childOpts);
         const home = new docker.Volume(
@@ -97,6 +99,11 @@ export class Jenkins extends pulumi.ComponentResource {
             childOpts,
         );
         const agentKey = new tls.PrivateKey(`${name}-agent-key`, { algorithm: "ED25519" }, childOpts);
+        // The agent's host key is generated here so the controller can pin it: a re-created agent keeps it.
+        const agentHostKey = new tls.PrivateKey(`${name}-agent-host-key`, { algorithm: "ED25519" }, childOpts);
+        const rendered = agentHostKey.publicKeyOpenssh.apply((hostKey) =>
+            renderJenkins({ ...settings, agent: { ...settings.agent, hostKey: hostKey.trim() } }),
+        );
 
         new docker.Container(
             `${name}-agent`,
@@ -111,6 +118,7 @@ export class Jenkins extends pulumi.ComponentResource {
                     { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
                     ...(args.github ? [] : [{ hostPath: args.projectDir, containerPath: agentProjectDir, readOnly: true }]),
                 ],
+                uploads: [{ file: AGENT_HOST_KEY_FILE, content: pulumi.secret(agentHostKey.privateKeyOpenssh), permissions: "0400" }],
             },
             childOpts,
         );
@@ -134,15 +142,15 @@ export class Jenkins extends pulumi.ComponentResource {
                 ports: [{ internal: jenkinsHttpPort, external: args.port, ip: args.bindAddress }],
                 networksAdvanced: [{ name: network.name }],
                 volumes: [{ volumeName: home.name, containerPath: "/var/jenkins_home" }],
-                uploads: [
-                    ...rendered.controllerFiles.map((file) => ({ file: file.path, content: file.content })),
+                uploads: rendered.apply(({ controllerFiles }) => [
+                    ...controllerFiles.map((file) => ({ file: file.path, content: file.content })),
                     ...Object.entries(secretFiles).map(([secretName, content]) => ({
                         file: `${SECRETS_DIR}/${secretName}`,
                         content,
                         owner: jenkinsUid,
                         permissions: "0400",
                     })),
-                ],
+                ]),
                 healthcheck: {
                     tests: ["CMD-SHELL", `curl --fail --silent --output /dev/null http://localhost:${jenkinsHttpPort}/login`],
                     interval: "30s",

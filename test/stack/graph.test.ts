@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { sharedDataDir } from "../support/paths";
-import { simulatedProviders } from "./support/simulatedProviders";
+import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
 import { isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
 
 const localConfig = { dataSource: sharedDataDir };
@@ -155,7 +155,7 @@ describe("GitHub mode", () => {
     it("gives Jenkins a read-only deploy key to clone with", () => {
         const deployKey = resourceNamed(run, "github:index/repositoryDeployKey:RepositoryDeployKey", "github-deploy-key");
         assert.equal(deployKey.inputs.readOnly, true);
-        assert.equal(deployKey.inputs.key, "ssh-ed25519 PUBLIC-github-deploy-key");
+        assert.equal(deployKey.inputs.key, openSshEd25519PublicKey("key:github-deploy-key"));
         const upload = uploadsOf(run, "jenkins-controller").find((u) => u.file === "/run/secrets/github-deploy-key");
         assert.match(upload?.content ?? "", /PRIVATE-github-deploy-key/);
     });

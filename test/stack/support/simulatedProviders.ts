@@ -13,7 +13,7 @@ export function simulatedProviders(resource: RecordedResource): Record<string, u
             return { result: digestOf(`password:${resource.name}`).slice(0, 48) };
         case "tls:index/privateKey:PrivateKey":
             return {
-                publicKeyOpenssh: `ssh-ed25519 PUBLIC-${resource.name}`,
+                publicKeyOpenssh: openSshEd25519PublicKey(`key:${resource.name}`),
                 privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-${resource.name}\n-----END OPENSSH PRIVATE KEY-----\n`,
             };
         case "docker:index/image:Image":
@@ -27,6 +27,13 @@ export function simulatedProviders(resource: RecordedResource): Record<string, u
 
 function digestOf(text: string): string {
     return createHash("sha256").update(text).digest("hex");
+}
+
+/** A public key in OpenSSH's wire format (length-prefixed type and 32 key bytes), as tls returns it. */
+export function openSshEd25519PublicKey(seed: string): string {
+    const lengthPrefixed = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+    const blob = Buffer.concat([lengthPrefixed(Buffer.from("ssh-ed25519")), lengthPrefixed(Buffer.from(digestOf(seed), "hex"))]);
+    return `ssh-ed25519 ${blob.toString("base64")}\n`;
 }
 
 const contractShapedMetricsLine = JSON.stringify({

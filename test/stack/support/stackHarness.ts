@@ -2,6 +2,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../support/paths";
 
+// The SDK's own wait for outstanding resource registrations, which `pulumi up` does before it ends.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
 export interface RecordedResource {
     type: string;
     name: string;
@@ -49,6 +52,8 @@ export async function runStack(
     );
 
     const program = loadProgramAfresh();
+    // Resources no export depends on (Jenkins' containers) register on their own time: wait as the engine would.
+    await waitForRPCs();
     const outputs: Record<string, unknown> = {};
     const secretOutputs = new Set<string>();
     for (const [name, value] of Object.entries(program)) {

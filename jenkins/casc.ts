@@ -1,0 +1,151 @@
+import YAML from "yaml";
+import { AGENT_LABEL } from "./jobs";
+import { JenkinsSettings, SECRET_NAMES } from "./settings";
+
+/** GitHub's published SSH host keys (api.github.com/meta): clones of the repository verify against them. */
+const GITHUB_HOST_KEYS = [
+    "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    "github.com ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=",
+];
+
+const AGENT_NODE_NAME = "docker-agent";
+const AGENT_REMOTE_FS = "/home/jenkins/agent";
+
+/** JCasC reads `${name}` from the secret file SECRETS_DIR/name. */
+function secretRef(name: string): string {
+    return `\${${name}}`;
+}
+
+/** A value from settings, kept literal: JCasC would otherwise resolve any `${...}` in it. */
+function literal(value: string): string {
+    return value.replace(/\$\{/g, "^${");
+}
+
+/** Jenkins' global environment: the only place the jobs' scripts read their settings from. */
+function jobEnvironment(settings: JenkinsSettings): Record<string, string> {
+    const { pipeline } = settings;
+    return {
+        THRESHOLD: String(pipeline.threshold),
+        MODEL: pipeline.model,
+        DATA_SOURCE: pipeline.dataSource,
+        RAW_DATA_FILE: pipeline.rawDataFile,
+        TEST_DATA_FILE: pipeline.testDataFile,
+        MODEL_IMAGE: settings.modelImage,
+        MODEL_CONTAINER: settings.modelContainer,
+        DATA_VOLUME: settings.dataVolume,
+    };
+}
+
+/**
+ * The agent's host key check. A key given in settings is pinned; without one the key seen
+ * on the first connection is trusted and kept (the agent sits on the stack's own Docker
+ * network, and a new agent container then needs its key approved again).
+ */
+function agentHostKeyVerification(hostKey: string | undefined): object {
+    return hostKey === undefined
+        ? { manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: false } }
+        : { manuallyProvidedKeyVerificationStrategy: { key: literal(hostKey) } };
+}
+
+function sshKeyCredential(id: string, scope: "SYSTEM" | "GLOBAL", username: string, description: string): object {
+    return {
+        basicSSHUserPrivateKey: {
+            scope,
+            id,
+            username,
+            description,
+            privateKeySource: { directEntry: { privateKey: secretRef(id) } },
+        },
+    };
+}
+
+// Each credential's id is the name of the secret file it is read from.
+function credentials(settings: JenkinsSettings): object[] {
+    const agentKey = sshKeyCredential(SECRET_NAMES.agentSshKey, "SYSTEM", "jenkins", "Controller's key for the SSH build agent");
+    if (settings.github === undefined) {
+        return [agentKey];
+    }
+    return [
+        agentKey,
+        sshKeyCredential(SECRET_NAMES.githubDeployKey, "GLOBAL", "git", `Read-only deploy key of ${settings.github.repository}`),
+        {
+            string: {
+                scope: "SYSTEM",
+                id: SECRET_NAMES.githubWebhookSecret,
+                description: "Shared secret GitHub signs webhook deliveries with",
+                secret: secretRef(SECRET_NAMES.githubWebhookSecret),
+            },
+        },
+    ];
+}
+
+/** The controller's whole configuration as JCasC YAML (CASC_PATH). */
+export function renderCasc(settings: JenkinsSettings): string {
+    const github = settings.github !== undefined;
+    const config = {
+        jenkins: {
+            systemMessage: "Configured as code from the project's jenkins/ folder: changes made here are replaced at the next start.",
+            numExecutors: 0,
+            mode: "EXCLUSIVE",
+            // No inbound (JNLP) agents: the only agent is launched over SSH.
+            slaveAgentPort: -1,
+            securityRealm: {
+                local: {
+                    allowsSignup: false,
+                    users: [{ id: settings.adminUser, password: secretRef(SECRET_NAMES.adminPassword) }],
+                },
+            },
+            authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },
+            crumbIssuer: { standard: { excludeClientIPFromCrumb: false } },
+            globalNodeProperties: [
+                {
+                    envVars: {
+                        env: Object.entries(jobEnvironment(settings)).map(([key, value]) => ({ key, value: literal(value) })),
+                    },
+                },
+            ],
+            nodes: [
+                {
+                    permanent: {
+                        name: AGENT_NODE_NAME,
+                        labelString: AGENT_LABEL,
+                        mode: "EXCLUSIVE",
+                        // One executor: the chain's jobs share one model container and run one at a time.
+                        numExecutors: 1,
+                        remoteFS: AGENT_REMOTE_FS,
+                        retentionStrategy: "always",
+                        launcher: {
+                            ssh: {
+                                host: settings.agent.host,
+                                port: settings.agent.port,
+                                credentialsId: SECRET_NAMES.agentSshKey,
+                                launchTimeoutSeconds: 60,
+                                maxNumRetries: 10,
+                                retryWaitTime: 15,
+                                sshHostKeyVerificationStrategy: agentHostKeyVerification(settings.agent.hostKey),
+                            },
+                        },
+                    },
+                },
+            ],
+        },
+        credentials: { system: { domainCredentials: [{ credentials: credentials(settings) }] } },
+        ...(github && {
+            security: {
+                gitHostKeyVerificationConfiguration: {
+                    sshHostKeyVerificationStrategy: {
+                        manuallyProvidedKeyVerificationStrategy: { approvedHostKeys: GITHUB_HOST_KEYS.join("\n") },
+                    },
+                },
+            },
+        }),
+        unclassified: {
+            location: { url: literal(settings.jenkinsUrl) },
+            // With a shared secret set, the GitHub plugin refuses unsigned or wrongly signed deliveries.
+            ...(github && {
+                gitHubPluginConfig: { hookSecretConfigs: [{ credentialsId: SECRET_NAMES.githubWebhookSecret }] },
+            }),
+        },
+    };
+    return YAML.stringify(config, { lineWidth: 0 });
+}

@@ -1,0 +1,46 @@
+import { element, renderXmlDocument, XmlElement } from "./xml";
+
+/** What differs between the four freestyle jobs; everything else is fixed below. */
+export interface FreestyleJob {
+    description: string;
+    /** Label expression of the nodes the job may run on. */
+    assignedNode: string;
+    properties: XmlElement[];
+    /** Undefined: no SCM (hudson.scm.NullSCM). */
+    scm?: XmlElement;
+    triggers: XmlElement[];
+    /** Wait while a downstream job of the chain is building or queued. */
+    blockWhileDownstreamBuilds: boolean;
+    customWorkspace?: string;
+    shell: { command: string; unstableReturn?: number };
+}
+
+function shellBuilder(shell: FreestyleJob["shell"]): XmlElement {
+    return element("hudson.tasks.Shell", [
+        element("command", shell.command),
+        ...(shell.unstableReturn === undefined ? [] : [element("unstableReturn", String(shell.unstableReturn))]),
+    ]);
+}
+
+/** The job's config.xml, in the shape Jenkins writes for a freestyle project. */
+export function renderFreestyleJob(job: FreestyleJob): string {
+    return renderXmlDocument(
+        element("project", [
+            element("description", job.description),
+            element("keepDependencies", "false"),
+            element("properties", job.properties),
+            job.scm ?? element("scm", undefined, { class: "hudson.scm.NullSCM" }),
+            element("assignedNode", job.assignedNode),
+            element("canRoam", "false"),
+            element("disabled", "false"),
+            element("blockBuildWhenDownstreamBuilding", String(job.blockWhileDownstreamBuilds)),
+            element("blockBuildWhenUpstreamBuilding", "false"),
+            element("triggers", job.triggers),
+            element("concurrentBuild", "false"),
+            ...(job.customWorkspace === undefined ? [] : [element("customWorkspace", job.customWorkspace)]),
+            element("builders", [shellBuilder(job.shell)]),
+            element("publishers"),
+            element("buildWrappers"),
+        ]),
+    );
+}

@@ -1,0 +1,115 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FreestyleJob, renderFreestyleJob } from "./freestyle";
+import { JenkinsSettings, SECRET_NAMES } from "./settings";
+import { element, XmlElement } from "./xml";
+
+/** The chain, in order: each job after the first starts when the one before it succeeds. */
+export const JOB_NAMES = ["github-to-container", "preprocessing", "train", "test"] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** Label of the SSH agent, the only node with executors. */
+export const AGENT_LABEL = "docker";
+
+/** gate.py's exit code when validation accuracy is below THRESHOLD; the test job turns it into UNSTABLE. */
+const GATE_FAILED_EXIT_CODE = 3;
+
+/** Shell steps live as real scripts in jenkins/jobs/ (linted, and shared with the JJB definitions in the tests). */
+export const JOB_SCRIPTS_DIR = path.join(__dirname, "jobs");
+
+function jobScript(file: string): string {
+    return fs.readFileSync(path.join(JOB_SCRIPTS_DIR, file), "utf8");
+}
+
+function gitHubCloneUrl(repository: string): string {
+    return `git@github.com:${repository}.git`;
+}
+
+function gitScm(github: NonNullable<JenkinsSettings["github"]>): XmlElement {
+    return element(
+        "scm",
+        [
+            element("configVersion", "2"),
+            element("userRemoteConfigs", [
+                element("hudson.plugins.git.UserRemoteConfig", [
+                    element("url", gitHubCloneUrl(github.repository)),
+                    // Each credential's id is the name of the secret file it is read from.
+                    element("credentialsId", SECRET_NAMES.githubDeployKey),
+                ]),
+            ]),
+            element("branches", [element("hudson.plugins.git.BranchSpec", [element("name", `*/${github.branch ?? "main"}`)])]),
+            element("doGenerateSubmoduleConfigurations", "false"),
+            element("extensions"),
+        ],
+        { class: "hudson.plugins.git.GitSCM" },
+    );
+}
+
+function afterSuccessOf(upstream: JobName): XmlElement {
+    return element("jenkins.triggers.ReverseBuildTrigger", [
+        element("spec", ""),
+        element("upstreamProjects", upstream),
+        element("threshold", [
+            element("name", "SUCCESS"),
+            element("ordinal", "0"),
+            element("color", "BLUE"),
+            element("completeBuild", "true"),
+        ]),
+    ]);
+}
+
+function firstJob(settings: JenkinsSettings): FreestyleJob {
+    const common = {
+        assignedNode: AGENT_LABEL,
+        blockWhileDownstreamBuilds: true,
+        shell: { command: jobScript("github-to-container.sh") },
+    };
+    const { github } = settings;
+    if (github === undefined) {
+        return {
+            ...common,
+            description: `Builds the model image from ${settings.agent.projectDir}/ml (the project, mounted read-only) and starts the ${settings.modelContainer} container. Start it with Build Now.`,
+            properties: [],
+            triggers: [],
+            customWorkspace: settings.agent.projectDir,
+        };
+    }
+    return {
+        ...common,
+        description: `On every push to ${github.repository}, builds the model image from ml/ and starts the ${settings.modelContainer} container.`,
+        properties: [
+            element("com.coravy.hudson.plugins.github.GithubProjectProperty", [
+                element("projectUrl", `https://github.com/${github.repository}/`),
+            ]),
+        ],
+        scm: gitScm(github),
+        triggers: [element("com.cloudbees.jenkins.GitHubPushTrigger", [element("spec", "")])],
+    };
+}
+
+function chainedJob(upstream: JobName, description: string, shell: FreestyleJob["shell"]): FreestyleJob {
+    return {
+        description,
+        assignedNode: AGENT_LABEL,
+        properties: [],
+        triggers: [afterSuccessOf(upstream)],
+        blockWhileDownstreamBuilds: false,
+        shell,
+    };
+}
+
+/** The four freestyle jobs' config.xml, keyed by job name in chain order. */
+export function renderJobs(settings: JenkinsSettings): Record<JobName, string> {
+    const stage = { command: jobScript("run-stage.sh") };
+    const jobs: Record<JobName, FreestyleJob> = {
+        "github-to-container": firstJob(settings),
+        preprocessing: chainedJob("github-to-container", "Runs preprocessing.py in the model container.", stage),
+        train: chainedJob("preprocessing", "Runs train.py in the model container.", stage),
+        test: chainedJob(
+            "train",
+            "Runs gate.py, and test.py only when validation accuracy reaches THRESHOLD (else the build is UNSTABLE); then removes the model container.",
+            { command: jobScript("gate-and-test.sh"), unstableReturn: GATE_FAILED_EXIT_CODE },
+        ),
+    };
+    return Object.fromEntries(JOB_NAMES.map((name) => [name, renderFreestyleJob(jobs[name])])) as Record<JobName, string>;
+}

@@ -1,0 +1,17 @@
+#!/bin/bash
+# Jobs preprocessing and train: each runs the pipeline stage of its own name
+# (preprocessing.py, train.py) in the model container started by github-to-container.
+set -euo pipefail
+# A failed stage ends the chain here, so its container must not outlive it.
+trap '[ "$?" -eq 0 ] || docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
+
+stage="${JOB_NAME##*/}"
+case "$stage" in
+  preprocessing | train) ;;
+  *)
+    echo "run-stage.sh serves the preprocessing and train jobs, not $JOB_NAME" >&2
+    exit 2
+    ;;
+esac
+
+docker exec "$MODEL_CONTAINER" python3 "$stage.py"

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { JOB_SCRIPTS_DIR } from "../../jenkins/jobs";
+import { repoRoot } from "../support/paths";
+import { agentImageTag, buildAgentImage, docker, dockerSocket, makeSshKey, removeContainer, startAgent, uniqueName } from "./agent";
+
+const scripts = [
+    path.join(repoRoot, "jenkins", "agent", "entrypoint.sh"),
+    ...fs.readdirSync(JOB_SCRIPTS_DIR).map((name) => path.join(JOB_SCRIPTS_DIR, name)),
+];
+
+describe("shell scripts", () => {
+    test("the agent entrypoint and every job script parse (bash -n)", () => {
+        assert.ok(scripts.length >= 4);
+        for (const script of scripts) {
+            execFileSync("bash", ["-n", script]);
+        }
+    });
+
+    test("shellcheck finds nothing (the project's own scripts too)", () => {
+        const projectScripts = fs.readdirSync(path.join(repoRoot, "scripts")).map((name) => path.join(repoRoot, "scripts", name));
+        const result = spawnSync("shellcheck", [...scripts, ...projectScripts], { encoding: "utf8" });
+        assert.equal(result.error, undefined, "shellcheck must be installed (.ci/run installs it)");
+        assert.equal(result.status, 0, result.stdout);
+    });
+});
+
+describe("the build agent image", () => {
+    const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-keys-"));
+    const agent = uniqueName("adult-mlops-agent-test");
+    /** A known_hosts line for the agent on 127.0.0.1 with the given public key. */
+    const knownHost = (publicKey: string) => `127.0.0.1 ${publicKey.split(" ").slice(0, 2).join(" ")}\n`;
+    let controllerKey = "";
+
+    before(() => {
+        buildAgentImage();
+        controllerKey = makeSshKey(keysDir, "controller");
+        fs.writeFileSync(path.join(keysDir, "known_hosts"), knownHost(makeSshKey(keysDir, "host")));
+        startAgent(agent, [
+            "--env", `JENKINS_AGENT_SSH_PUBKEY=${controllerKey}`,
+            "--volume", `${dockerSocket}:${dockerSocket}`,
+            "--volume", `${path.join(keysDir, "host")}:/run/secrets/agent-ssh-host-key:ro`,
+        ]);
+    });
+    after(() => {
+        removeContainer(agent);
+        fs.rmSync(keysDir, { recursive: true, force: true });
+    });
+
+    /** ssh from a client sharing the agent's network namespace: traffic stays on its 127.0.0.1. */
+    function ssh(options: string[], command: string, knownHosts = "known_hosts") {
+        return docker([
+            "run", "--rm", "--network", `container:${agent}`, "--volume", `${keysDir}:/keys:ro`, "--entrypoint", "ssh", agentImageTag,
+            "-o", "BatchMode=yes", "-o", `UserKnownHostsFile=/keys/${knownHosts}`, "-o", "StrictHostKeyChecking=yes",
+            ...options, "jenkins@127.0.0.1", command,
+        ]);
+    }
+
+    test("carries JRE 17, git and the Docker CLI, and no sudo", () => {
+        const result = docker(["run", "--rm", "--entrypoint", "bash", agentImageTag, "-c", "java -version 2>&1; git --version; docker --version; command -v sudo || echo no-sudo"]);
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /version "17\./);
+        assert.match(result.stdout, /git version/);
+        assert.match(result.stdout, /Docker version/);
+        assert.match(result.stdout, /no-sudo/);
+    });
+
+    test("the controller's key logs in as jenkins, over the pinned host key, and jenkins can use the mounted Docker socket", () => {
+        const result = ssh(["-i", "/keys/controller"], "id -un; docker version --format '{{.Server.Version}}'");
+        assert.equal(result.status, 0, result.stderr);
+        const [user, serverVersion] = result.stdout.trim().split("\n");
+        assert.equal(user, "jenkins");
+        assert.ok(serverVersion.length > 0);
+    });
+
+    test("no password login: the server offers public keys only", () => {
+        const result = ssh(["-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "NumberOfPasswordPrompts=0"], "true");
+        assert.notEqual(result.status, 0);
+        assert.match(result.stderr, /Permission denied \(publickey\)/);
+    });
+
+    test("a host key other than the pinned one is refused by the client", () => {
+        fs.writeFileSync(path.join(keysDir, "known_hosts_other"), knownHost(controllerKey));
+        const result = ssh(["-i", "/keys/controller"], "true", "known_hosts_other");
+        assert.notEqual(result.status, 0);
+        assert.match(result.stderr, /HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+    });
+
+    test("without the controller's public key the entrypoint stops with exit 2", () => {
+        const result = docker(["run", "--rm", agentImageTag]);
+        assert.equal(result.status, 2);
+        assert.match(result.stderr, /JENKINS_AGENT_SSH_PUBKEY/);
+    });
+});

@@ -1,0 +1,63 @@
+import { XMLParser } from "fast-xml-parser";
+
+/** What matters in a freestyle job's config.xml, in a form two renderers can be compared on. */
+export interface JobSummary {
+    assignedNode: string;
+    blockBuildWhenDownstreamBuilding: boolean;
+    customWorkspace: string | undefined;
+    gitHubProjectUrl: string | undefined;
+    scm: { class: string; remotes: { url: string; credentialsId: string }[]; branches: string[] };
+    gitHubPushTrigger: boolean;
+    upstream: { projects: string[]; threshold: string } | undefined;
+    shellSteps: { command: string; unstableReturn: number }[];
+}
+
+type Node = Record<string, any>;
+
+const parser = new XMLParser({
+    ignoreAttributes: false,
+    ignoreDeclaration: true,
+    parseTagValue: false,
+    // Keeps shell commands byte for byte.
+    trimValues: false,
+    isArray: (name) => ["hudson.tasks.Shell", "hudson.plugins.git.UserRemoteConfig", "hudson.plugins.git.BranchSpec"].includes(name),
+});
+
+function child(node: unknown, name: string): any {
+    return typeof node === "object" && node !== null ? (node as Node)[name] : undefined;
+}
+
+function textOf(node: unknown): string | undefined {
+    return typeof node === "string" ? node : undefined;
+}
+
+export function summariseJob(configXml: string): JobSummary {
+    const project = parser.parse(configXml).project as Node;
+    const scm = project.scm as Node;
+    const triggers = project.triggers;
+    const reverse = child(triggers, "jenkins.triggers.ReverseBuildTrigger");
+    const shells: Node[] = child(project.builders, "hudson.tasks.Shell") ?? [];
+    return {
+        assignedNode: project.assignedNode,
+        blockBuildWhenDownstreamBuilding: project.blockBuildWhenDownstreamBuilding === "true",
+        customWorkspace: textOf(project.customWorkspace),
+        gitHubProjectUrl: textOf(child(child(project.properties, "com.coravy.hudson.plugins.github.GithubProjectProperty"), "projectUrl")),
+        scm: {
+            class: scm["@_class"],
+            remotes: (child(child(scm, "userRemoteConfigs"), "hudson.plugins.git.UserRemoteConfig") ?? []).map((remote: Node) => ({
+                url: remote.url,
+                credentialsId: remote.credentialsId,
+            })),
+            branches: (child(child(scm, "branches"), "hudson.plugins.git.BranchSpec") ?? []).map((branch: Node) => branch.name),
+        },
+        gitHubPushTrigger: child(triggers, "com.cloudbees.jenkins.GitHubPushTrigger") !== undefined,
+        upstream:
+            reverse === undefined
+                ? undefined
+                : {
+                      projects: String(reverse.upstreamProjects).split(",").map((name) => name.trim()),
+                      threshold: reverse.threshold.name,
+                  },
+        shellSteps: shells.map((shell) => ({ command: shell.command, unstableReturn: Number(shell.unstableReturn ?? 0) })),
+    };
+}

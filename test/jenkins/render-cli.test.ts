@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, test } from "node:test";
+import YAML from "yaml";
+import { JOB_NAMES } from "../../jenkins/jobs";
+import { repoRoot } from "../support/paths";
+import { summariseJob } from "./jobXml";
+
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-jenkins-"));
+after(() => fs.rmSync(workDir, { recursive: true, force: true }));
+
+function renderCli(...args: string[]) {
+    return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "jenkins", "render-cli.ts"), ...args], {
+        cwd: repoRoot,
+        encoding: "utf8",
+    });
+}
+
+function filesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+        .sort();
+}
+
+describe("npm run render:jenkins", () => {
+    test("writes casc/jenkins.yaml and jobs/<name>/config.xml with local defaults, and can run again over them", () => {
+        const out = path.join(workDir, "defaults");
+        for (let run = 0; run < 2; run++) {
+            const result = renderCli(out);
+            assert.equal(result.status, 0, result.stderr);
+        }
+        assert.deepEqual(filesUnder(out), ["casc/jenkins.yaml", ...JOB_NAMES.map((name) => `jobs/${name}/config.xml`)].sort());
+        const casc = YAML.parse(fs.readFileSync(path.join(out, "casc", "jenkins.yaml"), "utf8"));
+        assert.equal(casc.jenkins.numExecutors, 0);
+        const first = summariseJob(fs.readFileSync(path.join(out, "jobs", "github-to-container", "config.xml"), "utf8"));
+        assert.equal(first.scm.class, "hudson.scm.NullSCM");
+    });
+
+    test("takes settings from a JSON file, over the defaults", () => {
+        const settingsFile = path.join(workDir, "github.json");
+        fs.writeFileSync(settingsFile, JSON.stringify({ github: { repository: "acme/adult-mlops", hookSecretConfigured: true }, pipeline: { threshold: 0.9 } }));
+        const out = path.join(workDir, "github");
+        const result = renderCli(out, settingsFile);
+        assert.equal(result.status, 0, result.stderr);
+        const first = summariseJob(fs.readFileSync(path.join(out, "jobs", "github-to-container", "config.xml"), "utf8"));
+        assert.deepEqual(first.scm.branches, ["*/main"]);
+        assert.match(fs.readFileSync(path.join(out, "casc", "jenkins.yaml"), "utf8"), /key: THRESHOLD\n\s+value: "0\.9"/);
+    });
+
+    test("bad settings: exit 2, one line naming the field, nothing written", () => {
+        const settingsFile = path.join(workDir, "bad.json");
+        fs.writeFileSync(settingsFile, JSON.stringify({ pipeline: { threshold: 1.5 } }));
+        const out = path.join(workDir, "bad");
+        const result = renderCli(out, settingsFile);
+        assert.equal(result.status, 2);
+        assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+        assert.match(result.stderr, /pipeline\.threshold/);
+        assert.equal(fs.existsSync(out), false);
+    });
+
+    test("unreadable settings file or missing OUT_DIR: exit 2", () => {
+        assert.equal(renderCli(path.join(workDir, "x"), path.join(workDir, "missing.json")).status, 2);
+        assert.equal(renderCli().status, 2);
+    });
+});
