@@ -52,7 +52,6 @@ export class GatedPipeline extends pulumi.ComponentResource {
                 dir: args.projectDir,
                 environment: {
                     MODEL_IMAGE: args.modelImageId,
-                    DATA_SOURCE_KIND: source.kind,
                     DATA_SOURCE: dataSourceLocation(source),
                     DATA_VOLUME: this.dataVolume?.name ?? "",
                     RAW_DATA_FILE: settings.rawDataFile,

@@ -9,22 +9,8 @@ trap '[ "$?" -eq 0 ] || docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || 
 image="$MODEL_IMAGE:jenkins"
 docker build --tag "$image" "$WORKSPACE/ml"
 
-case "$DATA_SOURCE" in
-  http://* | https://*)
-    # fetch_data.py verifies the checksums and downloads nothing when the volume already holds valid files.
-    docker volume create "$DATA_VOLUME" >/dev/null
-    docker run --rm --network host --mount "type=volume,source=$DATA_VOLUME,target=/data" \
-      --env "DATA_URL=$DATA_SOURCE" "$image" python3 fetch_data.py
-    data_mount="type=volume,source=$DATA_VOLUME"
-    ;;
-  /*)
-    data_mount="type=bind,source=$DATA_SOURCE"
-    ;;
-  *)
-    echo "DATA_SOURCE must be an http(s) URL or an absolute directory on the Docker host, not: $DATA_SOURCE" >&2
-    exit 2
-    ;;
-esac
+# A URL source is downloaded into DATA_VOLUME and checked against pinned checksums, once.
+data_mount="$(bash "$WORKSPACE/scripts/prepare-data.sh" "$image")"
 
 # Replaces a container that an aborted chain left behind.
 docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true

@@ -108,7 +108,9 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         buildAgentImage();
         // The agent's jenkins user reads the project: the copy must be world-readable like a checkout.
         const project = path.join(scratch, "project");
-        fs.cpSync(path.join(repoRoot, "ml"), path.join(project, "ml"), { recursive: true, filter: (source) => !source.includes("__pycache__") });
+        for (const folder of ["ml", "scripts"]) {
+            fs.cpSync(path.join(repoRoot, folder), path.join(project, folder), { recursive: true, filter: (source) => !source.includes("__pycache__") });
+        }
         fs.chmodSync(scratch, 0o755);
         startAgent(agent, [
             "--env", `JENKINS_AGENT_SSH_PUBKEY=${makeSshKey(scratch, "controller")}`,

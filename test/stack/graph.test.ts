@@ -100,7 +100,7 @@ describe("local mode (no repository configured)", () => {
         assert.equal(pipelineRun.inputs.create, "bash scripts/run-gated-pipeline.sh");
         assert.deepEqual(
             Object.keys(pipelineRun.inputs.environment).sort(),
-            ["DATA_SOURCE", "DATA_SOURCE_KIND", "DATA_VOLUME", "FAIL_ON_GATE", "MODEL", "MODEL_IMAGE", "RAW_DATA_FILE", "TEST_DATA_FILE", "THRESHOLD"],
+            ["DATA_SOURCE", "DATA_VOLUME", "FAIL_ON_GATE", "MODEL", "MODEL_IMAGE", "RAW_DATA_FILE", "TEST_DATA_FILE", "THRESHOLD"],
         );
         assert.equal(pipelineRun.inputs.environment.DATA_SOURCE, sharedDataDir);
         assert.equal(pipelineRun.inputs.environment.THRESHOLD, "0.8");
