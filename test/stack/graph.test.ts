@@ -95,6 +95,18 @@ describe("local mode (no repository configured)", () => {
         assert.equal(secretFiles.find((f) => f.file.endsWith("jenkins-admin-password"))?.content, run.outputs.jenkinsAdminPassword);
     });
 
+    it("pins the agent's generated host key in the controller's configuration", () => {
+        const hostKey = simulatedProviders(resourceNamed(run, "tls:index/privateKey:PrivateKey", "jenkins-agent-host-key"));
+        const agentUploads = resourceNamed(run, "docker:index/container:Container", "jenkins-agent").inputs.uploads;
+        assert.ok(isSecretInput(agentUploads));
+        assert.deepEqual(revealed(agentUploads), [
+            { file: "/run/secrets/agent-ssh-host-key", content: hostKey.privateKeyOpenssh, permissions: "0400" },
+        ]);
+        const casc = uploadsOf(run, "jenkins-controller").find((upload) => upload.file === "/var/jenkins_conf/jenkins.yaml");
+        const [keyType, keyBody] = String(hostKey.publicKeyOpenssh).trim().split(" ");
+        assert.match(casc?.content ?? "", new RegExp(`manuallyProvidedKeyVerificationStrategy:\\s+key: ${keyType} ${keyBody.replace(/[+/]/g, "\\$&")}`));
+    });
+
     it("runs the gated pipeline with no secret among its inputs and reruns only on what it depends on", () => {
         const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
         assert.equal(pipelineRun.inputs.create, "bash scripts/run-gated-pipeline.sh");
