@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { contractShapedMetrics } from "./metricsFixture";
 import { RecordedResource } from "./stackHarness";
 
 /**
@@ -36,15 +37,4 @@ export function openSshEd25519PublicKey(seed: string): string {
     return `ssh-ed25519 ${blob.toString("base64")}\n`;
 }
 
-const contractShapedMetricsLine = JSON.stringify({
-    validation_acc: 0.5,
-    test_acc: 0.5,
-    gate_passed: true,
-    threshold: 0.5,
-    model: "hgb",
-    seed: 42,
-    split: "official",
-    data: { raw_file: "adult.data", raw_sha256: "0", test_file: "adult.test", test_sha256: "0" },
-    rows: { raw: 1, clean: 1, train: 1, test: 1 },
-    seconds: { preprocessing: 0, train: 0, test: 0, total: 0 },
-});
+const contractShapedMetricsLine = JSON.stringify(contractShapedMetrics);
