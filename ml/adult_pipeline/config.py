@@ -1,0 +1,140 @@
+"""Settings from environment variables (the same names as the original pipeline).
+
+Every value is validated here; a bad one raises ``InputError`` (exit 2) naming the variable.
+"""
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import InputError
+
+MODEL_NAMES: tuple[str, ...] = ("hgb", "logreg")
+
+DEFAULTS: Mapping[str, str] = {
+    "RAW_DATA_DIR": "/data",
+    "RAW_DATA_FILE": "adult.csv",
+    "TEST_DATA_FILE": "",
+    "PROCESSED_DATA_DIR": "/work/processed",
+    "MODEL_DIR": "/work/model",
+    "RESULTS_DIR": "/work/results",
+    "THRESHOLD": "0.8",
+    "MODEL": "hgb",
+    "SEED": "42",
+    "DATA_URL": "https://archive.ics.uci.edu/static/public/2/adult.zip",  # fetch_data.py only
+}
+
+MAX_SEED = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each stage reads and writes; the file names are fixed."""
+
+    raw_data_dir: str
+    raw_data_file: str
+    test_data_file: Optional[str]
+    processed_data_dir: str
+    model_dir: str
+    results_dir: str
+
+    @property
+    def raw_file(self) -> str:
+        return os.path.join(self.raw_data_dir, self.raw_data_file)
+
+    @property
+    def test_file(self) -> Optional[str]:
+        return os.path.join(self.raw_data_dir, self.test_data_file) if self.test_data_file else None
+
+    @property
+    def train_csv(self) -> str:
+        return os.path.join(self.processed_data_dir, "train.csv")
+
+    @property
+    def test_csv(self) -> str:
+        return os.path.join(self.processed_data_dir, "test.csv")
+
+    @property
+    def manifest(self) -> str:
+        return os.path.join(self.processed_data_dir, "manifest.json")
+
+    @property
+    def model_file(self) -> str:
+        return os.path.join(self.model_dir, "model.joblib")
+
+    @property
+    def train_metadata(self) -> str:
+        return os.path.join(self.results_dir, "train_metadata.json")
+
+    @property
+    def test_metadata(self) -> str:
+        return os.path.join(self.results_dir, "test_metadata.json")
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Paths
+    threshold: float
+    model: str
+    seed: int
+
+    @property
+    def split(self) -> str:
+        return "official" if self.paths.test_data_file else "random"
+
+
+def setting(env: Mapping[str, str], name: str) -> str:
+    """The variable's value, or its default when it is unset."""
+    return env.get(name, DEFAULTS[name])
+
+
+def required(env: Mapping[str, str], name: str, expected: str) -> str:
+    value = setting(env, name).strip()
+    if not value:
+        raise InputError(f"{name} is empty; expected {expected}")
+    return value
+
+
+def parse_threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"THRESHOLD={text!r} is not a number; expected a number in [0, 1]") from None
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"THRESHOLD={text!r} is out of range; expected a number in [0, 1]")
+    return value
+
+
+def parse_model(text: str) -> str:
+    name = text.strip()
+    if name not in MODEL_NAMES:
+        raise InputError(f"MODEL={text!r} is not a known model; expected one of: {', '.join(MODEL_NAMES)}")
+    return name
+
+
+def parse_seed(text: str) -> int:
+    if not re.fullmatch(r"\s*\d+\s*", text) or int(text) > MAX_SEED:
+        raise InputError(f"SEED={text!r} is not a valid seed; expected an integer in [0, {MAX_SEED}]")
+    return int(text)
+
+
+def load_paths(env: Mapping[str, str]) -> Paths:
+    return Paths(
+        raw_data_dir=required(env, "RAW_DATA_DIR", "the folder holding the raw data"),
+        raw_data_file=required(env, "RAW_DATA_FILE", "a file name in RAW_DATA_DIR, e.g. adult.csv"),
+        test_data_file=setting(env, "TEST_DATA_FILE").strip() or None,
+        processed_data_dir=required(env, "PROCESSED_DATA_DIR", "a writable folder"),
+        model_dir=required(env, "MODEL_DIR", "a writable folder"),
+        results_dir=required(env, "RESULTS_DIR", "a writable folder"),
+    )
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    return Settings(
+        paths=load_paths(env),
+        threshold=parse_threshold(setting(env, "THRESHOLD")),
+        model=parse_model(setting(env, "MODEL")),
+        seed=parse_seed(setting(env, "SEED")),
+    )

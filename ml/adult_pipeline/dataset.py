@@ -1,0 +1,184 @@
+"""Reading and validating a raw UCI Adult file.
+
+Accepted formats: the original's ``adult.csv`` (header line, quoted strings) and the UCI
+originals ``adult.data`` / ``adult.test`` (no header, ``, ``-separated, leading ``|`` comment
+lines, labels possibly ending with a dot). Anything else fails with an ``InputError`` that
+names the file, the line or column, the value and what was expected.
+"""
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .schema import (
+    LABEL, LABELS, NUMERIC_FEATURES, RAW_COLUMNS, REQUIRED_COLUMNS, normalize_column_name,
+)
+
+OTHER_DELIMITERS: tuple[str, ...] = (";", "\t", "|")
+Record = tuple[int, list[str]]  # (line number, fields)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A validated raw file: the required columns, numeric columns as numbers, labels normalized."""
+
+    path: str
+    sha256: str
+    frame: pd.DataFrame
+
+
+def read_table(path: str) -> RawTable:
+    data = read_bytes(path)
+    frame = parse_table(path, decode(path, data))
+    return RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found; expected the UCI Adult data there") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder; expected a data file") from None
+
+
+def decode(path: str, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: byte {error.start} is not UTF-8 text; expected a CSV text file") from None
+    if not text.strip():
+        raise InputError(f"{path}: file is empty; expected comma-separated UCI Adult rows")
+    return text
+
+
+def parse_table(path: str, text: str) -> pd.DataFrame:
+    """Parses and validates the text of a raw file; see the module docstring."""
+    truncated = not text.endswith(("\n", "\r"))
+    records = list(iter_records(path, text))
+    if not records:
+        raise InputError(f"{path}: no data rows; expected comma-separated UCI Adult rows")
+    check_delimiter(path, records[0])
+    columns, body = split_header(path, records)
+    if not body:
+        raise InputError(f"{path}: no data rows after the header; expected UCI Adult rows")
+    check_field_counts(path, body, len(columns), truncated)
+    lines = [line for line, _ in body]
+    raw = pd.DataFrame([fields for _, fields in body], columns=list(columns))[list(REQUIRED_COLUMNS)]
+    raw = raw.apply(lambda column: column.str.strip())
+    return validate_values(Locator(path, lines, truncated), raw)
+
+
+def iter_records(path: str, text: str) -> Iterator[Record]:
+    """Yields the non-blank rows, skipping the ``|`` comment lines that open UCI files."""
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    seen_content = False
+    try:
+        for fields in reader:
+            if not any(field.strip() for field in fields):
+                continue
+            if not seen_content and fields[0].startswith("|"):
+                continue
+            seen_content = True
+            yield reader.line_num, fields
+    except csv.Error as error:
+        raise InputError(
+            f"{path} line {reader.line_num}: malformed CSV ({error}; a truncated last line?); "
+            "expected complete comma-separated rows"
+        ) from None
+
+
+def check_delimiter(path: str, record: Record) -> None:
+    line, fields = record
+    if len(fields) > 1:
+        return
+    for delimiter in OTHER_DELIMITERS:
+        if delimiter in fields[0]:
+            raise InputError(f"{path} line {line}: values are separated by {delimiter!r}; expected ','")
+
+
+def split_header(path: str, records: Sequence[Record]) -> tuple[tuple[str, ...], Sequence[Record]]:
+    """The column names (from the header line, or the UCI order when there is none) and the data rows."""
+    line, fields = records[0]
+    names = tuple(normalize_column_name(field) for field in fields)
+    if not any(name in RAW_COLUMNS for name in names):
+        return RAW_COLUMNS, records
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InputError(f"{path} line {line}: column {duplicates[0]!r} appears twice; expected each column once")
+    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+    if missing:
+        listed = ", ".join(repr(column) for column in missing)
+        raise InputError(f"{path}: missing column {listed}; expected a header with {', '.join(REQUIRED_COLUMNS)}")
+    return names, records[1:]
+
+
+def check_field_counts(path: str, body: Sequence[Record], expected: int, truncated: bool) -> None:
+    for index, (line, fields) in enumerate(body):
+        if len(fields) != expected:
+            hint = "the last line looks truncated" if truncated and index == len(body) - 1 else "check delimiter and quoting"
+            raise InputError(f"{path} line {line}: {len(fields)} fields, expected {expected} ({hint})")
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Turns a row position into ``file line N`` for error messages."""
+
+    path: str
+    lines: Sequence[int]
+    truncated: bool
+
+    def at(self, position: int) -> str:
+        where = f"{self.path} line {self.lines[position]}"
+        if self.truncated and position == len(self.lines) - 1:
+            where += " (the last line looks truncated)"
+        return where
+
+
+def first_bad(mask: pd.Series) -> int | None:
+    positions = np.flatnonzero(mask.to_numpy())
+    return int(positions[0]) if len(positions) else None
+
+
+def validate_values(locator: Locator, raw: pd.DataFrame) -> pd.DataFrame:
+    frame = raw.copy()
+    for column in raw.columns:
+        if column in NUMERIC_FEATURES:
+            frame[column] = numeric_column(locator, raw[column])
+        elif column == LABEL:
+            frame[column] = label_column(locator, raw[column])
+        else:
+            check_not_empty(locator, raw[column])
+    return frame
+
+
+def numeric_column(locator: Locator, values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = first_bad(~np.isfinite(numbers.astype(float)))
+    if bad is not None:
+        raise InputError(
+            f"{locator.at(bad)}: column {values.name!r} has non-numeric value {values.iloc[bad]!r}; expected a number"
+        )
+    return numbers
+
+
+def label_column(locator: Locator, values: pd.Series) -> pd.Series:
+    labels = values.str.removesuffix(".")
+    bad = first_bad(~labels.isin(LABELS))
+    if bad is not None:
+        expected = " or ".join(repr(label) for label in LABELS)
+        raise InputError(f"{locator.at(bad)}: column {LABEL!r} has unknown label {values.iloc[bad]!r}; expected {expected}")
+    return labels
+
+
+def check_not_empty(locator: Locator, values: pd.Series) -> None:
+    bad = first_bad(values == "")
+    if bad is not None:
+        raise InputError(f"{locator.at(bad)}: column {values.name!r} is empty; expected a value or '?'")

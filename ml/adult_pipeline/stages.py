@@ -1,0 +1,200 @@
+"""One function per stage script. Each stage first removes its own outputs and those of the
+later stages (an earlier run's files must never pass for this run's), then does its work and
+writes its outputs atomically, the file that marks completion last."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Optional
+
+import pandas as pd
+
+from . import artifacts, config, dataset, features, metrics
+from .config import Paths, Settings
+from .errors import EXIT_GATE_FAILED, EXIT_OK, InputError
+from .models import MODELS, single_threaded_openmp
+
+STAGES: tuple[str, ...] = ("preprocessing", "train", "test")
+MODEL_KEYS: tuple[str, ...] = ("model", "model_name", "run_id")
+
+
+def stage_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
+    return {
+        "preprocessing": (paths.train_csv, paths.test_csv, paths.manifest),
+        "train": (paths.model_file, paths.train_metadata),
+        "test": (paths.test_metadata,),
+    }[stage]
+
+
+def stale_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
+    """The outputs of ``stage`` and of every stage after it."""
+    later = STAGES[STAGES.index(stage):]
+    return tuple(path for name in later for path in stage_outputs(name, paths))
+
+
+def begin(stage: str, env: Mapping[str, str]) -> Settings:
+    """Clears stale outputs (as soon as the folders are known), then validates every setting."""
+    artifacts.remove_stale(stale_outputs(stage, config.load_paths(env)))
+    return config.load_settings(env)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What preprocessing did; also written to ``manifest.json`` beside the processed tables."""
+
+    run_id: str
+    model: str
+    split: str
+    seed: int
+    data: dict[str, Optional[str]]
+    rows: dict[str, int]
+
+
+def load_clean(path: str, drop_missing_rows: bool) -> tuple[dataset.RawTable, pd.DataFrame]:
+    raw = dataset.read_table(path)
+    return raw, features.clean(raw.frame, drop_missing_rows)
+
+
+def load_held_out(path: Optional[str], drop_missing_rows: bool) -> Optional[tuple[dataset.RawTable, pd.DataFrame]]:
+    """The official test split (``TEST_DATA_FILE``), or None for the random split."""
+    if path is None:
+        return None
+    table, test = load_clean(path, drop_missing_rows)
+    features.check_not_empty(test, path)
+    return table, test
+
+
+def data_description(raw: dataset.RawTable, test: Optional[dataset.RawTable]) -> dict[str, Optional[str]]:
+    return {
+        "raw_file": raw.path,
+        "raw_sha256": raw.sha256,
+        "test_file": test.path if test else None,
+        "test_sha256": test.sha256 if test else None,
+    }
+
+
+def preprocess(settings: Settings) -> Prepared:
+    paths = settings.paths
+    drop_missing_rows = MODELS[settings.model].drops_missing_rows
+    raw, clean = load_clean(paths.raw_file, drop_missing_rows)
+    features.check_trainable(clean, paths.raw_file, len(raw.frame))
+    held_out = load_held_out(paths.test_file, drop_missing_rows)
+    train, test = (clean, held_out[1]) if held_out else features.random_split(clean, settings.seed)
+    test_table = held_out[0] if held_out else None
+    prepared = Prepared(
+        run_id=uuid.uuid4().hex,
+        model=settings.model,
+        split=settings.split,
+        seed=settings.seed,
+        data=data_description(raw, test_table),
+        rows={
+            "raw": len(raw.frame) + (len(test_table.frame) if test_table else 0),
+            "clean": len(train) + len(test),
+            "train": len(train),
+            "test": len(test),
+        },
+    )
+    artifacts.write_csv(paths.train_csv, train)
+    artifacts.write_csv(paths.test_csv, test)
+    artifacts.write_json(paths.manifest, asdict(prepared))
+    return prepared
+
+
+def read_manifest(settings: Settings) -> dict[str, Any]:
+    manifest = artifacts.read_json(settings.paths.manifest, "preprocessing.py")
+    if manifest.get("model") != settings.model:
+        raise InputError(
+            f"{settings.paths.manifest}: the data was preprocessed for MODEL={manifest.get('model')!r}; "
+            f"expected MODEL={settings.model!r} (rerun preprocessing.py with the same settings)"
+        )
+    return manifest
+
+
+def train(settings: Settings) -> float:
+    """Cross-validates and fits the model; returns the validation accuracy."""
+    paths = settings.paths
+    manifest = read_manifest(settings)
+    x, y = features.split_xy(features.read_processed(paths.train_csv))
+    spec = MODELS[settings.model]
+    with single_threaded_openmp():
+        validation_acc = metrics.validation_accuracy(spec.build(settings.seed), x, y, settings.seed)
+        model = spec.build(settings.seed).fit(x, y)
+    bundle = {"model": model, "model_name": spec.name, "run_id": manifest.get("run_id")}
+    artifacts.save_model(paths.model_file, bundle)
+    artifacts.write_json(paths.train_metadata, {"validation_acc": validation_acc})
+    return validation_acc
+
+
+@dataclass(frozen=True)
+class GateResult:
+    validation_acc: float
+    threshold: float
+
+    @property
+    def passed(self) -> bool:
+        return self.validation_acc >= self.threshold
+
+    def describe(self) -> str:
+        if self.passed:
+            return f"gate passed: validation_acc {self.validation_acc:.4f} >= threshold {self.threshold}"
+        return f"gate failed: validation_acc {self.validation_acc:.4f} < threshold {self.threshold}; the process stopped before test"
+
+
+def gate(settings: Settings) -> GateResult:
+    validation_acc = artifacts.read_fraction(settings.paths.train_metadata, "validation_acc", "train.py")
+    return GateResult(validation_acc=validation_acc, threshold=settings.threshold)
+
+
+def evaluate(settings: Settings) -> float:
+    """Test accuracy of the saved model on the processed test split."""
+    paths = settings.paths
+    manifest = read_manifest(settings)
+    bundle = artifacts.load_model(paths.model_file, MODEL_KEYS)
+    if bundle["run_id"] != manifest.get("run_id") or bundle["model_name"] != settings.model:
+        raise InputError(
+            f"{paths.model_file}: model {bundle['model_name']!r} was trained on other data than {paths.test_csv}; "
+            "expected train.py to run after preprocessing.py"
+        )
+    x, y = features.split_xy(features.read_processed(paths.test_csv))
+    with single_threaded_openmp():
+        test_acc = metrics.accuracy(bundle["model"], x, y)
+    artifacts.write_json(paths.test_metadata, {"test_acc": test_acc})
+    return test_acc
+
+
+def describe_prepared(prepared: Prepared) -> str:
+    rows = prepared.rows
+    return (
+        f"preprocessing: {rows['raw']} rows read, {rows['clean']} kept, {rows['train']} train / {rows['test']} test "
+        f"({prepared.split} split, seed {prepared.seed}, MODEL={prepared.model})"
+    )
+
+
+def describe_training(settings: Settings, validation_acc: float) -> str:
+    return f"train: MODEL={settings.model} validation_acc {validation_acc:.4f} ({metrics.CV_FOLDS}-fold cross-validation)"
+
+
+def describe_test(test_acc: float) -> str:
+    return f"test: test_acc {test_acc:.4f}"
+
+
+def preprocessing_main(env: Mapping[str, str]) -> int:
+    print(describe_prepared(preprocess(begin("preprocessing", env))))
+    return EXIT_OK
+
+
+def train_main(env: Mapping[str, str]) -> int:
+    settings = begin("train", env)
+    print(describe_training(settings, train(settings)))
+    return EXIT_OK
+
+
+def gate_main(env: Mapping[str, str]) -> int:
+    result = gate(config.load_settings(env))
+    print(result.describe())
+    return EXIT_OK if result.passed else EXIT_GATE_FAILED
+
+
+def evaluate_main(env: Mapping[str, str]) -> int:
+    print(describe_test(evaluate(begin("test", env))))
+    return EXIT_OK

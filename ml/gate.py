@@ -1,0 +1,10 @@
+"""The gate: exit 0 if validation_acc >= THRESHOLD, 3 if not (the caller then stops), 2 without valid train metadata.
+
+Settings come from the environment (see README.md). Exit 2 on bad input or settings."""
+
+import sys
+
+from adult_pipeline import cli, stages
+
+if __name__ == "__main__":
+    sys.exit(cli.run(stages.gate_main))

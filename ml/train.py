@@ -1,0 +1,10 @@
+"""Stage 2: 3-fold cross-validation and fit -> RESULTS_DIR/train_metadata.json and MODEL_DIR/model.joblib.
+
+Settings come from the environment (see README.md). Exit 2 on bad input or settings."""
+
+import sys
+
+from adult_pipeline import cli, stages
+
+if __name__ == "__main__":
+    sys.exit(cli.run(stages.train_main))

@@ -1,0 +1,72 @@
+"""Shared fixtures for the ml/ tests: paths, data variants, a small sample of the real data."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ML_DIR = REPO_ROOT / "ml"
+DATA_DIR = (REPO_ROOT / ".." / "shared" / "data").resolve()
+sys.path.insert(0, str(ML_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import datafiles  # noqa: E402  (test/ml/datafiles.py, after the path setup)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    missing = [name for name in ("adult.csv", "adult.data", "adult.test") if not (DATA_DIR / name).is_file()]
+    assert not missing, f"shared data missing in {DATA_DIR}: {missing}"
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """A folder with every 11th row of the real files: sample.csv (adult.csv format), sample.data, sample.test."""
+    folder = tmp_path_factory.mktemp("sample")
+    datafiles.write_sample(data_dir / "adult.csv", folder / "sample.csv", step=11, first_line=True)
+    datafiles.write_sample(data_dir / "adult.data", folder / "sample.data", step=11, first_line=False)
+    datafiles.write_sample(data_dir / "adult.test", folder / "sample.test", step=11, first_line=True)
+    return folder
+
+
+@pytest.fixture
+def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
+    """Settings for an in-process run on the sample, writing under tmp_path."""
+    return {
+        "RAW_DATA_DIR": str(sample_dir),
+        "RAW_DATA_FILE": "sample.csv",
+        "PROCESSED_DATA_DIR": str(tmp_path / "processed"),
+        "MODEL_DIR": str(tmp_path / "model"),
+        "RESULTS_DIR": str(tmp_path / "results"),
+        "THRESHOLD": "0.8",
+        "MODEL": "hgb",
+        "SEED": "42",
+        "TEST_DATA_FILE": "",
+    }
+
+
+@pytest.fixture(autouse=True)
+def no_env_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Host variables must not change what the tests see (they pass settings explicitly)."""
+    for name in ("RAW_DATA_DIR", "RAW_DATA_FILE", "TEST_DATA_FILE", "PROCESSED_DATA_DIR", "MODEL_DIR",
+                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def zip_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path):
+    """An HTTP server on 127.0.0.1 serving zips built at test time from the shared files:
+    adult.zip (good), corrupt.zip (not a zip), damaged.zip (bad compressed data), tampered.zip (adult.names changed), partial.zip (no adult.test)."""
+    folder = tmp_path_factory.mktemp("served")
+    members = datafiles.uci_members(data_dir)
+    datafiles.build_zip(folder / "adult.zip", {**members, "Index": b"index\n"})
+    (folder / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not really a zip file")
+    good = bytearray((folder / "adult.zip").read_bytes())
+    good[len(good) // 3: len(good) // 3 + 64] = bytes(64)  # damaged compressed data inside a valid zip
+    (folder / "damaged.zip").write_bytes(bytes(good))
+    datafiles.build_zip(folder / "tampered.zip", {**members, "adult.names": members["adult.names"] + b"extra\n"})
+    datafiles.build_zip(folder / "partial.zip", {k: v for k, v in members.items() if k != "adult.test"})
+    with datafiles.serve(folder) as base_url:
+        yield base_url

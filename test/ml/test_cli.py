@@ -1,0 +1,30 @@
+import pytest
+
+from adult_pipeline import cli
+from adult_pipeline.errors import DownloadError, InputError
+
+
+def failing(error: BaseException):
+    def main(env):
+        raise error
+    return main
+
+
+@pytest.mark.parametrize("error, code, line", [
+    (InputError("x.csv line 3: bad\nvalue; expected y"), 2, "error: x.csv line 3: bad value; expected y"),
+    (DownloadError("http://h/z.zip: HTTP 404"), 4, "error: http://h/z.zip: HTTP 404"),
+    (PermissionError(13, "Permission denied", "/work/model"), 2, "error: /work/model: Permission denied;"),
+])
+def test_expected_failures_become_one_error_line(capsys: pytest.CaptureFixture[str], error, code: int, line: str) -> None:
+    assert cli.run(failing(error), {}) == code
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(line)
+
+
+def test_success_passes_the_exit_code_through() -> None:
+    assert cli.run(lambda env: 3, {}) == 3
+
+
+def test_unexpected_errors_keep_their_traceback() -> None:
+    with pytest.raises(ZeroDivisionError):
+        cli.run(failing(ZeroDivisionError()), {})

@@ -1,0 +1,132 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import datafiles
+from adult_pipeline import dataset, schema
+from adult_pipeline.errors import InputError
+
+
+def sort_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def test_original_csv_and_uci_data_hold_the_same_rows(data_dir: Path) -> None:
+    from_csv = dataset.read_table(str(data_dir / "adult.csv"))
+    from_uci = dataset.read_table(str(data_dir / "adult.data"))
+    assert from_csv.frame.shape == from_uci.frame.shape == (32561, len(schema.REQUIRED_COLUMNS))
+    assert list(from_csv.frame.columns) == list(schema.REQUIRED_COLUMNS)
+    pd.testing.assert_frame_equal(sort_rows(from_csv.frame), sort_rows(from_uci.frame))
+    assert from_csv.sha256 == "250e154ed75714ae57a564926d66c6319cd6aac1bcd32774cc76841a88d74e53"
+
+
+def test_uci_test_file_skips_its_comment_line_and_strips_the_label_dot(data_dir: Path) -> None:
+    table = dataset.read_table(str(data_dir / "adult.test"))
+    assert len(table.frame) == 16281
+    assert set(table.frame[schema.LABEL]) == set(schema.LABELS)
+    assert table.frame["age"].dtype.kind in "iu"
+
+
+def test_header_names_are_normalised(tmp_path: Path) -> None:
+    path = tmp_path / "dashes.csv"
+    header = [name.replace(".", "-").title() for name in schema.RAW_COLUMNS]
+    row = ["39", "State-gov", "77516", "Bachelors", "13", "Never-married", "Adm-clerical", "Not-in-family",
+           "White", "Male", "2174", "0", "40", "United-States", ">50K."]
+    datafiles.write_csv_rows(path, header, [row])
+    frame = dataset.read_table(str(path)).frame
+    assert frame.loc[0, "native.country"] == "United-States"
+    assert frame.loc[0, schema.LABEL] == ">50K"
+
+
+@pytest.fixture(scope="module")
+def csv_rows(data_dir: Path) -> tuple[list[str], list[list[str]]]:
+    header, rows = datafiles.read_csv_rows(data_dir / "adult.csv")
+    return header, rows[::20]
+
+
+def write(tmp_path: Path, name: str, header: list[str], rows: list[list[str]], delimiter: str = ",") -> str:
+    return str(datafiles.write_csv_rows(tmp_path / name, header, rows, delimiter))
+
+
+def expect_error(path: str, *fragments: str) -> str:
+    with pytest.raises(InputError) as caught:
+        dataset.read_table(path)
+    message = str(caught.value)
+    assert Path(path).name in message and "expected" in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    expect_error(str(tmp_path / "nope.csv"), "file not found")
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
+def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "empty.csv").write_bytes(content)
+    expect_error(str(tmp_path / "empty.csv"), "empty")
+
+
+def test_header_only(tmp_path: Path, csv_rows) -> None:
+    header, _ = csv_rows
+    expect_error(write(tmp_path, "header.csv", header, []), "no data rows")
+
+
+def test_missing_column(tmp_path: Path, csv_rows) -> None:
+    header, rows = datafiles.without_column(*csv_rows, "occupation")
+    expect_error(write(tmp_path, "cols.csv", header, rows), "missing column 'occupation'")
+
+
+def test_dropped_columns_are_not_required(tmp_path: Path, csv_rows) -> None:
+    header, rows = datafiles.without_column(*csv_rows, "fnlwgt")
+    assert len(dataset.read_table(write(tmp_path, "nofnlwgt.csv", header, rows)).frame) == len(rows)
+
+
+def test_duplicate_column(tmp_path: Path, csv_rows) -> None:
+    header, rows = csv_rows
+    header = header[:-2] + ["age", header[-1]]
+    expect_error(write(tmp_path, "dup.csv", header, rows), "'age' appears twice")
+
+
+def test_unknown_label(tmp_path: Path, csv_rows) -> None:
+    header, rows = csv_rows
+    path = write(tmp_path, "label.csv", header, datafiles.with_value(header, rows, 100, "income", ">60K"))
+    expect_error(path, "line 102", "'income'", "'>60K'", "'<=50K' or '>50K'")
+
+
+@pytest.mark.parametrize("column, value", [("age", "forty"), ("hours.per.week", "?"), ("capital.gain", "inf")])
+def test_non_numeric_value(tmp_path: Path, csv_rows, column: str, value: str) -> None:
+    header, rows = csv_rows
+    path = write(tmp_path, "num.csv", header, datafiles.with_value(header, rows, 7, column, value))
+    expect_error(path, "line 9", f"'{column}'", f"'{value}'", "expected a number")
+
+
+def test_empty_categorical_value(tmp_path: Path, csv_rows) -> None:
+    header, rows = csv_rows
+    path = write(tmp_path, "blank.csv", header, datafiles.with_value(header, rows, 3, "race", ""))
+    expect_error(path, "line 5", "'race' is empty")
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_wrong_delimiter(tmp_path: Path, csv_rows, delimiter: str) -> None:
+    expect_error(write(tmp_path, "semi.csv", *csv_rows, delimiter=delimiter), repr(delimiter), "expected ','")
+
+
+@pytest.mark.parametrize("name", ["adult.csv", "adult.data", "adult.test"])
+def test_truncated_last_line(tmp_path: Path, data_dir: Path, name: str) -> None:
+    path = datafiles.truncate_last_line(data_dir / name, tmp_path / f"cut-{name}")
+    expect_error(str(path), "truncated")
+
+
+def test_wrong_field_count_in_the_middle(tmp_path: Path, data_dir: Path) -> None:
+    lines = datafiles.read_lines(data_dir / "adult.data")[:50]
+    lines[10] = ", ".join(lines[10].rstrip("\n").split(", ")[:-2]) + "\n"
+    (tmp_path / "short.data").write_text("".join(lines))
+    expect_error(str(tmp_path / "short.data"), "line 11", "fields, expected 15")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "latin.csv").write_bytes("age,workclass\n39,Caf\xe9\n".encode("latin-1"))
+    expect_error(str(tmp_path / "latin.csv"), "not UTF-8")

@@ -1,0 +1,56 @@
+"""pipeline.py's gated run: in process for the logic, as a host subprocess for the output contract."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import ML_DIR
+from adult_pipeline import config, gated_run
+from adult_pipeline.errors import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK
+
+SUMMARY_KEYS = {"validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds"}
+
+
+def test_summary_has_exactly_the_contract_keys(work_env: dict[str, str]) -> None:
+    summary, code = gated_run.run_gated(work_env, started=0.0, clock=iter(range(100)).__next__)
+    assert code == EXIT_OK
+    assert set(summary) == SUMMARY_KEYS
+    assert set(summary["data"]) == {"raw_file", "raw_sha256", "test_file", "test_sha256"}
+    assert set(summary["rows"]) == {"raw", "clean", "train", "test"}
+    assert summary["seconds"] == {"preprocessing": 1, "train": 1, "test": 1, "total": 6}
+    assert (summary["model"], summary["seed"], summary["split"], summary["threshold"]) == ("hgb", 42, "random", 0.8)
+    assert summary["gate_passed"] is True and isinstance(summary["test_acc"], float)
+
+
+def test_failed_gate_skips_the_test_stage(work_env: dict[str, str]) -> None:
+    paths = config.load_paths(work_env)
+    os.makedirs(paths.results_dir)
+    Path(paths.test_metadata).write_text('{"test_acc": 0.9}')  # from an earlier run
+    summary, code = gated_run.run_gated({**work_env, "THRESHOLD": "1"}, started=0.0)
+    assert code == EXIT_GATE_FAILED
+    assert summary["gate_passed"] is False and summary["test_acc"] is None and summary["seconds"]["test"] is None
+    assert not Path(paths.test_metadata).exists()
+    assert json.loads(Path(paths.train_metadata).read_text()) == {"validation_acc": summary["validation_acc"]}
+
+
+def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(["/usr/bin/python3", "pipeline.py"], cwd=ML_DIR, env={"PATH": "/usr/bin:/bin", **env},
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_pipeline_script_prints_the_summary_as_the_last_line(work_env: dict[str, str]) -> None:
+    result = run_pipeline(work_env)
+    assert result.returncode == EXIT_OK, result.stderr
+    lines = result.stdout.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert set(summary) == SUMMARY_KEYS
+    assert any(line.startswith("gate passed") for line in lines[:-1])
+    assert result.stderr == ""
+
+
+def test_pipeline_script_reports_a_bad_setting_in_one_line(work_env: dict[str, str]) -> None:
+    result = run_pipeline({**work_env, "THRESHOLD": "high"})
+    assert result.returncode == EXIT_BAD_INPUT
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == ["error: THRESHOLD='high' is not a number; expected a number in [0, 1]"]
