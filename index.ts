@@ -58,6 +58,7 @@ const jenkins = new Jenkins("jenkins", {
     },
     modelImage: `${prefix}-model-jenkins`,
     dataVolume: dataVolumeName,
+    outlivesJobLeftovers: pipeline.dataVolume ? [pipeline.dataVolume] : [],
     github:
         settings.github && gitHub
             ? {

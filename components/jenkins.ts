@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -35,6 +36,8 @@ export interface JenkinsArgs {
     modelImage: string;
     /** Docker volume caching the downloaded data, shared with the stack's own pipeline run. */
     dataVolume: string;
+    /** Resources that must outlive what the jobs leave behind, e.g. the data volume their model container mounts. */
+    outlivesJobLeftovers?: pulumi.Resource[];
     /** Undefined: local mode, the first job builds from the project folder and is started by hand. */
     github?: {
         repository: string;
@@ -61,6 +64,7 @@ export class Jenkins extends pulumi.ComponentResource {
         const agentHost = `${args.namePrefix}-jenkins-agent`;
         this.adminUser = "admin";
 
+        const modelContainer = `${args.namePrefix}-model`;
         const settings: JenkinsSettings = {
             jenkinsUrl: args.jenkinsUrl,
             adminUser: this.adminUser,
@@ -68,7 +72,7 @@ export class Jenkins extends pulumi.ComponentResource {
             pipeline: args.pipeline,
             agent: { host: agentHost, port: 22, projectDir: agentProjectDir },
             modelImage: args.modelImage,
-            modelContainer: `${args.namePrefix}-model`,
+            modelContainer,
             dataVolume: args.dataVolume,
         };
         // Rendered once now so a bad setting fails the preview, before the host key below exists.
@@ -162,6 +166,12 @@ export class Jenkins extends pulumi.ComponentResource {
             childOpts,
         );
 
+        new command.local.Command(
+            `${name}-job-leftovers`,
+            { environment: { MODEL_CONTAINER: modelContainer, JOB_IMAGE_REPOSITORY: args.modelImage }, delete: removeJobLeftoversScript },
+            { ...childOpts, dependsOn: args.outlivesJobLeftovers },
+        );
+
         this.localUrl = `http://${args.bindAddress === "0.0.0.0" ? "127.0.0.1" : args.bindAddress}:${args.port}/`;
         this.controllerContainerName = controller.name;
         this.registerOutputs({
@@ -172,3 +182,13 @@ export class Jenkins extends pulumi.ComponentResource {
         });
     }
 }
+
+/**
+ * Runs on destroy: removes what the jobs made on the Docker host, which Pulumi does not track,
+ * the model images they built and a model container an interrupted chain left running.
+ */
+export const removeJobLeftoversScript = [
+    'docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true',
+    'images="$(docker image ls --quiet "$JOB_IMAGE_REPOSITORY" | sort -u)"',
+    'if [ -n "$images" ]; then echo "$images" | xargs docker image rm --force >/dev/null; fi',
+].join("\n");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { removeJobLeftoversScript } from "../../components/jenkins";
 import { sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
 import { isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
@@ -52,6 +53,16 @@ describe("local mode (no repository configured)", () => {
             assert.deepEqual(removal.inputs.triggers, [imageId]);
             assert.match(removal.inputs.delete, /docker image rm/);
         }
+    });
+
+    it("removes on destroy what the Jenkins jobs leave on the Docker host", () => {
+        const leftovers = resourceNamed(run, "command:local:Command", "jenkins-job-leftovers");
+        assert.deepEqual(leftovers.inputs.environment, {
+            MODEL_CONTAINER: "adult-mlops-test-model",
+            JOB_IMAGE_REPOSITORY: "adult-mlops-test-model-jenkins",
+        });
+        assert.equal(leftovers.inputs.delete, removeJobLeftoversScript);
+        assert.equal(leftovers.inputs.create, undefined);
     });
 
     it("publishes Jenkins on 127.0.0.1 only, with a health check and a restart policy", () => {
