@@ -40,9 +40,9 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         assert.ok(printed.test_acc >= 0.87, `official-split test accuracy ${printed.test_acc} reaches the 0.87 target`);
         assert.ok(printed.validation_acc >= 0.8);
 
-        const image = stack.outputs.modelImage as { name: string; id: string };
+        const image = stack.outputs.modelImage as { name: string; digest: string };
         const builtId = execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", image.name], { encoding: "utf8" }).trim();
-        assert.equal(image.id, builtId);
+        assert.equal(image.digest, builtId);
         assert.equal(resourceNamed(stack, "command:local:Command", "pipeline-run").inputs.environment.MODEL_IMAGE, builtId);
     });
 
