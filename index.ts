@@ -46,7 +46,7 @@ const jenkins = new Jenkins("jenkins", {
     agentBaseImage: settings.baseImage,
     port: settings.jenkins.port,
     bindAddress: settings.jenkins.bindAddress,
-    jenkinsUrl: settings.github?.publicUrl ?? `http://127.0.0.1:${settings.jenkins.port}/`,
+    jenkinsUrl: settings.jenkins.url,
     adminPassword,
     keepHome: settings.jenkins.keepHome,
     pipeline: {

@@ -51,6 +51,8 @@ export interface JenkinsStackSettings {
     bindAddress: string;
     /** Unset: a password is generated and kept in the stack's state. */
     adminPassword: pulumi.Output<string> | undefined;
+    /** What Jenkins calls itself (links, hook URL): the public URL in GitHub mode, else the local one. */
+    url: string;
     keepHome: boolean;
 }
 
@@ -78,6 +80,8 @@ export function readStackSettings(projectDir: string): StackSettings {
 
     const dataSource = parseDataSource(get("dataSource"), projectDir);
     const testDataFile = get("testDataFile");
+    const port = parsePort("jenkinsPort", get("jenkinsPort"));
+    const github = readGitHubSettings(get("githubRepository"), get("githubBranch"), get("jenkinsPublicUrl"));
     return {
         namePrefix: `${projectName}-${pulumi.getStack()}`,
         baseImage: get("baseImage"),
@@ -91,12 +95,13 @@ export function readStackSettings(projectDir: string): StackSettings {
         },
         jenkins: {
             baseImage: get("jenkinsBaseImage"),
-            port: parsePort("jenkinsPort", get("jenkinsPort")),
+            port,
             bindAddress: parseBindAddress(get("jenkinsBindAddress")),
             adminPassword: config.getSecret("jenkinsAdminPassword"),
             keepHome: parseBoolean("keepJenkinsHome", get("keepJenkinsHome")),
+            url: github?.publicUrl ?? `http://127.0.0.1:${port}/`,
         },
-        github: readGitHubSettings(get("githubRepository"), get("githubBranch"), get("jenkinsPublicUrl")),
+        github,
     };
 }
 

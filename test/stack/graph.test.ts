@@ -162,7 +162,9 @@ describe("GitHub mode", () => {
         assert.equal(inputs.configuration.contentType, "json");
         assert.equal(inputs.configuration.insecureSsl, false);
         assert.equal(run.outputs.webhookUrl, "https://jenkins.example.com/github-webhook/");
-        assert.equal(run.outputs.jenkinsUrl, "http://127.0.0.1:8080/");
+        assert.equal(run.outputs.jenkinsUrl, "http://127.0.0.1:8080/", "users still reach the local port");
+        const casc = uploadsOf(run, "jenkins-controller").find((upload) => upload.file === "/var/jenkins_conf/jenkins.yaml");
+        assert.match(casc?.content ?? "", /location:\s+url: https:\/\/jenkins\.example\.com\//, "Jenkins calls itself by its public URL");
     });
 
     it("signs with a generated secret that Jenkins gets as a secret file", () => {
