@@ -2,9 +2,9 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { renderJenkins } from "../jenkins/render";
-import { AGENT_HOST_KEY_FILE, JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import { JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import { JenkinsAgent } from "./jenkinsAgent";
 import { LocalImage } from "./localImage";
 
 /** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
@@ -49,7 +49,7 @@ export interface JenkinsArgs {
 
 /**
  * Jenkins configured entirely as code: a controller with no executors (JCasC, the four jobs,
- * secrets as files) and one SSH build agent that drives the host's Docker engine.
+ * secrets as files) and one SSH build agent (JenkinsAgent) that drives the host's Docker engine.
  */
 export class Jenkins extends pulumi.ComponentResource {
     /** URL of the web UI on this host. */
@@ -75,7 +75,7 @@ export class Jenkins extends pulumi.ComponentResource {
             modelContainer,
             dataVolume: args.dataVolume,
         };
-        // Rendered once now so a bad setting fails the preview, before the host key below exists.
+        // Rendered once now so a bad setting fails the preview, before the agent's host key exists.
         renderJenkins(settings);
 
         const network = new docker.Network(`${name}-network`, { name: `${args.namePrefix}-jenkins` }, childOpts);
@@ -93,44 +93,24 @@ export class Jenkins extends pulumi.ComponentResource {
             },
             childOpts,
         );
-        const agentImage = new LocalImage(
-            `${name}-agent-image`,
-            {
-                context: path.join(args.projectDir, "jenkins", "agent"),
-                imageName: `${args.namePrefix}-jenkins-agent:latest`,
-                buildArgs: { BASE_IMAGE: args.agentBaseImage },
-            },
-            childOpts,
-        );
-        const agentKey = new tls.PrivateKey(`${name}-agent-key`, { algorithm: "ED25519" }, childOpts);
-        // The agent's host key is generated here so the controller can pin it: a re-created agent keeps it.
-        const agentHostKey = new tls.PrivateKey(`${name}-agent-host-key`, { algorithm: "ED25519" }, childOpts);
-        const rendered = agentHostKey.publicKeyOpenssh.apply((hostKey) =>
-            renderJenkins({ ...settings, agent: { ...settings.agent, hostKey: hostKey.trim() } }),
-        );
-
-        new docker.Container(
+        const agent = new JenkinsAgent(
             `${name}-agent`,
             {
-                name: agentHost,
-                image: agentImage.imageId,
-                restart: "unless-stopped",
-                envs: [pulumi.interpolate`JENKINS_AGENT_SSH_PUBKEY=${agentKey.publicKeyOpenssh}`],
-                networksAdvanced: [{ name: network.name, aliases: [agentHost] }],
-                volumes: [
-                    // The jobs drive the host's engine so they share its images and the data volume (jenkins/README.md).
-                    { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
-                    ...(args.github ? [] : [{ hostPath: args.projectDir, containerPath: agentProjectDir, readOnly: true }]),
-                ],
-                uploads: [{ file: AGENT_HOST_KEY_FILE, content: pulumi.secret(agentHostKey.privateKeyOpenssh), permissions: "0400" }],
+                hostName: agentHost,
+                context: path.join(args.projectDir, "jenkins", "agent"),
+                baseImage: args.agentBaseImage,
+                imageName: `${args.namePrefix}-jenkins-agent:latest`,
+                networkName: network.name,
+                projectMount: args.github ? undefined : { hostPath: args.projectDir, containerPath: agentProjectDir },
             },
             childOpts,
         );
+        const rendered = agent.hostPublicKey.apply((hostKey) => renderJenkins({ ...settings, agent: { ...settings.agent, hostKey } }));
 
         this.adminPassword = pulumi.secret(args.adminPassword);
         const secretFiles: Record<string, pulumi.Input<string>> = {
             [SECRET_NAMES.adminPassword]: this.adminPassword,
-            [SECRET_NAMES.agentSshKey]: pulumi.secret(agentKey.privateKeyOpenssh),
+            [SECRET_NAMES.agentSshKey]: agent.controllerPrivateKey,
             ...(args.github && {
                 [SECRET_NAMES.githubWebhookSecret]: pulumi.secret(args.github.webhookSecret),
                 [SECRET_NAMES.githubDeployKey]: pulumi.secret(args.github.deployPrivateKey),

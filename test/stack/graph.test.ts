@@ -34,6 +34,18 @@ describe("local mode (no repository configured)", () => {
         assert.equal(run.outputs.webhookUrl, undefined);
     });
 
+    it("is made of the project's components, one per concern", () => {
+        const components = run.resources.filter((r) => r.type.startsWith("adult-mlops:")).map((r) => `${r.type} ${r.name}`);
+        assert.deepEqual(components.sort(), [
+            "adult-mlops:index:GatedPipeline pipeline",
+            "adult-mlops:index:Jenkins jenkins",
+            "adult-mlops:index:JenkinsAgent jenkins-agent",
+            "adult-mlops:index:LocalImage jenkins-agent-image",
+            "adult-mlops:index:LocalImage jenkins-controller-image",
+            "adult-mlops:index:LocalImage model-image",
+        ]);
+    });
+
     it("builds the model, controller and agent images locally, never pushing", () => {
         const images = resourcesOfType(run, "docker:index/image:Image");
         assert.deepEqual(images.map((i) => i.name).sort(), ["jenkins-agent-image", "jenkins-controller-image", "model-image"]);

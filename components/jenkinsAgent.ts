@@ -1,0 +1,66 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { AGENT_HOST_KEY_FILE } from "../jenkins/settings";
+import { LocalImage } from "./localImage";
+
+export interface JenkinsAgentArgs {
+    /** Container name, also its host name on the Jenkins network. */
+    hostName: string;
+    /** Folder of the agent's Dockerfile. */
+    context: string;
+    /** Base of the agent image, e.g. `debian:bookworm-slim`. */
+    baseImage: string;
+    imageName: string;
+    /** Docker network the controller reaches the agent on. */
+    networkName: pulumi.Input<string>;
+    /** A host folder to mount read-only into the agent (local mode's project checkout). */
+    projectMount?: { hostPath: string; containerPath: string };
+}
+
+/**
+ * The SSH build agent: runs the jobs with the host's Docker engine. Both key pairs of the SSH
+ * connection are generated here, so the controller logs in with a key the agent trusts and pins
+ * a host key that survives re-creating the agent.
+ */
+export class JenkinsAgent extends pulumi.ComponentResource {
+    /** The controller's private key for logging in to the agent. */
+    public readonly controllerPrivateKey: pulumi.Output<string>;
+    /** The agent's SSH host public key, for the controller to pin. */
+    public readonly hostPublicKey: pulumi.Output<string>;
+
+    constructor(name: string, args: JenkinsAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("adult-mlops:index:JenkinsAgent", name, {}, opts);
+        const childOpts = { parent: this };
+
+        const image = new LocalImage(
+            `${name}-image`,
+            { context: args.context, imageName: args.imageName, buildArgs: { BASE_IMAGE: args.baseImage } },
+            childOpts,
+        );
+        const loginKey = new tls.PrivateKey(`${name}-key`, { algorithm: "ED25519" }, childOpts);
+        const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, childOpts);
+
+        new docker.Container(
+            name,
+            {
+                name: args.hostName,
+                image: image.imageId,
+                restart: "unless-stopped",
+                envs: [pulumi.interpolate`JENKINS_AGENT_SSH_PUBKEY=${loginKey.publicKeyOpenssh}`],
+                networksAdvanced: [{ name: args.networkName, aliases: [args.hostName] }],
+                volumes: [
+                    // The jobs drive the host's engine so they share its images and the data volume (jenkins/README.md).
+                    { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
+                    ...(args.projectMount ? [{ ...args.projectMount, readOnly: true }] : []),
+                ],
+                uploads: [{ file: AGENT_HOST_KEY_FILE, content: pulumi.secret(hostKey.privateKeyOpenssh), permissions: "0400" }],
+            },
+            childOpts,
+        );
+
+        this.controllerPrivateKey = pulumi.secret(loginKey.privateKeyOpenssh);
+        this.hostPublicKey = hostKey.publicKeyOpenssh.apply((key) => key.trim());
+        this.registerOutputs({ hostPublicKey: this.hostPublicKey });
+    }
+}
