@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PipelineSettings } from "../config/stackConfig";
 import { dataSourceLocation } from "../config/validators";
 import { dataFingerprint } from "./dataFingerprint";
-import { sha256OfFile } from "./fileDigest";
+import { sha256OfFiles } from "./fileDigest";
 import { parsePipelineMetrics, PipelineMetrics } from "./pipelineMetrics";
 
 export interface GatedPipelineArgs {
@@ -19,7 +19,9 @@ export interface GatedPipelineArgs {
     projectDir: string;
 }
 
-export const runScript = path.join("scripts", "run-gated-pipeline.sh");
+const runScript = path.join("scripts", "run-gated-pipeline.sh");
+/** Every script the command runs: a change to any of them reruns the pipeline. */
+const commandScripts = [runScript, path.join("scripts", "prepare-data.sh")];
 
 /**
  * Gets the data, runs the model image's gated run (preprocess, train, gate, test) and turns its
@@ -63,7 +65,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
                 triggers: [
                     args.modelImageId,
                     dataFingerprint(source, dataFiles),
-                    sha256OfFile(path.join(args.projectDir, runScript)),
+                    sha256OfFiles(commandScripts.map((script) => path.join(args.projectDir, script))),
                 ],
             },
             { parent: this },
