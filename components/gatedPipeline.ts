@@ -26,8 +26,9 @@ const commandScripts = [runScript, path.join("scripts", "prepare-data.sh")];
 /**
  * Gets the data, runs the model image's gated run (preprocess, train, gate, test) and turns its
  * metrics into outputs. It reruns only when the image, the data, the threshold or the model change.
- * A failed gate is a verdict reported in `gatePassed`; with `failOnGate` the command fails instead,
- * so the deployment fails and the next `pulumi up` runs the pipeline again.
+ * A failed gate is a verdict reported in `gatePassed` (and by the command's own warning while it runs);
+ * with `failOnGate` the command fails instead, so the deployment fails and the next `pulumi up` runs the
+ * pipeline again.
  */
 export class GatedPipeline extends pulumi.ComponentResource {
     public readonly metrics: pulumi.Output<PipelineMetrics>;
@@ -71,7 +72,8 @@ export class GatedPipeline extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.metrics = run.stdout.apply((stdout) => warnOnFailedGate(parsePipelineMetrics(stdout)));
+        // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.
+        this.metrics = run.stdout.apply((stdout) => (pulumi.runtime.isDryRun() ? notKnownUntilUp<PipelineMetrics>() : parsePipelineMetrics(stdout)));
         this.validationAccuracy = this.metrics.validation_acc;
         this.testAccuracy = this.metrics.test_acc;
         this.gatePassed = this.metrics.gate_passed;
@@ -84,12 +86,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
     }
 }
 
-function warnOnFailedGate(metrics: PipelineMetrics): PipelineMetrics {
-    if (!metrics.gate_passed) {
-        pulumi.log.warn(
-            `the gate stopped the pipeline: validation accuracy ${metrics.validation_acc} is below the threshold ${metrics.threshold}, ` +
-                "so the test stage did not run and testAccuracy is null (set failOnGate to true to fail the deployment instead)",
-        );
-    }
-    return metrics;
+/** A value shown as "known after up" in a preview. */
+function notKnownUntilUp<T>(): T {
+    return pulumi.unknown as unknown as T;
 }

@@ -51,7 +51,8 @@ export class GitHubIntegration extends pulumi.ComponentResource {
                 repository: args.repository,
                 events: ["push"],
                 active: true,
-                configuration: { url: hookUrl, contentType: "json", insecureSsl: false, secret: this.webhookSecret },
+                // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
+                configuration: pulumi.secret({ url: hookUrl, contentType: "json", insecureSsl: false, secret: this.webhookSecret }),
             },
             childOpts,
         );

@@ -5,12 +5,26 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderJenkins } from "../jenkins/render";
 import { JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
 import { JenkinsAgent } from "./jenkinsAgent";
-import { LocalImage } from "./localImage";
+import { engineReachableCheck, LocalImage } from "./localImage";
 
 /** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
 const agentProjectDir = "/srv/adult-mlops/project";
 const jenkinsUid = "1000";
 const jenkinsHttpPort = 8080;
+
+/**
+ * Durations in the form Go prints them (time.Duration.String()), which is how the docker provider
+ * reads them back: any other spelling ("3m") shows as a change on every `pulumi up`.
+ */
+const controllerHealthcheck = {
+    tests: ["CMD-SHELL", `curl --fail --silent --output /dev/null http://localhost:${jenkinsHttpPort}/login`],
+    interval: "10s",
+    timeout: "5s",
+    startPeriod: "3m0s",
+    retries: 6,
+};
+/** How long `pulumi up` waits for a healthy controller: a cold start on a small host, with room to spare. */
+const controllerStartTimeoutSeconds = 300;
 
 export interface JenkinsArgs {
     /** Prefix for container, volume and network names on the Docker host. */
@@ -19,7 +33,7 @@ export interface JenkinsArgs {
     projectDir: string;
     /** Base of the controller image; empty for the version jenkins/Dockerfile pins. */
     controllerBaseImage: string;
-    /** Base of the agent image, e.g. `debian:bookworm-slim`. */
+    /** Base of the agent image, e.g. `debian:trixie-slim`. */
     agentBaseImage: string;
     /** Host port Jenkins' web UI is published on. */
     port: number;
@@ -65,6 +79,7 @@ export class Jenkins extends pulumi.ComponentResource {
         this.adminUser = "admin";
 
         const modelContainer = `${args.namePrefix}-model`;
+        const controllerName = `${args.namePrefix}-jenkins`;
         const settings: JenkinsSettings = {
             jenkinsUrl: args.jenkinsUrl,
             adminUser: this.adminUser,
@@ -93,6 +108,13 @@ export class Jenkins extends pulumi.ComponentResource {
             },
             childOpts,
         );
+        // Created before the containers so that destroy removes them first: the leftovers command's delete
+        // runs once nothing can start a model container or build a model image any more.
+        const jobLeftovers = new command.local.Command(
+            `${name}-job-leftovers`,
+            { environment: { MODEL_CONTAINER: modelContainer, JOB_IMAGE_REPOSITORY: args.modelImage }, delete: removeJobLeftoversScript },
+            { ...childOpts, dependsOn: args.outlivesJobLeftovers },
+        );
         const agent = new JenkinsAgent(
             `${name}-agent`,
             {
@@ -103,7 +125,7 @@ export class Jenkins extends pulumi.ComponentResource {
                 networkName: network.name,
                 projectMount: args.github ? undefined : { hostPath: args.projectDir, containerPath: agentProjectDir },
             },
-            childOpts,
+            { ...childOpts, dependsOn: [jobLeftovers] },
         );
         const rendered = agent.hostPublicKey.apply((hostKey) => renderJenkins({ ...settings, agent: { ...settings.agent, hostKey } }));
 
@@ -120,36 +142,30 @@ export class Jenkins extends pulumi.ComponentResource {
         const controller = new docker.Container(
             `${name}-controller`,
             {
-                name: `${args.namePrefix}-jenkins`,
+                name: controllerName,
                 image: controllerImage.imageId,
                 restart: "unless-stopped",
                 ports: [{ internal: jenkinsHttpPort, external: args.port, ip: args.bindAddress }],
                 networksAdvanced: [{ name: network.name }],
                 volumes: [{ volumeName: home.name, containerPath: "/var/jenkins_home" }],
-                uploads: rendered.apply(({ controllerFiles }) => [
-                    ...controllerFiles.map((file) => ({ file: file.path, content: file.content })),
-                    ...Object.entries(secretFiles).map(([secretName, content]) => ({
-                        file: `${SECRETS_DIR}/${secretName}`,
-                        content,
-                        owner: jenkinsUid,
-                        permissions: "0400",
-                    })),
-                ]),
-                healthcheck: {
-                    tests: ["CMD-SHELL", `curl --fail --silent --output /dev/null http://localhost:${jenkinsHttpPort}/login`],
-                    interval: "30s",
-                    timeout: "10s",
-                    startPeriod: "3m",
-                    retries: 5,
-                },
+                // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
+                uploads: pulumi.secret(
+                    rendered.apply(({ controllerFiles }) => [
+                        ...controllerFiles.map((file) => ({ file: file.path, content: file.content })),
+                        ...Object.entries(secretFiles).map(([secretName, content]) => ({
+                            file: `${SECRETS_DIR}/${secretName}`,
+                            content,
+                            owner: jenkinsUid,
+                            permissions: "0400",
+                        })),
+                    ]),
+                ),
+                healthcheck: controllerHealthcheck,
+                // `pulumi up` fails unless Jenkins answers within the timeout (a JCasC error, a plugin that does not load).
+                wait: true,
+                waitTimeout: controllerStartTimeoutSeconds,
             },
-            childOpts,
-        );
-
-        new command.local.Command(
-            `${name}-job-leftovers`,
-            { environment: { MODEL_CONTAINER: modelContainer, JOB_IMAGE_REPOSITORY: args.modelImage }, delete: removeJobLeftoversScript },
-            { ...childOpts, dependsOn: args.outlivesJobLeftovers },
+            { ...childOpts, dependsOn: [jobLeftovers] },
         );
 
         this.localUrl = `http://${args.bindAddress === "0.0.0.0" ? "127.0.0.1" : args.bindAddress}:${args.port}/`;
@@ -164,11 +180,13 @@ export class Jenkins extends pulumi.ComponentResource {
 }
 
 /**
- * Runs on destroy: removes what the jobs made on the Docker host, which Pulumi does not track,
- * the model images they built and a model container an interrupted chain left running.
+ * Runs on destroy: removes what the jobs made on the Docker host, which Pulumi does not track: a model
+ * container an interrupted chain left running, and the jobs' model image tags. Tags are removed one by
+ * one, never an image ID by force, so an image that another tag (the stack's own model image, built
+ * from the same files) or a container still uses stays, and the command says what it kept.
  */
-export const removeJobLeftoversScript = [
-    'docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true',
-    'images="$(docker image ls --quiet "$JOB_IMAGE_REPOSITORY" | sort -u)"',
-    'if [ -n "$images" ]; then echo "$images" | xargs docker image rm --force >/dev/null; fi',
-].join("\n");
+export const removeJobLeftoversScript = `${engineReachableCheck}
+docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true
+for ref in $(docker image ls --filter dangling=false --format '{{.Repository}}:{{.Tag}}' "$JOB_IMAGE_REPOSITORY"); do
+  output="$(docker image rm "$ref" 2>&1)" || echo "kept image $ref: $output"
+done`;

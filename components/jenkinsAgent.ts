@@ -9,7 +9,7 @@ export interface JenkinsAgentArgs {
     hostName: string;
     /** Folder of the agent's Dockerfile. */
     context: string;
-    /** Base of the agent image, e.g. `debian:bookworm-slim`. */
+    /** Base of the agent image, e.g. `debian:trixie-slim`. */
     baseImage: string;
     imageName: string;
     /** Docker network the controller reaches the agent on. */
@@ -54,9 +54,12 @@ export class JenkinsAgent extends pulumi.ComponentResource {
                     { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
                     ...(args.projectMount ? [{ ...args.projectMount, readOnly: true }] : []),
                 ],
-                uploads: [{ file: AGENT_HOST_KEY_FILE, content: pulumi.secret(hostKey.privateKeyOpenssh), permissions: "0400" }],
+                // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
+                uploads: pulumi.secret([{ file: AGENT_HOST_KEY_FILE, content: hostKey.privateKeyOpenssh, permissions: "0400" }]),
             },
-            childOpts,
+            // A component's dependsOn does not reach its children: the container itself must wait for (and,
+            // on destroy, go before) what the caller names.
+            { ...childOpts, dependsOn: opts?.dependsOn },
         );
 
         this.controllerPrivateKey = pulumi.secret(loginKey.privateKeyOpenssh);

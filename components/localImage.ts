@@ -45,7 +45,7 @@ export class LocalImage extends pulumi.ComponentResource {
         const removal = new command.local.Command(
             `${name}-removal`,
             {
-                environment: { IMAGE_ID: image.repoDigest },
+                environment: { IMAGE_ID: image.repoDigest, IMAGE_NAME: image.imageName },
                 delete: removeImageScript,
                 triggers: [image.repoDigest],
             },
@@ -58,9 +58,26 @@ export class LocalImage extends pulumi.ComponentResource {
     }
 }
 
-/** Runs on destroy, and on replacement for the superseded image; an image already gone is fine. */
-export const removeImageScript =
-    'if docker image inspect "$IMAGE_ID" >/dev/null 2>&1; then docker image rm --force "$IMAGE_ID" >/dev/null; fi';
+/** Stops a destroy step when the engine is down, rather than leaving things behind unreported. */
+export const engineReachableCheck =
+    'docker info >/dev/null 2>&1 || { echo "the Docker engine is not reachable: start it and run pulumi destroy again" >&2; exit 1; }';
+
+/**
+ * Runs on destroy, and on replacement for the superseded image. It removes the stack's tag while the tag
+ * still names this image, then the image only when no other tag names it (never by force, which would
+ * take tags such as the Jenkins jobs' build of the same files along). An image already gone is fine;
+ * an image still tagged or used by a container is kept, and the command says so.
+ */
+export const removeImageScript = `${engineReachableCheck}
+docker image inspect "$IMAGE_ID" >/dev/null 2>&1 || exit 0
+if [ "$(docker image inspect --format '{{.Id}}' "$IMAGE_NAME" 2>/dev/null)" = "$IMAGE_ID" ] && ! output="$(docker image rm "$IMAGE_NAME" 2>&1)"; then
+  echo "kept image $IMAGE_ID: $output"
+  exit 0
+fi
+docker image inspect "$IMAGE_ID" >/dev/null 2>&1 || exit 0
+tags="$(docker image inspect --format '{{join .RepoTags " "}}' "$IMAGE_ID")"
+if [ -n "$tags" ]; then echo "kept image $IMAGE_ID: still tagged $tags"; exit 0; fi
+output="$(docker image rm "$IMAGE_ID" 2>&1)" || echo "kept image $IMAGE_ID: $output"`;
 
 function withoutEmptyValues(buildArgs: Record<string, pulumi.Input<string>>): pulumi.Output<Record<string, string>> {
     return pulumi.output(buildArgs).apply((resolved) =>

@@ -24,7 +24,7 @@ export const configDefaults = {
     rawDataFile: archiveFiles.raw,
     testDataFile: archiveFiles.test,
     failOnGate: "false",
-    baseImage: "debian:bookworm-slim",
+    baseImage: "debian:trixie-slim",
     jenkinsBaseImage: "",
     jenkinsPort: "8080",
     jenkinsBindAddress: "127.0.0.1",

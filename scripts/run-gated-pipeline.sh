@@ -25,6 +25,8 @@ if [ "$status" -eq "$gate_stopped_the_run" ]; then
     echo "error: the gate stopped the pipeline (validation accuracy below THRESHOLD=$THRESHOLD) and failOnGate is true" >&2
     exit "$status"
   fi
+  # Printed by the run itself, so it shows only in an update that ran the pipeline (never in a preview).
+  echo "warning: the gate stopped the pipeline: validation accuracy is below THRESHOLD=$THRESHOLD, so the test stage did not run and testAccuracy is null (set failOnGate to true to fail the deployment instead)" >&2
   exit 0
 fi
 exit "$status"

@@ -4,7 +4,8 @@
 # stack with a local state backend in .pulumi-state/ (no Pulumi account needed).
 # Usage: scripts/stack.sh up|preview|destroy|output [extra pulumi flags]
 # Exit status: 10 Docker missing, 11 Docker engine not reachable, 12 Pulumi CLI missing,
-#              13 no passphrase and no terminal to ask for one, 64 bad usage; else Pulumi's own.
+#              13 no passphrase and no terminal to ask for one, 14 Jenkins never became healthy,
+#              64 bad usage; else Pulumi's own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,18 +25,37 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_
   fail "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): it encrypts the stack's secrets in .pulumi-state/" 13
 fi
 
+stack=dev
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
 mkdir -p .pulumi-state
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
 if [ "$action" = up ] || [ "$action" = preview ]; then
-  base_image="$(pulumi config get baseImage --stack dev 2>/dev/null || echo debian:bookworm-slim)"
+  base_image="$(pulumi config get baseImage --stack "$stack" 2>/dev/null || echo debian:trixie-slim)"
   docker image inspect "$base_image" >/dev/null 2>&1 || docker pull "$base_image" || bash scripts/build-base-image.sh "$base_image"
 fi
 
-pulumi stack select --create dev
+pulumi stack select --create "$stack"
 if [ "$action" = output ]; then
-  pulumi stack output "$@"
-else
-  pulumi "$action" "$@"
+  exec pulumi stack output "$@"
 fi
+
+# pulumi up and destroy ask for confirmation on a terminal; with none (a script, CI) Pulumi refuses to
+# go on without --yes, and there is nobody to answer anyway.
+if { [ "$action" = up ] || [ "$action" = destroy ]; } && { [ ! -t 0 ] || [ ! -t 1 ]; } && [[ " $* " != *" --yes "* && " $* " != *" -y "* ]]; then
+  echo "adult-mlops: no terminal to confirm on, so running: pulumi $action --yes"
+  set -- --yes "$@"
+fi
+
+status=0
+pulumi "$action" "$@" || status=$?
+# A failed up may be the controller's health wait timing out (the docker provider then only says
+# "container failed to be in healthy state"): name the container whose log tells why.
+if [ "$status" -ne 0 ] && [ "$action" = up ]; then
+  controller="adult-mlops-$stack-jenkins"
+  health="$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$controller" 2>/dev/null || true)"
+  if [ -n "$health" ] && [ "$health" != healthy ]; then
+    fail "Jenkins ($controller) is $health, not healthy; read why with: docker logs $controller" 14
+  fi
+fi
+exit "$status"

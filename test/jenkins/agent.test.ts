@@ -60,13 +60,23 @@ describe("the build agent image", () => {
         ]);
     }
 
-    test("carries JRE 17, git and the Docker CLI, and no sudo", () => {
+    test("carries JRE 21 (the controller's JDK), git and the Docker CLI, and no sudo", () => {
         const result = docker(["run", "--rm", "--entrypoint", "bash", agentImageTag, "-c", "java -version 2>&1; git --version; docker --version; command -v sudo || echo no-sudo"]);
         assert.equal(result.status, 0, result.stderr);
-        assert.match(result.stdout, /version "17\./);
+        assert.match(result.stdout, /version "21\./);
         assert.match(result.stdout, /git version/);
         assert.match(result.stdout, /Docker version/);
         assert.match(result.stdout, /no-sudo/);
+    });
+
+    // Docker Engine 29 refuses older clients: "client version 1.41 is too old. Minimum supported API version
+    // is 1.44" (docker/docs content/reference/api/engine/_index.md at v29.0.4: "API version: 1.52 (minimum
+    // version 1.44)"; reported in containrrr/watchtower issue 2124). This engine is older, so the refusal
+    // cannot be seen here: the check is on the client's own highest API version.
+    test("its Docker CLI speaks API 1.44 or newer, which Docker Engine 29 requires", () => {
+        const result = docker(["run", "--rm", "--entrypoint", "docker", agentImageTag, "version", "--format", "{{.Client.APIVersion}}"]);
+        const [major, minor] = result.stdout.trim().split(".").map(Number);
+        assert.ok(major > 1 || (major === 1 && minor >= 44), `client API ${result.stdout.trim()}`);
     });
 
     test("the controller's key logs in as jenkins, over the pinned host key, and jenkins can use the mounted Docker socket", () => {

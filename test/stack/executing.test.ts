@@ -64,6 +64,8 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
                 assert.equal(stack.outputs.validationAccuracy, printed.validation_acc);
                 assert.ok(printed.validation_acc < 0.99);
                 assert.equal(printed.seconds.test, null, "the test stage did not run");
+                const pipelineRun = runs.find((run) => run.name === "pipeline-run");
+                assert.match(pipelineRun?.stderr ?? "", /warning: the gate stopped the pipeline: validation accuracy is below THRESHOLD=0\.99/, "the run itself says so");
 
                 const failing = await runStackProcess({ dataSource: mirror.url, threshold: "0.99", failOnGate: "true" });
                 assert.equal(mirror.requests, 1, "the second run used the verified copy cached in the volume");

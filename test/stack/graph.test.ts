@@ -3,23 +3,15 @@ import { before, describe, it } from "node:test";
 import { removeJobLeftoversScript } from "../../components/jenkins";
 import { sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
+import { configuredAdminPassword, gitHubConfig, gitHubSecretKeys, localConfig } from "./support/stackModes";
 import { isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
 
-const localConfig = { dataSource: sharedDataDir };
-const adminPassword = "correct-horse-battery-staple";
-const gitHubConfig = {
-    ...localConfig,
-    githubRepository: "octocat/adult-mlops",
-    jenkinsPublicUrl: "https://jenkins.example.com",
-    jenkinsAdminPassword: adminPassword,
-    "github:token": "ghp_not-a-real-token",
-};
-const gitHubSecretKeys = ["jenkinsAdminPassword", "github:token"];
+const adminPassword = configuredAdminPassword;
 
 function uploadsOf(run: StackRun, containerName: string): Array<Record<string, string>> {
-    const uploads = resourceNamed(run, "docker:index/container:Container", containerName).inputs.uploads;
-    assert.ok(isSecretInput(uploads), "uploads carry secrets, so the engine must treat them as secret");
-    return revealed(uploads);
+    const container = resourceNamed(run, "docker:index/container:Container", containerName);
+    assert.ok(isSecretInput(container.wire?.inputs.uploads), "uploads carry secrets, so the engine must get them as a secret as a whole");
+    return revealed(container.inputs.uploads);
 }
 
 describe("local mode (no repository configured)", () => {
@@ -53,7 +45,7 @@ describe("local mode (no repository configured)", () => {
             assert.equal(image.inputs.skipPush, true, image.name);
             assert.match(image.inputs.imageName, /^adult-mlops-test-/);
         }
-        assert.equal(resourceNamed(run, "docker:index/image:Image", "model-image").inputs.build.args.BASE_IMAGE, "debian:bookworm-slim");
+        assert.equal(resourceNamed(run, "docker:index/image:Image", "model-image").inputs.build.args.BASE_IMAGE, "debian:trixie-slim");
         assert.equal("JENKINS_BASE_IMAGE" in resourceNamed(run, "docker:index/image:Image", "jenkins-controller-image").inputs.build.args, false);
     });
 
@@ -120,9 +112,7 @@ describe("local mode (no repository configured)", () => {
 
     it("pins the agent's generated host key in the controller's configuration", () => {
         const hostKey = simulatedProviders(resourceNamed(run, "tls:index/privateKey:PrivateKey", "jenkins-agent-host-key"));
-        const agentUploads = resourceNamed(run, "docker:index/container:Container", "jenkins-agent").inputs.uploads;
-        assert.ok(isSecretInput(agentUploads));
-        assert.deepEqual(revealed(agentUploads), [
+        assert.deepEqual(uploadsOf(run, "jenkins-agent"), [
             { file: "/run/secrets/agent-ssh-host-key", content: hostKey.privateKeyOpenssh, permissions: "0400" },
         ]);
         const casc = uploadsOf(run, "jenkins-controller").find((upload) => upload.file === "/var/jenkins_conf/jenkins.yaml");
@@ -162,7 +152,7 @@ describe("local mode (no repository configured)", () => {
 describe("GitHub mode", () => {
     let run: StackRun;
     before(async () => {
-        run = await runStack(gitHubConfig, simulatedProviders, gitHubSecretKeys);
+        run = await runStack(gitHubConfig, simulatedProviders, { secretKeys: gitHubSecretKeys });
     });
     const webhook = () => revealed(resourceNamed(run, "github:index/repositoryWebhook:RepositoryWebhook", "github-webhook"));
 
@@ -181,9 +171,9 @@ describe("GitHub mode", () => {
 
     it("signs with a generated secret that Jenkins gets as a secret file", () => {
         const generated = resourceNamed(run, "random:index/randomPassword:RandomPassword", "github-webhook-secret");
-        const { configuration } = resourceNamed(run, "github:index/repositoryWebhook:RepositoryWebhook", "github-webhook").inputs;
-        assert.ok(isSecretInput(configuration), "the hook's configuration holds the secret, so it is secret");
-        const secret = revealed(configuration).secret;
+        const hook = resourceNamed(run, "github:index/repositoryWebhook:RepositoryWebhook", "github-webhook");
+        assert.ok(isSecretInput(hook.wire?.inputs.configuration), "the hook's configuration holds the secret, so it is secret as a whole");
+        const secret = revealed(hook.inputs.configuration).secret;
         assert.equal(secret, simulatedProviders(generated).result);
         const upload = uploadsOf(run, "jenkins-controller").find((u) => u.file === "/run/secrets/github-webhook-secret");
         assert.equal(upload?.content, secret);
@@ -228,8 +218,8 @@ describe("GitHub mode", () => {
 
 describe("a second pulumi up with the same configuration", () => {
     it("gives every resource the same inputs, so nothing changes", async () => {
-        const first = await runStack(gitHubConfig, simulatedProviders, gitHubSecretKeys);
-        const second = await runStack(gitHubConfig, simulatedProviders, gitHubSecretKeys);
+        const first = await runStack(gitHubConfig, simulatedProviders, { secretKeys: gitHubSecretKeys });
+        const second = await runStack(gitHubConfig, simulatedProviders, { secretKeys: gitHubSecretKeys });
         assert.deepEqual(second.resources, first.resources);
     });
 });

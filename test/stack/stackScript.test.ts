@@ -10,7 +10,7 @@ import { repoRoot } from "../support/paths";
 function pathWith(standIns: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-sh-path-"));
     created.push(dir);
-    for (const tool of ["dirname", "mkdir"]) {
+    for (const tool of ["dirname", "mkdir", "cat"]) {
         fs.symlinkSync(spawnSync("which", [tool], { encoding: "utf8" }).stdout.trim(), path.join(dir, tool));
     }
     for (const [tool, script] of Object.entries(standIns)) {
@@ -63,13 +63,34 @@ describe("scripts/stack.sh (npm run up) explains a missing prerequisite instead 
         assert.match(result.stderr, /usage: scripts\/stack\.sh up\|preview\|destroy\|output/);
     });
 
-    it("runs pulumi on the dev stack with a local backend once everything is there", () => {
+    it("runs pulumi on the dev stack with a local backend, adding --yes where no terminal can confirm, and says so", () => {
         const log = path.join(pathWith({}), "pulumi.log");
-        const result = runStackScript(["destroy", "--yes"], { docker: dockerUp, pulumi: `echo "$PULUMI_BACKEND_URL $*" >> ${log}` }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        const result = runStackScript(["destroy"], { docker: dockerUp, pulumi: `echo "$PULUMI_BACKEND_URL $*" >> ${log}` }, { PULUMI_CONFIG_PASSPHRASE: "" });
         assert.equal(result.status, 0, result.stderr);
         assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [
             `file://${repoRoot}/.pulumi-state stack select --create dev`,
             `file://${repoRoot}/.pulumi-state destroy --yes`,
         ]);
+        assert.match(result.stdout, /no terminal to confirm on, so running: pulumi destroy --yes/);
+    });
+
+    it("does not add a second --yes", () => {
+        const log = path.join(pathWith({}), "pulumi.log");
+        const result = runStackScript(["destroy", "--yes"], { docker: dockerUp, pulumi: `echo "$*" >> ${log}` }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(fs.readFileSync(log, "utf8").trim().split("\n")[1], "destroy --yes");
+    });
+
+    it("names the container to read when pulumi up failed on a Jenkins that never became healthy", () => {
+        const docker = 'if [ "$1" = inspect ]; then echo unhealthy; fi; exit 0';
+        const pulumi = 'if [ "$1" = up ]; then echo "error: container failed to be in healthy state" >&2; exit 255; fi';
+        const result = runStackScript(["up"], { docker, pulumi }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        assert.equal(result.status, 14);
+        assert.match(result.stderr, /adult-mlops: Jenkins \(adult-mlops-dev-jenkins\) is unhealthy, not healthy; read why with: docker logs adult-mlops-dev-jenkins/);
+    });
+
+    it("passes on pulumi's own status when the controller is healthy or absent", () => {
+        const result = runStackScript(["up"], { docker: "exit 0", pulumi: 'if [ "$1" = up ]; then exit 255; fi' }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        assert.equal(result.status, 255);
     });
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { repoRoot } from "./paths";
+import { configDefaults } from "../../config/stackConfig";
 
 export const testModelImageTag = "adult-mlops-model:test";
 
@@ -8,7 +9,7 @@ export const testModelImageTag = "adult-mlops-model:test";
 export function buildModelImage(tag: string = testModelImageTag): string {
     execFileSync(
         "docker",
-        ["build", "--quiet", "--build-arg", "BASE_IMAGE=debian:bookworm-slim", "--tag", tag, path.join(repoRoot, "ml")],
+        ["build", "--quiet", "--build-arg", `BASE_IMAGE=${configDefaults.baseImage}`, "--tag", tag, path.join(repoRoot, "ml")],
         { stdio: ["ignore", "ignore", "inherit"] },
     );
     return tag;

@@ -2,13 +2,32 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../support/paths";
 
-// The SDK's own wait for outstanding resource registrations, which `pulumi up` does before it ends.
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+// The SDK's own wait for outstanding resource registrations, which `pulumi up` does before it ends,
+// and the monitor the mocks answer registrations with.
+const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void>; getMonitor(): unknown };
+// The protobuf Struct the SDK's registrations carry (a dependency of @pulumi/pulumi).
+const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 
 export interface RecordedResource {
     type: string;
     name: string;
+    /** Inputs as the mocks receive them: the SDK hoists a nested secret marker to the top-level input here. */
     inputs: Record<string, any>;
+    /** What the engine receives for this resource, filled in once the registration completes. */
+    wire?: WireRegistration;
+}
+
+/**
+ * A registration as it goes to the engine, before the mocks' deserialisation hoists nested secrets:
+ * `inputs` keeps every secret marker where the program put it, which is what decides what the engine
+ * encrypts in state (only top-level inputs: see test/stack/providerSemantics.test.ts).
+ */
+export interface WireRegistration {
+    urn: string;
+    parent: string;
+    inputs: Record<string, unknown>;
+    /** URNs of the resources this one depends on (dependsOn and the resources its inputs came from). */
+    dependencies: string[];
 }
 
 /** What a resource's mock returns on top of its inputs; may perform the resource's real effect. */
@@ -19,6 +38,15 @@ export interface StackRun {
     /** The program's exports, resolved; an output whose apply threw is an Error here. */
     outputs: Record<string, unknown>;
     secretOutputs: Set<string>;
+    /** Exports whose value the run left unknown, as a preview shows "known after up". */
+    unknownOutputs: Set<string>;
+}
+
+export interface StackRunOptions {
+    /** Secret stack configuration keys. */
+    secretKeys?: string[];
+    /** Run as `pulumi preview` does: providers are asked what they would do, nothing is done. */
+    preview?: boolean;
 }
 
 /**
@@ -29,7 +57,7 @@ export interface StackRun {
 export async function runStack(
     config: Record<string, string>,
     effect: ResourceEffect = () => ({}),
-    secretKeys: string[] = [],
+    { secretKeys = [], preview = false }: StackRunOptions = {},
 ): Promise<StackRun> {
     const resources: RecordedResource[] = [];
     const qualified = (key: string): string => (key.includes(":") ? key : `adult-mlops:${key}`);
@@ -48,25 +76,68 @@ export async function runStack(
         },
         "adult-mlops",
         "test",
-        false,
+        preview,
     );
 
+    const wire = recordWireRegistrations();
     const program = loadProgramAfresh();
     // Resources no export depends on (Jenkins' containers) register on their own time: wait as the engine would.
     await waitForRPCs();
+    for (const resource of resources) {
+        resource.wire = wire.get(`${resource.type}::${resource.name}`);
+    }
     const outputs: Record<string, unknown> = {};
     const secretOutputs = new Set<string>();
+    const unknownOutputs = new Set<string>();
     for (const [name, value] of Object.entries(program)) {
         if (pulumi.Output.isInstance(value)) {
             if (await pulumi.isSecret(value)) {
                 secretOutputs.add(name);
+            }
+            if (!(await (value as unknown as { isKnown: Promise<boolean> }).isKnown)) {
+                unknownOutputs.add(name);
             }
             outputs[name] = await settled(value);
         } else {
             outputs[name] = await settled(pulumi.output(value));
         }
     }
-    return { resources, outputs, secretOutputs };
+    return { resources, outputs, secretOutputs, unknownOutputs };
+}
+
+/**
+ * Wraps the mock monitor's registration so that each one is recorded as sent, and so that the outputs
+ * a resource lists in `additionalSecretOutputs` come back secret, as the engine makes them (the mock
+ * monitor alone returns them plain).
+ */
+function recordWireRegistrations(): Map<string, WireRegistration> {
+    const recorded = new Map<string, WireRegistration>();
+    const monitor = getMonitor() as { registerResource(request: any, callback: (error: unknown, response: any) => void): void };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request, callback) => {
+        register(request, (error, response) => {
+            if (response) {
+                recorded.set(`${request.getType()}::${request.getName()}`, {
+                    urn: response.getUrn(),
+                    parent: request.getParent(),
+                    inputs: request.getObject()?.toJavaScript() ?? {},
+                    dependencies: request.getDependenciesList(),
+                });
+                const secretOutputs: string[] = request.getAdditionalsecretoutputsList();
+                if (secretOutputs.length > 0) {
+                    response.setObject(Struct.fromJavaScript(withSecretFields(response.getObject().toJavaScript(), secretOutputs)));
+                }
+            }
+            callback(error, response);
+        });
+    };
+    return recorded;
+}
+
+function withSecretFields(state: Record<string, unknown>, names: string[]): Record<string, unknown> {
+    return Object.fromEntries(
+        Object.entries(state).map(([name, value]) => [name, names.includes(name) && !isSecretInput(value) ? { [secretSignature]: secretMarker, value } : value]),
+    );
 }
 
 function loadProgramAfresh(): Record<string, unknown> {
@@ -97,8 +168,9 @@ export function resourceNamed(run: StackRun, type: string, name: string): Record
     return found;
 }
 
-/** The Pulumi SDK's marker of a secret value in serialised resource inputs. */
+/** The Pulumi SDK's marker of a secret value in serialised resource inputs: `{ [secretSignature]: secretMarker, value }`. */
 const secretSignature = "4dabf18193072939515e22adb298388d";
+const secretMarker = "1b47061264138c4ac30d75fd1eb44270";
 
 /** True when the mocks received this input as a secret (the engine then encrypts it in state). */
 export function isSecretInput(value: unknown): boolean {
