@@ -31,8 +31,9 @@ const neededPlugins: [RegExp, string][] = [
 ];
 
 describe("controller image", () => {
-    test("based on a pinned LTS with JDK 17, overridable by build argument", () => {
-        assert.match(dockerfile, /^ARG JENKINS_BASE_IMAGE=jenkins\/jenkins:\d+\.\d+\.\d+-jdk17$/m);
+    test("based on a pinned LTS with JDK 21, overridable by build argument", () => {
+        // jenkinsci/docker publishes -jdk21 and -jdk25 tags only (docker-bake.hcl, jdks_to_build = [21, 25]).
+        assert.match(dockerfile, /^ARG JENKINS_BASE_IMAGE=jenkins\/jenkins:\d+\.\d+\.\d+-jdk21$/m);
         assert.match(dockerfile, /^FROM \$\{JENKINS_BASE_IMAGE\}$/m);
     });
 
