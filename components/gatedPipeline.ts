@@ -2,11 +2,12 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PipelineSettings } from "../config/stackConfig";
-import { dataSourceLocation } from "../config/validators";
-import { dataFingerprint } from "./dataFingerprint";
-import { sha256OfFiles } from "./fileDigest";
-import { parsePipelineMetrics, PipelineMetrics } from "./pipelineMetrics";
+import { PipelineSettings } from "../config/stackSettings";
+import { dataPreparationEnvironment } from "../contracts/dataPreparation";
+import { parsePipelineMetrics, PipelineMetrics } from "../contracts/metricsLine";
+import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
+import { dataFingerprint } from "../fingerprints/data";
+import { sha256OfFiles } from "../fingerprints/files";
 
 export interface GatedPipelineArgs {
     /** Local ID of the model image to run. */
@@ -54,13 +55,10 @@ export class GatedPipeline extends pulumi.ComponentResource {
                 create: `bash ${runScript}`,
                 dir: args.projectDir,
                 environment: {
+                    ...modelEnvironment(settings),
+                    ...dataPreparationEnvironment(source, args.dataVolumeName),
+                    ...exitStatusEnvironment(),
                     MODEL_IMAGE: args.modelImageId,
-                    DATA_SOURCE: dataSourceLocation(source),
-                    DATA_VOLUME: this.dataVolume?.name ?? "",
-                    RAW_DATA_FILE: settings.rawDataFile,
-                    TEST_DATA_FILE: settings.testDataFile,
-                    THRESHOLD: String(settings.threshold),
-                    MODEL: settings.model,
                     FAIL_ON_GATE: String(settings.failOnGate),
                 },
                 triggers: [
@@ -69,7 +67,8 @@ export class GatedPipeline extends pulumi.ComponentResource {
                     sha256OfFiles(commandScripts.map((script) => path.join(args.projectDir, script))),
                 ],
             },
-            { parent: this },
+            // The data volume is created first and removed after the command (whose run may be writing to it).
+            { parent: this, dependsOn: this.dataVolume ? [this.dataVolume] : [] },
         );
 
         // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.

@@ -2,13 +2,12 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { StackSettings } from "../config/stackSettings";
 import { renderJenkins } from "../jenkins/render";
-import { JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import { ADMIN_USER, AGENT_PROJECT_DIR, jenkinsSettingsOf, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
 import { JenkinsAgent } from "./jenkinsAgent";
 import { engineReachableCheck, LocalImage } from "./localImage";
 
-/** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
-const agentProjectDir = "/srv/adult-mlops/project";
 const jenkinsUid = "1000";
 const jenkinsHttpPort = 8080;
 
@@ -27,35 +26,15 @@ const controllerHealthcheck = {
 const controllerStartTimeoutSeconds = 300;
 
 export interface JenkinsArgs {
-    /** Prefix for container, volume and network names on the Docker host. */
-    namePrefix: string;
+    /** The stack's checked settings: Jenkins' port, URLs and base image, the pipeline the jobs run, the names on the Docker host. */
+    stack: StackSettings;
     /** The project's root folder: build contexts under jenkins/, and the agent's workspace in local mode. */
     projectDir: string;
-    /** Base of the controller image; empty for the version jenkins/Dockerfile pins. */
-    controllerBaseImage: string;
-    /** Base of the agent image, e.g. `debian:trixie-slim`. */
-    agentBaseImage: string;
-    /** Host port Jenkins' web UI is published on. */
-    port: number;
-    /** Host address the port is bound to; 127.0.0.1 keeps Jenkins off the network. */
-    bindAddress: string;
-    /** URL Jenkins calls itself by (links, webhooks); the public URL when GitHub is on. */
-    jenkinsUrl: string;
     adminPassword: pulumi.Input<string>;
-    /** Keep the JENKINS_HOME volume (build history) when the stack is destroyed. */
-    keepHome: boolean;
-    /** Threshold, model and data the jobs run with. */
-    pipeline: JenkinsSettings["pipeline"];
-    /** Repository name the jobs tag their model builds with. */
-    modelImage: string;
-    /** Docker volume caching the downloaded data, shared with the stack's own pipeline run. */
-    dataVolume: string;
     /** Resources that must outlive what the jobs leave behind, e.g. the data volume their model container mounts. */
     outlivesJobLeftovers?: pulumi.Resource[];
-    /** Undefined: local mode, the first job builds from the project folder and is started by hand. */
-    github?: {
-        repository: string;
-        branch: string;
+    /** The GitHub side's secrets, in GitHub mode (stack.github set). */
+    gitHubSecrets?: {
         webhookSecret: pulumi.Input<string>;
         deployPrivateKey: pulumi.Input<string>;
     };
@@ -66,45 +45,25 @@ export interface JenkinsArgs {
  * secrets as files) and one SSH build agent (JenkinsAgent) that drives the host's Docker engine.
  */
 export class Jenkins extends pulumi.ComponentResource {
-    /** URL of the web UI on this host. */
-    public readonly localUrl: string;
     public readonly adminUser: string;
     public readonly adminPassword: pulumi.Output<string>;
-    public readonly controllerContainerName: pulumi.Output<string>;
 
     constructor(name: string, args: JenkinsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("adult-mlops:index:Jenkins", name, {}, opts);
         const childOpts = { parent: this };
-        const agentHost = `${args.namePrefix}-jenkins-agent`;
-        this.adminUser = "admin";
+        const { stack } = args;
+        const { names } = stack;
+        this.adminUser = ADMIN_USER;
+        const settings = jenkinsSettingsOf(stack);
 
-        const modelContainer = `${args.namePrefix}-model`;
-        const controllerName = `${args.namePrefix}-jenkins`;
-        const settings: JenkinsSettings = {
-            jenkinsUrl: args.jenkinsUrl,
-            adminUser: this.adminUser,
-            github: args.github && { repository: args.github.repository, branch: args.github.branch, hookSecretConfigured: true },
-            pipeline: args.pipeline,
-            agent: { host: agentHost, port: 22, projectDir: agentProjectDir },
-            modelImage: args.modelImage,
-            modelContainer,
-            dataVolume: args.dataVolume,
-        };
-        // Rendered once now so a bad setting fails the preview, before the agent's host key exists.
-        renderJenkins(settings);
-
-        const network = new docker.Network(`${name}-network`, { name: `${args.namePrefix}-jenkins` }, childOpts);
-        const home = new docker.Volume(
-            `${name}-home`,
-            { name: `${args.namePrefix}-jenkins-home` },
-            { ...childOpts, retainOnDelete: args.keepHome },
-        );
+        const network = new docker.Network(`${name}-network`, { name: names.network }, childOpts);
+        const home = new docker.Volume(`${name}-home`, { name: names.jenkinsHome }, { ...childOpts, retainOnDelete: stack.jenkins.keepHome });
         const controllerImage = new LocalImage(
             `${name}-controller-image`,
             {
                 context: path.join(args.projectDir, "jenkins"),
-                imageName: `${args.namePrefix}-jenkins:latest`,
-                buildArgs: { JENKINS_BASE_IMAGE: args.controllerBaseImage },
+                imageName: names.controllerImage,
+                buildArgs: { JENKINS_BASE_IMAGE: stack.jenkins.baseImage },
             },
             childOpts,
         );
@@ -112,18 +71,18 @@ export class Jenkins extends pulumi.ComponentResource {
         // runs once nothing can start a model container or build a model image any more.
         const jobLeftovers = new command.local.Command(
             `${name}-job-leftovers`,
-            { environment: { MODEL_CONTAINER: modelContainer, JOB_IMAGE_REPOSITORY: args.modelImage }, delete: removeJobLeftoversScript },
+            { environment: { MODEL_CONTAINER: names.modelContainer, JOB_IMAGE_REPOSITORY: names.jobModelImage }, delete: removeJobLeftoversScript },
             { ...childOpts, dependsOn: args.outlivesJobLeftovers },
         );
         const agent = new JenkinsAgent(
             `${name}-agent`,
             {
-                hostName: agentHost,
+                hostName: names.agentContainer,
                 context: path.join(args.projectDir, "jenkins", "agent"),
-                baseImage: args.agentBaseImage,
-                imageName: `${args.namePrefix}-jenkins-agent:latest`,
+                baseImage: stack.baseImage,
+                imageName: names.agentImage,
                 networkName: network.name,
-                projectMount: args.github ? undefined : { hostPath: args.projectDir, containerPath: agentProjectDir },
+                projectMount: stack.github ? undefined : { hostPath: args.projectDir, containerPath: AGENT_PROJECT_DIR },
             },
             { ...childOpts, dependsOn: [jobLeftovers] },
         );
@@ -133,19 +92,19 @@ export class Jenkins extends pulumi.ComponentResource {
         const secretFiles: Record<string, pulumi.Input<string>> = {
             [SECRET_NAMES.adminPassword]: this.adminPassword,
             [SECRET_NAMES.agentSshKey]: agent.controllerPrivateKey,
-            ...(args.github && {
-                [SECRET_NAMES.githubWebhookSecret]: pulumi.secret(args.github.webhookSecret),
-                [SECRET_NAMES.githubDeployKey]: pulumi.secret(args.github.deployPrivateKey),
+            ...(args.gitHubSecrets && {
+                [SECRET_NAMES.githubWebhookSecret]: args.gitHubSecrets.webhookSecret,
+                [SECRET_NAMES.githubDeployKey]: args.gitHubSecrets.deployPrivateKey,
             }),
         };
 
-        const controller = new docker.Container(
+        new docker.Container(
             `${name}-controller`,
             {
-                name: controllerName,
+                name: names.controllerContainer,
                 image: controllerImage.imageId,
                 restart: "unless-stopped",
-                ports: [{ internal: jenkinsHttpPort, external: args.port, ip: args.bindAddress }],
+                ports: [{ internal: jenkinsHttpPort, external: stack.jenkins.port, ip: stack.jenkins.bindAddress }],
                 networksAdvanced: [{ name: network.name }],
                 volumes: [{ volumeName: home.name, containerPath: "/var/jenkins_home" }],
                 // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
@@ -168,14 +127,7 @@ export class Jenkins extends pulumi.ComponentResource {
             { ...childOpts, dependsOn: [jobLeftovers] },
         );
 
-        this.localUrl = `http://${args.bindAddress === "0.0.0.0" ? "127.0.0.1" : args.bindAddress}:${args.port}/`;
-        this.controllerContainerName = controller.name;
-        this.registerOutputs({
-            localUrl: this.localUrl,
-            adminUser: this.adminUser,
-            adminPassword: this.adminPassword,
-            controllerContainerName: this.controllerContainerName,
-        });
+        this.registerOutputs({ adminUser: this.adminUser, adminPassword: this.adminPassword });
     }
 }
 

@@ -63,7 +63,8 @@ export class JenkinsAgent extends pulumi.ComponentResource {
         );
 
         this.controllerPrivateKey = pulumi.secret(loginKey.privateKeyOpenssh);
-        this.hostPublicKey = hostKey.publicKeyOpenssh.apply((key) => key.trim());
+        // OpenSSH's "type base64 [comment]\n"; Jenkins pins "type base64".
+        this.hostPublicKey = hostKey.publicKeyOpenssh.apply((key) => key.trim().split(/\s+/).slice(0, 2).join(" "));
         this.registerOutputs({ hostPublicKey: this.hostPublicKey });
     }
 }

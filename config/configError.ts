@@ -1,20 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
+import { configKey } from "./project";
 
 /**
  * A bad stack setting. A RunError makes Pulumi print just the message, not a stack trace,
  * so the user sees which key is wrong, its value, and what is allowed.
  */
 export class ConfigError extends pulumi.RunError {
-    constructor(key: string, value: unknown, expected: string) {
+    constructor(
+        readonly key: string,
+        value: unknown,
+        expected: string,
+    ) {
         super(
             `invalid config ${configKey(key)} = ${JSON.stringify(value)}: expected ${expected}. ` +
                 `Change it with: pulumi config set ${key} <value>`,
         );
     }
-}
-
-export const projectName = "adult-mlops";
-
-export function configKey(key: string): string {
-    return `${projectName}:${key}`;
 }

@@ -1,31 +1,34 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { MODEL_NAMES, ModelName } from "../contracts/modelImage";
 import { ConfigError } from "./configError";
 
-export const modelNames = ["hgb", "logreg"] as const;
-export type ModelName = (typeof modelNames)[number];
+/**
+ * One parser per kind of setting. Each returns the typed value or throws ConfigError naming the key,
+ * the value and what is allowed; nothing downstream checks a setting again.
+ */
 
 export type DataSource = { kind: "url"; url: string } | { kind: "directory"; path: string };
 
-export function dataSourceLocation(source: DataSource): string {
-    return source.kind === "url" ? source.url : source.path;
-}
-
 /** The files fetch_data.py extracts from the UCI archive; a URL source can only name these. */
 export const archiveFiles = { raw: "adult.data", test: "adult.test" } as const;
+
+/** Characters a value may not hold because it travels in a `docker run --mount` list or an environment line. */
+const mountBreaking = /[,\n\r\0]/;
 
 export function parseThreshold(raw: string): number {
     const value = Number(raw);
     if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
         throw new ConfigError("threshold", raw, "a number from 0 to 1, such as 0.8");
     }
-    return value;
+    // -0 is 0: the gate and the outputs print it as 0.
+    return value === 0 ? 0 : value;
 }
 
 export function parseModel(raw: string): ModelName {
-    const model = modelNames.find((name) => name === raw);
+    const model = MODEL_NAMES.find((name) => name === raw);
     if (model === undefined) {
-        throw new ConfigError("model", raw, `one of ${modelNames.join(", ")}`);
+        throw new ConfigError("model", raw, `one of ${MODEL_NAMES.join(", ")}`);
     }
     return model;
 }
@@ -54,8 +57,23 @@ export function parseBindAddress(raw: string): string {
     return raw;
 }
 
+/**
+ * An image reference as Docker parses it (distribution/reference): optional registry host and port,
+ * lower-case path components, optional tag and digest.
+ */
+export function parseImageReference(key: string, raw: string): string {
+    const component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    const registry = "(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*(?::\\d+)?/)?";
+    const reference = new RegExp(`^${registry}${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+    if (!reference.test(raw)) {
+        throw new ConfigError(key, raw, "a Docker image reference such as debian:trixie-slim");
+    }
+    return raw;
+}
+
+/** GitHub's rules: an owner of letters, digits and single inner hyphens (at most 39); a name of letters, digits, . _ - */
 export function parseRepository(raw: string): { owner: string; name: string } {
-    const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(raw);
+    const match = /^([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})\/([A-Za-z0-9._-]{1,100})$/.exec(raw);
     if (match === null || match[2] === "." || match[2] === "..") {
         throw new ConfigError("githubRepository", raw, "a GitHub repository as owner/name, such as octocat/adult-mlops");
     }
@@ -63,7 +81,7 @@ export function parseRepository(raw: string): { owner: string; name: string } {
 }
 
 export function parseBranch(raw: string): string {
-    if (!/^[A-Za-z0-9._/-]+$/.test(raw) || raw.startsWith("/") || raw.endsWith("/") || raw.includes("..")) {
+    if (!/^[A-Za-z0-9._/-]+$/.test(raw) || raw.startsWith("/") || raw.endsWith("/") || raw.includes("..") || raw.includes("//") || raw.endsWith(".lock")) {
         throw new ConfigError("githubBranch", raw, "a branch name such as main");
     }
     return raw;
@@ -74,14 +92,19 @@ export function parseBranch(raw: string): string {
  * http(s) URL on a public host: a tunnel or relay in front of the local Jenkins.
  */
 export function parsePublicUrl(raw: string): string {
-    const expected = "the public http(s) URL GitHub reaches Jenkins at (a tunnel or relay, e.g. https://jenkins.example.com/), not a local or private address";
-    let url: URL;
-    try {
-        url = new URL(raw);
-    } catch {
+    const expected = "the public http(s) URL GitHub reaches Jenkins at (a tunnel or relay, e.g. https://jenkins.example.com/), not a local or private address, without user or password";
+    if (!URL.canParse(raw)) {
         throw new ConfigError("jenkinsPublicUrl", raw, expected);
     }
-    if (!["http:", "https:"].includes(url.protocol) || isLocalOrPrivateHost(url.hostname) || url.search !== "" || url.hash !== "") {
+    const url = new URL(raw);
+    const refused =
+        !["http:", "https:"].includes(url.protocol) ||
+        isLocalOrPrivateHost(url.hostname) ||
+        url.search !== "" ||
+        url.hash !== "" ||
+        url.username !== "" ||
+        url.password !== "";
+    if (refused) {
         throw new ConfigError("jenkinsPublicUrl", raw, expected);
     }
     return url.href.endsWith("/") ? url.href : `${url.href}/`;
@@ -102,27 +125,30 @@ function isLocalOrPrivateHost(hostname: string): boolean {
 
 /** `raw` is an http(s) URL of the zipped UCI archive, or a directory (relative to `projectDir`) holding the data files. */
 export function parseDataSource(raw: string, projectDir: string): DataSource {
+    const expected = "an http(s) URL of the UCI Adult zip, or an existing local directory";
     if (/^https?:\/\//i.test(raw)) {
-        try {
-            return { kind: "url", url: new URL(raw).href };
-        } catch {
-            throw new ConfigError("dataSource", raw, "a valid http(s) URL of the UCI Adult zip, or a local directory");
+        if (!URL.canParse(raw) || mountBreaking.test(raw)) {
+            throw new ConfigError("dataSource", raw, expected);
         }
+        return { kind: "url", url: new URL(raw).href };
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
-        throw new ConfigError("dataSource", raw, "an http(s) URL of the UCI Adult zip, or a local directory");
+        throw new ConfigError("dataSource", raw, expected);
     }
     const directory = path.resolve(projectDir, raw);
+    if (mountBreaking.test(directory)) {
+        throw new ConfigError("dataSource", raw, "a directory whose path has no comma or line break (it is passed to docker run --mount)");
+    }
     if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
-        throw new ConfigError("dataSource", raw, `an existing directory (${directory} is not one) or an http(s) URL of the UCI Adult zip`);
+        throw new ConfigError("dataSource", raw, `${expected} (${directory} is not a directory)`);
     }
     return { kind: "directory", path: directory };
 }
 
 /** A data file name must exist in a directory source, and be one the archive holds for a URL source. */
 export function parseDataFile(key: string, raw: string, source: DataSource, archiveName: string): string {
-    if (raw.includes("/") || raw === "." || raw === "..") {
-        throw new ConfigError(key, raw, "a file name inside the data source, without a path");
+    if (raw === "" || raw.includes("/") || raw === "." || raw === ".." || mountBreaking.test(raw)) {
+        throw new ConfigError(key, raw, "a file name inside the data source, without a path or line break");
     }
     if (source.kind === "url" && raw !== archiveName) {
         throw new ConfigError(key, raw, `${archiveName} (the file the UCI archive holds) when dataSource is a URL`);

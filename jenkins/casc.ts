@@ -1,6 +1,8 @@
 import YAML from "yaml";
+import { dataPreparationEnvironment } from "../contracts/dataPreparation";
+import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
 import { AGENT_LABEL } from "./jobs";
-import { JenkinsSettings, SECRET_NAMES } from "./settings";
+import { ADMIN_USER, JenkinsSettings, SECRET_NAMES } from "./settings";
 
 /** GitHub's published SSH host keys (api.github.com/meta): clones of the repository verify against them. */
 const GITHUB_HOST_KEYS = [
@@ -22,17 +24,13 @@ function literal(value: string): string {
 }
 
 /** Jenkins' global environment: the only place the jobs' scripts read their settings from. */
-function jobEnvironment(settings: JenkinsSettings): Record<string, string> {
-    const { pipeline } = settings;
+function jobEnvironment({ pipeline, names }: JenkinsSettings): Record<string, string> {
     return {
-        THRESHOLD: String(pipeline.threshold),
-        MODEL: pipeline.model,
-        DATA_SOURCE: pipeline.dataSource,
-        RAW_DATA_FILE: pipeline.rawDataFile,
-        TEST_DATA_FILE: pipeline.testDataFile,
-        MODEL_IMAGE: settings.modelImage,
-        MODEL_CONTAINER: settings.modelContainer,
-        DATA_VOLUME: settings.dataVolume,
+        ...modelEnvironment(pipeline),
+        ...dataPreparationEnvironment(pipeline.dataSource, names.dataVolume),
+        ...exitStatusEnvironment(),
+        MODEL_IMAGE: names.jobModelImage,
+        MODEL_CONTAINER: names.modelContainer,
     };
 }
 
@@ -92,7 +90,7 @@ export function renderCasc(settings: JenkinsSettings): string {
             securityRealm: {
                 local: {
                     allowsSignup: false,
-                    users: [{ id: settings.adminUser, password: secretRef(SECRET_NAMES.adminPassword) }],
+                    users: [{ id: ADMIN_USER, password: secretRef(SECRET_NAMES.adminPassword) }],
                 },
             },
             authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },
@@ -140,7 +138,7 @@ export function renderCasc(settings: JenkinsSettings): string {
             },
         }),
         unclassified: {
-            location: { url: literal(settings.jenkinsUrl) },
+            location: { url: literal(settings.url) },
             // With a shared secret set, the GitHub plugin refuses unsigned or wrongly signed deliveries.
             ...(github && {
                 gitHubPluginConfig: { hookSecretConfigs: [{ credentialsId: SECRET_NAMES.githubWebhookSecret }] },

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { EXIT_STATUS } from "../contracts/modelImage";
 import { FreestyleJob, renderFreestyleJob } from "./freestyle";
 import { JenkinsSettings, SECRET_NAMES } from "./settings";
 import { element, XmlElement } from "./xml";
@@ -11,18 +12,11 @@ export type JobName = (typeof JOB_NAMES)[number];
 /** Label of the SSH agent, the only node with executors. */
 export const AGENT_LABEL = "docker";
 
-/** gate.py's exit code when validation accuracy is below THRESHOLD; the test job turns it into UNSTABLE. */
-const GATE_FAILED_EXIT_CODE = 3;
-
 /** Shell steps live as real scripts in jenkins/jobs/ (linted, and shared with the JJB definitions in the tests). */
-export const JOB_SCRIPTS_DIR = path.join(__dirname, "jobs");
+const JOB_SCRIPTS_DIR = path.join(__dirname, "jobs");
 
 function jobScript(file: string): string {
     return fs.readFileSync(path.join(JOB_SCRIPTS_DIR, file), "utf8");
-}
-
-function gitHubCloneUrl(repository: string): string {
-    return `git@github.com:${repository}.git`;
 }
 
 function gitScm(github: NonNullable<JenkinsSettings["github"]>): XmlElement {
@@ -32,12 +26,12 @@ function gitScm(github: NonNullable<JenkinsSettings["github"]>): XmlElement {
             element("configVersion", "2"),
             element("userRemoteConfigs", [
                 element("hudson.plugins.git.UserRemoteConfig", [
-                    element("url", gitHubCloneUrl(github.repository)),
+                    element("url", github.cloneUrl),
                     // Each credential's id is the name of the secret file it is read from.
                     element("credentialsId", SECRET_NAMES.githubDeployKey),
                 ]),
             ]),
-            element("branches", [element("hudson.plugins.git.BranchSpec", [element("name", `*/${github.branch ?? "main"}`)])]),
+            element("branches", [element("hudson.plugins.git.BranchSpec", [element("name", `*/${github.branch}`)])]),
             element("doGenerateSubmoduleConfigurations", "false"),
             element("extensions"),
         ],
@@ -68,7 +62,7 @@ function firstJob(settings: JenkinsSettings): FreestyleJob {
     if (github === undefined) {
         return {
             ...common,
-            description: `Builds the model image from ${settings.agent.projectDir}/ml (the project, mounted read-only) and starts the ${settings.modelContainer} container. Start it with Build Now.`,
+            description: `Builds the model image from ${settings.agent.projectDir}/ml (the project, mounted read-only) and starts the ${settings.names.modelContainer} container. Start it with Build Now.`,
             properties: [],
             triggers: [],
             customWorkspace: settings.agent.projectDir,
@@ -76,7 +70,7 @@ function firstJob(settings: JenkinsSettings): FreestyleJob {
     }
     return {
         ...common,
-        description: `On every push to ${github.repository}, builds the model image from ml/ and starts the ${settings.modelContainer} container.`,
+        description: `On every push to ${github.repository}, builds the model image from ml/ and starts the ${settings.names.modelContainer} container.`,
         properties: [
             element("com.coravy.hudson.plugins.github.GithubProjectProperty", [
                 element("projectUrl", `https://github.com/${github.repository}/`),
@@ -108,7 +102,8 @@ export function renderJobs(settings: JenkinsSettings): Record<JobName, string> {
         test: chainedJob(
             "train",
             "Runs gate.py, and test.py only when validation accuracy reaches THRESHOLD (else the build is UNSTABLE); then removes the model container.",
-            { command: jobScript("gate-and-test.sh"), unstableReturn: GATE_FAILED_EXIT_CODE },
+            // gate.py's status for a failed gate marks the build UNSTABLE.
+            { command: jobScript("gate-and-test.sh"), unstableReturn: EXIT_STATUS.gateFailed },
         ),
     };
     return Object.fromEntries(JOB_NAMES.map((name) => [name, renderFreestyleJob(jobs[name])])) as Record<JobName, string>;

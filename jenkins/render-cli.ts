@@ -1,43 +1,42 @@
 /**
  * Writes what renderJenkins produces as plain files, for review or for a hand-run Jenkins:
- *   npm run render:jenkins -- OUT_DIR [SETTINGS.json]
- * gives OUT_DIR/casc/jenkins.yaml and OUT_DIR/jobs/<name>/config.xml. SETTINGS.json may set any
- * part of JenkinsSettings; the rest are local-mode defaults. Bad settings exit 2.
+ *   npm run render:jenkins -- OUT_DIR [Pulumi.<stack>.yaml]
+ * gives OUT_DIR/casc/jenkins.yaml and OUT_DIR/jobs/<name>/config.xml for the stack whose settings file
+ * is given (the dev stack's defaults without one). The settings go through the stack's own checks, so
+ * a bad one gets the same `invalid config` message as `pulumi up`, and exit status 2.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { localDefaults } from "./defaults";
+import YAML from "yaml";
+import { ConfigError } from "../config/configError";
+import { CONFIG_KEYS, ConfigValues, withDefaults } from "../config/declaredConfig";
+import { configKey } from "../config/project";
+import { parseStackSettings } from "../config/stackSettings";
 import { renderJenkins } from "./render";
-import { JenkinsSettings, RenderedJenkins } from "./settings";
-import { JenkinsSettingsError } from "./validate";
+import { jenkinsSettingsOf, RenderedJenkins } from "./settings";
+
+const projectDir = path.resolve(__dirname, "..");
 
 class UsageError extends Error {}
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Defaults overlaid with the file's settings; values of the wrong shape are kept for validation to report. */
-function loadSettings(file: string | undefined): unknown {
-    if (file === undefined) {
-        return localDefaults;
-    }
-    let fromFile: unknown;
+/** The project's settings in a Pulumi stack settings file (`config: { "adult-mlops:KEY": value }`); secure values are left out. */
+function readStackFile(file: string): { stack: string; values: Partial<ConfigValues> } {
+    let parsed: unknown;
     try {
-        fromFile = JSON.parse(fs.readFileSync(file, "utf8"));
+        parsed = YAML.parse(fs.readFileSync(file, "utf8"));
     } catch (error) {
-        throw new UsageError(`cannot read settings from ${file}: ${(error as Error).message}`);
+        throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
     }
-    if (!isPlainObject(fromFile)) {
-        throw new UsageError(`${file} must hold a JSON object`);
+    const config = (parsed as { config?: unknown } | null)?.config ?? {};
+    if (typeof config !== "object" || config === null || Array.isArray(config)) {
+        throw new UsageError(`${file}: expected a Pulumi stack settings file with a config: map`);
     }
-    const overlay = (defaults: object, value: unknown): unknown => (isPlainObject(value) ? { ...defaults, ...value } : (value ?? defaults));
-    return {
-        ...localDefaults,
-        ...fromFile,
-        pipeline: overlay(localDefaults.pipeline, fromFile.pipeline),
-        agent: overlay(localDefaults.agent, fromFile.agent),
-    };
+    const entries = CONFIG_KEYS.flatMap((key) => {
+        const value = (config as Record<string, unknown>)[configKey(key)];
+        return value === undefined || (typeof value === "object" && value !== null) ? [] : [[key, String(value)]];
+    });
+    const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? "dev";
+    return { stack, values: Object.fromEntries(entries) };
 }
 
 /** Renders into a staging folder inside OUT_DIR, then moves casc/ and jobs/ into place: nothing half-written remains. */
@@ -61,15 +60,17 @@ function writeRendered(outDir: string, rendered: RenderedJenkins): void {
 }
 
 function main(args: string[]): void {
-    const [outDir, settingsFile, ...extra] = args;
+    const [outDir, stackFile, ...extra] = args;
     try {
         if (outDir === undefined || extra.length > 0) {
-            throw new UsageError("usage: npm run render:jenkins -- OUT_DIR [SETTINGS.json]");
+            throw new UsageError("usage: npm run render:jenkins -- OUT_DIR [Pulumi.<stack>.yaml]");
         }
-        writeRendered(outDir, renderJenkins(loadSettings(settingsFile) as JenkinsSettings));
+        const { stack, values } = stackFile === undefined ? { stack: "dev", values: {} } : readStackFile(stackFile);
+        const settings = parseStackSettings(withDefaults(projectDir, values), { projectDir, stack });
+        writeRendered(outDir, renderJenkins(jenkinsSettingsOf(settings)));
         console.log(`render:jenkins: wrote ${path.join(outDir, "casc")} and ${path.join(outDir, "jobs")}`);
     } catch (error) {
-        if (error instanceof JenkinsSettingsError || error instanceof UsageError) {
+        if (error instanceof ConfigError || error instanceof UsageError) {
             console.error(`render:jenkins: ${error.message}`);
             process.exit(2);
         }

@@ -2,7 +2,6 @@ import * as path from "node:path";
 import { renderCasc } from "./casc";
 import { renderJobs } from "./jobs";
 import { CASC_PATH, JENKINS_REF_DIR, JenkinsFile, JenkinsSettings, RenderedJenkins } from "./settings";
-import { parseSettings } from "./validate";
 
 /**
  * Where a job's config.xml goes in the controller: the official image copies ref/ into
@@ -12,11 +11,10 @@ function jobRefPath(jobName: string): string {
     return path.posix.join(JENKINS_REF_DIR, "jobs", jobName, "config.xml.override");
 }
 
-/** JCasC and the four jobs from one set of settings; throws JenkinsSettingsError on a bad setting. */
+/** JCasC and the four jobs from the stack's checked settings. */
 export function renderJenkins(settings: JenkinsSettings): RenderedJenkins {
-    const checked = parseSettings(settings);
-    const cascYaml = renderCasc(checked);
-    const jobs = renderJobs(checked);
+    const cascYaml = renderCasc(settings);
+    const jobs = renderJobs(settings);
     const controllerFiles: JenkinsFile[] = [
         { path: CASC_PATH, content: cascYaml },
         ...Object.entries(jobs).map(([name, content]) => ({ path: jobRefPath(name), content })),

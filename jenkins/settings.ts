@@ -1,27 +1,15 @@
-/** What the Jenkins configuration is rendered from; the Pulumi program fills it from stack config. */
+import { DockerHostNames, PipelineSettings, StackSettings } from "../config/stackSettings";
+
+/** The only Jenkins user; the password comes from a secret file. */
+export const ADMIN_USER = "admin";
+
+/** What the Jenkins configuration is rendered from: the stack's checked settings, nothing re-parsed. */
 export interface JenkinsSettings {
     /** The URL users and GitHub reach Jenkins at, e.g. "http://127.0.0.1:8080/". */
-    jenkinsUrl: string;
-    /** Login of the only user, e.g. "admin"; the password comes from a secret file. */
-    adminUser: string;
+    url: string;
     /** Undefined: local mode (no SCM, no push trigger; the first job builds `agent.projectDir`). */
-    github?: {
-        /** "owner/name". */
-        repository: string;
-        /** Branch to build, default "main". */
-        branch?: string;
-        /** Whether the webhook's shared secret is written to the secrets dir; required, as unsigned deliveries are otherwise accepted. */
-        hookSecretConfigured: boolean;
-    };
-    pipeline: {
-        threshold: number;
-        model: string;
-        /** An http(s) URL (downloaded into `dataVolume`, checksums verified) or an absolute directory on the Docker host. */
-        dataSource: string;
-        rawDataFile: string;
-        /** Empty: random split of `rawDataFile`. */
-        testDataFile: string;
-    };
+    github?: { repository: string; branch: string; cloneUrl: string };
+    pipeline: PipelineSettings;
     agent: {
         host: string;
         port: number;
@@ -30,12 +18,21 @@ export interface JenkinsSettings {
         /** The agent's SSH host public key ("ssh-ed25519 AAAA..."): pins it. Absent: the key seen on the first connection is trusted and kept. */
         hostKey?: string;
     };
-    /** Repository name the jobs tag their model build with, e.g. "adult-mlops-model". */
-    modelImage: string;
-    /** Name of the container the four jobs share, e.g. "model". */
-    modelContainer: string;
-    /** Named volume holding downloaded data, e.g. "adult-mlops-data". */
-    dataVolume: string;
+    names: Pick<DockerHostNames, "jobModelImage" | "modelContainer" | "dataVolume">;
+}
+
+/** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
+export const AGENT_PROJECT_DIR = "/srv/adult-mlops/project";
+
+/** The Jenkins settings of a stack; the agent's host key is added once it exists. */
+export function jenkinsSettingsOf(stack: StackSettings): JenkinsSettings {
+    return {
+        url: stack.jenkins.url,
+        github: stack.github && { repository: stack.github.repository, branch: stack.github.branch, cloneUrl: stack.github.cloneUrl },
+        pipeline: stack.pipeline,
+        agent: { host: stack.names.agentContainer, port: 22, projectDir: AGENT_PROJECT_DIR },
+        names: { jobModelImage: stack.names.jobModelImage, modelContainer: stack.names.modelContainer, dataVolume: stack.names.dataVolume },
+    };
 }
 
 /** A file to place in the controller container. */

@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Runs the model image's gated pipeline on the configured data; the GatedPipeline component's command.
 # Environment:
-#   MODEL_IMAGE    image to run (an image ID)
-#   DATA_SOURCE    http(s) URL of the UCI archive (fetched into DATA_VOLUME, verified, cached) or a directory
-#   DATA_VOLUME, RAW_DATA_FILE, TEST_DATA_FILE, THRESHOLD, MODEL
-#   FAIL_ON_GATE   "true": a failed gate is a failure (exit 3) rather than a verdict (exit 0)
+#   MODEL_IMAGE         image to run (an image ID)
+#   MODEL_ENV_VARS      names of the variables handed to the model container (contracts/modelImage.ts),
+#                       each set in this environment
+#   DATA_URL | DATA_DIR, DATA_VOLUME   where the data comes from (scripts/prepare-data.sh)
+#   GATE_FAILED_STATUS  the image's exit status for a failed gate
+#   FAIL_ON_GATE        "true": a failed gate is a failure (that status) rather than a verdict (exit 0)
 # The last stdout line is the metrics JSON. Exit 0 when the run completed, whether the gate passed
-# or stopped it (the metrics say which); otherwise the image's own status (2 bad input, 4 download).
+# or stopped it (the metrics say which); otherwise the image's own status.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-: "${MODEL_IMAGE:?}" "${THRESHOLD:?}" "${MODEL:?}" "${RAW_DATA_FILE:?}"
+: "${MODEL_IMAGE:?}" "${MODEL_ENV_VARS:?}" "${GATE_FAILED_STATUS:?}"
 
 data_mount="$(bash prepare-data.sh "$MODEL_IMAGE")"
+env_args=()
+for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 
 status=0
-docker run --rm --network none --mount "$data_mount,target=/data,readonly" \
-  --env RAW_DATA_FILE --env TEST_DATA_FILE="${TEST_DATA_FILE:-}" --env THRESHOLD --env MODEL \
+docker run --rm --network none --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
   "$MODEL_IMAGE" || status=$?
 
-gate_stopped_the_run=3
-if [ "$status" -eq "$gate_stopped_the_run" ]; then
+if [ "$status" -eq "$GATE_FAILED_STATUS" ]; then
   if [ "${FAIL_ON_GATE:-false}" = true ]; then
     echo "error: the gate stopped the pipeline (validation accuracy below THRESHOLD=$THRESHOLD) and failOnGate is true" >&2
     exit "$status"

@@ -6,14 +6,12 @@ trap 'docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
 
 gate_status=0
 docker exec "$MODEL_CONTAINER" python3 gate.py || gate_status=$?
-case "$gate_status" in
-  0) ;;
-  3)
-    echo "Validation accuracy is below THRESHOLD=$THRESHOLD: the process stopped, the test stage did not run."
-    exit 3 # the job's unstableReturn: the build is marked UNSTABLE
-    ;;
-  *) exit "$gate_status" ;;
-esac
+if [ "$gate_status" -eq "$GATE_FAILED_STATUS" ]; then
+  echo "Validation accuracy is below THRESHOLD=$THRESHOLD: the process stopped, the test stage did not run."
+  exit "$GATE_FAILED_STATUS" # the job's unstableReturn: the build is marked UNSTABLE
+elif [ "$gate_status" -ne 0 ]; then
+  exit "$gate_status"
+fi
 
 docker exec "$MODEL_CONTAINER" python3 test.py
 docker exec "$MODEL_CONTAINER" sh -c \

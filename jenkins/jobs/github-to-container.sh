@@ -14,7 +14,9 @@ data_mount="$(bash "$WORKSPACE/scripts/prepare-data.sh" "$image")"
 
 # Replaces a container that an aborted chain left behind.
 docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true
+# MODEL_ENV_VARS names the variables the model container gets (contracts/modelImage.ts).
+env_args=()
+for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 docker run --detach --name "$MODEL_CONTAINER" --network none \
-  --mount "$data_mount,target=/data,readonly" \
-  --env THRESHOLD --env MODEL --env RAW_DATA_FILE --env TEST_DATA_FILE \
+  --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
   "$image" sleep infinity

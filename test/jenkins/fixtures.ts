@@ -1,12 +1,19 @@
-import { localDefaults } from "../../jenkins/defaults";
-import { JenkinsSettings } from "../../jenkins/settings";
+import { ConfigValues, withDefaults } from "../../config/declaredConfig";
+import { parseStackSettings } from "../../config/stackSettings";
+import { jenkinsSettingsOf, JenkinsSettings } from "../../jenkins/settings";
+import { repoRoot } from "../support/paths";
 
-/** Local mode, with the values test/jenkins/jjb/local/ spells out by hand. */
-export const localSettings: JenkinsSettings = localDefaults;
+/** Jenkins settings the way the stack makes them: from stack configuration (Pulumi.yaml's defaults under it), checked. */
+export function jenkinsSettingsFor(values: Partial<ConfigValues>, stack = "test"): JenkinsSettings {
+    return jenkinsSettingsOf(parseStackSettings(withDefaults(repoRoot, values), { projectDir: repoRoot, stack }));
+}
+
+/** Local mode with the defaults, as test/jenkins/jjb/local/ spells it out by hand. */
+export const localSettings: JenkinsSettings = jenkinsSettingsFor({});
 
 /** GitHub mode with the values test/jenkins/jjb/github/ spells out by hand. */
-export const gitHubSettings: JenkinsSettings = {
-    ...localSettings,
-    jenkinsUrl: "https://jenkins.example.org/",
-    github: { repository: "acme/adult-mlops", branch: "main", hookSecretConfigured: true },
-};
+export const gitHubSettings: JenkinsSettings = jenkinsSettingsFor({
+    githubRepository: "acme/adult-mlops",
+    githubBranch: "main",
+    jenkinsPublicUrl: "https://jenkins.example.org/",
+});

@@ -4,23 +4,40 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import { EXIT_STATUS } from "../../contracts/modelImage";
 import { JOB_NAMES } from "../../jenkins/jobs";
 import { renderJenkins } from "../../jenkins/render";
 import { JenkinsSettings } from "../../jenkins/settings";
-import { gitHubSettings, localSettings } from "./fixtures";
+import { gitHubSettings, jenkinsSettingsFor, localSettings } from "./fixtures";
+import { repoRoot } from "../support/paths";
 import { summariseJob } from "./jobXml";
 
 const jjbDir = path.join(__dirname, "jjb");
 
-/** Renders the hand-written JJB definitions (the chain plus one variant of the first job) with jenkins-jobs. */
+/**
+ * Renders the hand-written JJB definitions (the chain plus one variant of the first job) with jenkins-jobs.
+ * They are copied to a scratch folder first, filling in @GATE_FAILED_STATUS@ from the image's contract
+ * and pointing the shared shell scripts' includes at jenkins/jobs/.
+ */
 function renderWithJenkinsJobBuilder(variant: "github" | "local"): Record<string, string> {
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "jjb-"));
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "jjb-"));
     try {
-        const definitions = [path.join(jjbDir, "chain"), path.join(jjbDir, variant)].join(path.delimiter);
+        const definitions = path.join(workDir, "definitions");
+        fs.mkdirSync(definitions);
+        for (const part of ["chain", variant]) {
+            for (const file of fs.readdirSync(path.join(jjbDir, part))) {
+                const yaml = fs
+                    .readFileSync(path.join(jjbDir, part, file), "utf8")
+                    .replaceAll("@GATE_FAILED_STATUS@", String(EXIT_STATUS.gateFailed))
+                    .replaceAll("@JOB_SCRIPTS@", path.join(repoRoot, "jenkins", "jobs"));
+                fs.writeFileSync(path.join(definitions, `${part}-${file}`), yaml);
+            }
+        }
+        const outDir = path.join(workDir, "out");
         execFileSync("jenkins-jobs", ["test", "-o", outDir, definitions], { stdio: ["ignore", "ignore", "pipe"] });
         return Object.fromEntries(fs.readdirSync(outDir).map((name) => [name, fs.readFileSync(path.join(outDir, name), "utf8")]));
     } finally {
-        fs.rmSync(outDir, { recursive: true, force: true });
+        fs.rmSync(workDir, { recursive: true, force: true });
     }
 }
 
@@ -44,7 +61,7 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
         assert.equal(first.gitHubPushTrigger, true);
         const test = summariseJob(renderJenkins(gitHubSettings).jobs.test);
         assert.deepEqual(test.upstream, { projects: ["train"], threshold: "SUCCESS" });
-        assert.equal(test.shellSteps[0].unstableReturn, 3);
+        assert.equal(test.shellSteps[0].unstableReturn, EXIT_STATUS.gateFailed);
         assert.match(test.shellSteps[0].command, /python3 gate\.py/);
         const local = summariseJob(renderJenkins(localSettings).jobs["github-to-container"]);
         assert.equal(local.customWorkspace, "/srv/adult-mlops/project");
@@ -53,7 +70,7 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
     });
 
     test("a different branch or repository in settings breaks the agreement", () => {
-        const other: JenkinsSettings = { ...gitHubSettings, github: { repository: "acme/other", branch: "dev", hookSecretConfigured: true } };
+        const other = jenkinsSettingsFor({ githubRepository: "acme/other", githubBranch: "dev", jenkinsPublicUrl: "https://jenkins.example.org/" });
         assert.throws(() => assertAgreement("github", other), /github-to-container differs/);
     });
 });

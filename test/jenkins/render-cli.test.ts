@@ -40,25 +40,37 @@ describe("npm run render:jenkins", () => {
         assert.equal(first.scm.class, "hudson.scm.NullSCM");
     });
 
-    test("takes settings from a JSON file, over the defaults", () => {
-        const settingsFile = path.join(workDir, "github.json");
-        fs.writeFileSync(settingsFile, JSON.stringify({ github: { repository: "acme/adult-mlops", hookSecretConfigured: true }, pipeline: { threshold: 0.9 } }));
+    test("takes a stack's settings file (Pulumi.<stack>.yaml), over Pulumi.yaml's defaults", () => {
+        const stackFile = path.join(workDir, "Pulumi.staging.yaml");
+        fs.writeFileSync(
+            stackFile,
+            YAML.stringify({
+                config: {
+                    "adult-mlops:githubRepository": "acme/adult-mlops",
+                    "adult-mlops:jenkinsPublicUrl": "https://jenkins.example.org/",
+                    "adult-mlops:threshold": "0.9",
+                    "adult-mlops:jenkinsAdminPassword": { secure: "v1:ignored" },
+                },
+            }),
+        );
         const out = path.join(workDir, "github");
-        const result = renderCli(out, settingsFile);
+        const result = renderCli(out, stackFile);
         assert.equal(result.status, 0, result.stderr);
         const first = summariseJob(fs.readFileSync(path.join(out, "jobs", "github-to-container", "config.xml"), "utf8"));
         assert.deepEqual(first.scm.branches, ["*/main"]);
-        assert.match(fs.readFileSync(path.join(out, "casc", "jenkins.yaml"), "utf8"), /key: THRESHOLD\n\s+value: "0\.9"/);
+        const casc = fs.readFileSync(path.join(out, "casc", "jenkins.yaml"), "utf8");
+        assert.match(casc, /key: THRESHOLD\n\s+value: "0\.9"/);
+        assert.match(casc, /key: MODEL_CONTAINER\n\s+value: adult-mlops-staging-model\n/, "names follow the stack's name");
     });
 
-    test("bad settings: exit 2, one line naming the field, nothing written", () => {
-        const settingsFile = path.join(workDir, "bad.json");
-        fs.writeFileSync(settingsFile, JSON.stringify({ pipeline: { threshold: 1.5 } }));
+    test("a bad setting: exit 2, the same one-line message as pulumi up, nothing written", () => {
+        const stackFile = path.join(workDir, "Pulumi.bad.yaml");
+        fs.writeFileSync(stackFile, YAML.stringify({ config: { "adult-mlops:threshold": "1.5" } }));
         const out = path.join(workDir, "bad");
-        const result = renderCli(out, settingsFile);
+        const result = renderCli(out, stackFile);
         assert.equal(result.status, 2);
         assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
-        assert.match(result.stderr, /pipeline\.threshold/);
+        assert.match(result.stderr, /^render:jenkins: invalid config adult-mlops:threshold = "1\.5": expected a number from 0 to 1/);
         assert.equal(fs.existsSync(out), false);
     });
 

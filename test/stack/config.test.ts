@@ -1,98 +1,121 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { configDefaults } from "../../config/stackConfig";
-import { parseBindAddress, parseDataSource, parsePublicUrl, parseRepository, parseThreshold } from "../../config/validators";
+import { CONFIG_KEYS, ConfigKey, ConfigValues, readDeclarations, withDefaults } from "../../config/declaredConfig";
+import { parseStackSettings, StackSettings } from "../../config/stackSettings";
+import { renderJenkins } from "../../jenkins/render";
+import { jenkinsSettingsOf } from "../../jenkins/settings";
 import { repoRoot, sharedDataDir } from "../support/paths";
 import { simulatedProviders } from "./support/simulatedProviders";
 import { runStack } from "./support/stackHarness";
 
+const settingsOf = (values: Partial<ConfigValues>): StackSettings =>
+    parseStackSettings(withDefaults(repoRoot, values), { projectDir: repoRoot, stack: "test" });
+
 describe("Pulumi.yaml", () => {
     const project = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"));
 
-    it("declares every setting the program reads, with the program's default, a type and a description", () => {
-        for (const [key, programDefault] of Object.entries(configDefaults)) {
-            const declared = project.config[key];
-            assert.ok(declared, `Pulumi.yaml has no config.${key}`);
-            assert.equal(declared.default, programDefault, key);
-            assert.equal(declared.type, "string", key);
-            assert.ok(String(declared.description).length > 20, key);
+    // Catches a key the program reads that Pulumi.yaml does not declare (no default, no type check by
+    // the CLI), or a declared key nothing reads.
+    it("declares exactly the settings the program reads, each with a type, a default and a description", () => {
+        assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
+        for (const [key, declaration] of Object.entries(readDeclarations(repoRoot))) {
+            assert.ok(["string", "integer", "boolean"].includes(declaration.type), key);
+            assert.ok(declaration.description.length > 20, key);
         }
-        assert.deepEqual(Object.keys(project.config).sort(), Object.keys(configDefaults).sort());
     });
 
-    it("names the project and the TypeScript runtime", () => {
-        assert.equal(project.name, "adult-mlops");
-        assert.equal(project.runtime.name, "nodejs");
-        assert.equal(project.runtime.options.typescript, true);
+    // Catches a number or flag declared as a string, which the Pulumi CLI would then not check.
+    it("uses Pulumi's own types for the port and the flags", () => {
+        assert.equal(project.config.jenkinsPort.type, "integer");
+        assert.equal(project.config.failOnGate.type, "boolean");
+        assert.equal(project.config.keepJenkinsHome.type, "boolean");
     });
 
-    it("keeps only valid values in Pulumi.dev.yaml", () => {
-        const dev = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.dev.yaml"), "utf8")).config;
-        for (const key of Object.keys(dev)) {
-            assert.ok(key.replace("adult-mlops:", "") in configDefaults, key);
-        }
-        parseThreshold(dev["adult-mlops:threshold"]);
-        parseBindAddress(dev["adult-mlops:jenkinsBindAddress"]);
+    // Catches a default that the program's own checks refuse: a stack left at its defaults must come up.
+    it("has defaults the program accepts", () => {
+        assert.doesNotThrow(() => settingsOf({}));
+    });
+
+    // Catches a stack file that restates (and so can contradict) a Pulumi.yaml default, or sets a key nothing reads.
+    it("leaves the dev stack's settings to Pulumi.yaml's defaults", () => {
+        const dev = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.dev.yaml"), "utf8"));
+        assert.deepEqual(dev.config, {});
     });
 });
 
-describe("setting validation", () => {
-    const rejects = (fn: () => unknown, key: string) => assert.throws(fn, new RegExp(`adult-mlops:${key} = `));
+/** For every key: a value the program takes (and where it lands) and one it refuses. */
+const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unknown; expected: unknown; bad: string; context?: Partial<ConfigValues> }> = {
+    threshold: { good: "0.5", lands: (s) => s.pipeline.threshold, expected: 0.5, bad: "1.5" },
+    model: { good: "logreg", lands: (s) => s.pipeline.model, expected: "logreg", bad: "svm" },
+    dataSource: { good: sharedDataDir, lands: (s) => s.pipeline.dataSource, expected: { kind: "directory", path: sharedDataDir }, bad: "s3://bucket/adult.zip" },
+    rawDataFile: { good: "adult.csv", lands: (s) => s.pipeline.rawDataFile, expected: "adult.csv", bad: "missing.csv", context: { dataSource: sharedDataDir } },
+    testDataFile: { good: "", lands: (s) => s.pipeline.testDataFile, expected: "", bad: "../adult.test", context: { dataSource: sharedDataDir } },
+    failOnGate: { good: "true", lands: (s) => s.pipeline.failOnGate, expected: true, bad: "yes" },
+    baseImage: { good: "registry.example.com:5000/team/debian:trixie-slim", lands: (s) => s.baseImage, expected: "registry.example.com:5000/team/debian:trixie-slim", bad: "Debian:Trixie" },
+    jenkinsBaseImage: { good: "jenkins/jenkins:2.568.2-jdk21", lands: (s) => s.jenkins.baseImage, expected: "jenkins/jenkins:2.568.2-jdk21", bad: "jenkins jenkins" },
+    jenkinsPort: { good: "9090", lands: (s) => s.jenkins.localUrl, expected: "http://127.0.0.1:9090/", bad: "80800" },
+    jenkinsBindAddress: { good: "192.168.1.10", lands: (s) => s.jenkins.localUrl, expected: "http://192.168.1.10:8080/", bad: "everywhere" },
+    keepJenkinsHome: { good: "true", lands: (s) => s.jenkins.keepHome, expected: true, bad: "1" },
+    githubRepository: {
+        good: "octocat/hello-world",
+        lands: (s) => s.github?.cloneUrl,
+        expected: "git@github.com:octocat/hello-world.git",
+        bad: "octo-/x",
+        context: { jenkinsPublicUrl: "https://ci.example.com/" },
+    },
+    githubBranch: { good: "release/1.x", lands: (s) => s.github?.branch, expected: "release/1.x", bad: "feature..x", context: { githubRepository: "octocat/x", jenkinsPublicUrl: "https://ci.example.com/" } },
+    jenkinsPublicUrl: {
+        good: "https://ci.example.com/jenkins",
+        lands: (s) => [s.jenkins.url, s.github?.webhookUrl],
+        expected: ["https://ci.example.com/jenkins/", "https://ci.example.com/jenkins/github-webhook/"],
+        bad: "http://localhost:8080",
+        context: { githubRepository: "octocat/x" },
+    },
+};
 
-    it("accepts thresholds from 0 to 1 and nothing else", () => {
-        assert.equal(parseThreshold("0"), 0);
-        assert.equal(parseThreshold("0.85"), 0.85);
-        assert.equal(parseThreshold("1"), 1);
-        for (const bad of ["", " ", "1.01", "-0.1", "abc", "NaN", "Infinity", "0.8x"]) {
-            rejects(() => parseThreshold(bad), "threshold");
-        }
-    });
-
-    it("refuses webhook URLs GitHub cannot reach", () => {
-        assert.equal(parsePublicUrl("https://ci.example.com"), "https://ci.example.com/");
-        assert.equal(parsePublicUrl("https://abc.trycloudflare.com/jenkins/"), "https://abc.trycloudflare.com/jenkins/");
-        for (const bad of ["http://localhost:8080/", "http://127.0.0.1:8080", "http://10.1.2.3/", "http://192.168.1.5/", "http://172.20.0.1/", "http://[::1]:8080/", "ftp://example.com/", "example.com", "https://x.example.com/?a=b"]) {
-            rejects(() => parsePublicUrl(bad), "jenkinsPublicUrl");
-        }
-    });
-
-    it("takes repositories as owner/name only", () => {
-        assert.deepEqual(parseRepository("octocat/hello-world"), { owner: "octocat", name: "hello-world" });
-        for (const bad of ["hello-world", "octocat/", "/x", "a/b/c", "octo cat/x", "-bad/x", "octocat/.."]) {
-            rejects(() => parseRepository(bad), "githubRepository");
-        }
-    });
-
-    it("takes a data directory that exists, or an http(s) URL", () => {
-        assert.deepEqual(parseDataSource(sharedDataDir, repoRoot), { kind: "directory", path: sharedDataDir });
-        assert.equal(parseDataSource("https://example.org/adult.zip", repoRoot).kind, "url");
-        rejects(() => parseDataSource("no/such/dir", repoRoot), "dataSource");
-        rejects(() => parseDataSource("s3://bucket/adult.zip", repoRoot), "dataSource");
-    });
-});
-
-describe("a bad setting fails the preview, naming the key, the value and what is allowed", () => {
-    const cases: Array<[string, Record<string, string>, RegExp]> = [
-        ["threshold", { threshold: "1.5" }, /adult-mlops:threshold = "1\.5": expected a number from 0 to 1/],
-        ["model", { model: "svm" }, /adult-mlops:model = "svm": expected one of hgb, logreg/],
-        ["jenkinsPort", { jenkinsPort: "80800" }, /adult-mlops:jenkinsPort = "80800": expected a TCP port/],
-        ["jenkinsBindAddress", { jenkinsBindAddress: "everywhere" }, /adult-mlops:jenkinsBindAddress = "everywhere"/],
-        ["jenkinsPublicUrl missing", { githubRepository: "octocat/x" }, /adult-mlops:jenkinsPublicUrl = "": expected the public URL/],
-        ["jenkinsPublicUrl local", { githubRepository: "octocat/x", jenkinsPublicUrl: "http://localhost:8080" }, /adult-mlops:jenkinsPublicUrl = "http:\/\/localhost:8080"/],
-        ["rawDataFile", { dataSource: sharedDataDir, rawDataFile: "missing.csv" }, /adult-mlops:rawDataFile = "missing\.csv": expected a file that exists/],
-        ["rawDataFile with a URL", { rawDataFile: "adult.csv" }, /adult-mlops:rawDataFile = "adult\.csv": expected adult\.data/],
-        ["failOnGate", { failOnGate: "yes" }, /adult-mlops:failOnGate = "yes": expected true or false/],
-    ];
-    for (const [name, config, message] of cases) {
-        it(name, async () => {
-            await assert.rejects(runStack(config, simulatedProviders), (error: Error) => {
-                assert.match(error.message, message);
+describe("every setting: a good value is taken, a bad one fails the preview naming the key, the value and what is allowed", () => {
+    for (const key of CONFIG_KEYS) {
+        const { good, lands, expected, bad, context = {} } = table[key];
+        it(`${key}: ${JSON.stringify(good)} is taken`, () => {
+            assert.deepEqual(lands(settingsOf({ ...context, [key]: good })), expected);
+        });
+        it(`${key}: ${JSON.stringify(bad)} is refused`, async () => {
+            await assert.rejects(runStack({ ...context, [key]: bad }, simulatedProviders), (error: Error) => {
+                assert.ok(error.message.startsWith(`invalid config adult-mlops:${key} = ${JSON.stringify(bad)}: expected `), error.message);
                 assert.doesNotMatch(error.message, /\n\s+at /, "a message, not a stack trace");
                 return true;
             });
         });
     }
+
+    it("GitHub mode without a public URL names the missing key", async () => {
+        await assert.rejects(runStack({ githubRepository: "octocat/x" }, simulatedProviders), /invalid config adult-mlops:jenkinsPublicUrl = "": expected the public URL/);
+    });
+});
+
+describe("values one check once accepted and another refused", () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "config-"));
+    after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+    // A directory with "+" and a file name with a space are fine for Docker and the scripts: they are
+    // taken and rendered (the executing stack test runs them); an owner ending in "-" is not a GitHub account.
+    it("a data directory with + and a data file with a space are taken and reach Jenkins' environment as they are", () => {
+        const dataDir = path.join(scratch, "data+v2");
+        fs.mkdirSync(dataDir);
+        fs.writeFileSync(path.join(dataDir, "adult data.csv"), "");
+        const settings = settingsOf({ dataSource: dataDir, rawDataFile: "adult data.csv", testDataFile: "" });
+        const casc = renderJenkins(jenkinsSettingsOf(settings)).cascYaml;
+        assert.match(casc, new RegExp(`key: DATA_DIR\\n\\s+value: ${dataDir.replace(/[+.]/g, "\\$&")}\\n`));
+        assert.match(casc, /key: RAW_DATA_FILE\n\s+value: adult data\.csv\n/);
+    });
+
+    it("a directory whose path holds a comma is refused (it would break docker run --mount)", () => {
+        const dataDir = path.join(scratch, "a,b");
+        fs.mkdirSync(dataDir);
+        assert.throws(() => settingsOf({ dataSource: dataDir }), /invalid config adult-mlops:dataSource = .*no comma/);
+    });
 });

@@ -3,6 +3,7 @@ import { before, describe, it } from "node:test";
 import { removeJobLeftoversScript } from "../../components/jenkins";
 import { sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
+import { exitStatusEnvironment, ModelName, modelEnvironment } from "../../contracts/modelImage";
 import { configuredAdminPassword, gitHubConfig, gitHubSecretKeys, localConfig } from "./support/stackModes";
 import { isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
 
@@ -123,13 +124,16 @@ describe("local mode (no repository configured)", () => {
     it("runs the gated pipeline with no secret among its inputs and reruns only on what it depends on", () => {
         const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
         assert.equal(pipelineRun.inputs.create, "bash scripts/run-gated-pipeline.sh");
-        assert.deepEqual(
-            Object.keys(pipelineRun.inputs.environment).sort(),
-            ["DATA_SOURCE", "DATA_VOLUME", "FAIL_ON_GATE", "MODEL", "MODEL_IMAGE", "RAW_DATA_FILE", "TEST_DATA_FILE", "THRESHOLD"],
-        );
-        assert.equal(pipelineRun.inputs.environment.DATA_SOURCE, sharedDataDir);
-        assert.equal(pipelineRun.inputs.environment.THRESHOLD, "0.8");
-        assert.equal(pipelineRun.inputs.environment.FAIL_ON_GATE, "false");
+        // The same model environment and gate status Jenkins' jobs get, and the data source by kind.
+        assert.deepEqual(pipelineRun.inputs.environment, {
+            ...modelEnvironment({ threshold: run.outputs.threshold as number, model: run.outputs.model as ModelName, rawDataFile: "adult.data", testDataFile: "adult.test" }),
+            ...exitStatusEnvironment(),
+            DATA_URL: "",
+            DATA_DIR: sharedDataDir,
+            DATA_VOLUME: "",
+            FAIL_ON_GATE: "false",
+            MODEL_IMAGE: pipelineRun.inputs.environment.MODEL_IMAGE,
+        });
         const [imageId, dataFingerprint, scriptDigest] = pipelineRun.inputs.triggers;
         assert.equal(imageId, pipelineRun.inputs.environment.MODEL_IMAGE);
         assert.match(dataFingerprint, /^adult\.data:[0-9a-f]{64},adult\.test:[0-9a-f]{64}$/);
@@ -145,7 +149,8 @@ describe("local mode (no repository configured)", () => {
         const volume = resourceNamed(urlRun, "docker:index/volume:Volume", "pipeline-data");
         const pipelineRun = resourceNamed(urlRun, "command:local:Command", "pipeline-run");
         assert.equal(pipelineRun.inputs.environment.DATA_VOLUME, volume.inputs.name);
-        assert.equal(pipelineRun.inputs.environment.DATA_SOURCE, "https://archive.ics.uci.edu/static/public/2/adult.zip");
+        assert.equal(pipelineRun.inputs.environment.DATA_URL, "https://archive.ics.uci.edu/static/public/2/adult.zip");
+        assert.equal(pipelineRun.inputs.environment.DATA_DIR, "");
     });
 });
 

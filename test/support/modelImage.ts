@@ -1,16 +1,17 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import { readDeclarations } from "../../config/declaredConfig";
 import { repoRoot } from "./paths";
-import { configDefaults } from "../../config/stackConfig";
+
+/** The stack's default base of the model and agent images (Pulumi.yaml's baseImage). */
+export const baseImage = readDeclarations(repoRoot).baseImage.default;
 
 export const testModelImageTag = "adult-mlops-model:test";
 
 /** Builds the model image from ml/ with the real docker CLI (layer cache makes repeats cheap) and returns its tag. */
 export function buildModelImage(tag: string = testModelImageTag): string {
-    execFileSync(
-        "docker",
-        ["build", "--quiet", "--build-arg", `BASE_IMAGE=${configDefaults.baseImage}`, "--tag", tag, path.join(repoRoot, "ml")],
-        { stdio: ["ignore", "ignore", "inherit"] },
-    );
+    execFileSync("docker", ["build", "--quiet", "--build-arg", `BASE_IMAGE=${baseImage}`, "--tag", tag, path.join(repoRoot, "ml")], {
+        stdio: ["ignore", "ignore", "inherit"],
+    });
     return tag;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { contractShapedMetrics } from "./metricsFixture";
+import { contractShapedMetrics } from "../../contracts/metricsFixture";
 import { RecordedResource } from "./stackHarness";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parsePipelineMetrics } from "../../components/pipelineMetrics";
-import { contractShapedMetrics } from "./support/metricsFixture";
+import { parsePipelineMetrics } from "../../contracts/metricsLine";
+import { contractShapedMetrics } from "./metricsFixture";
 
 const passed = contractShapedMetrics;
 
@@ -24,6 +24,8 @@ describe("reading the gated run's metrics line", () => {
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, validation_acc: 1.2 })), /validation_acc is not a number from 0 to 1/);
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, gate_passed: "yes" })), /gate_passed is not a boolean/);
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, split: "other" })), /split/);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: undefined })), /rows is not a JSON object/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: "many" })), /rows is not a JSON object/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: undefined })), /has the fields .*; expected .*rows/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, extra: 1 })), /has the fields .*extra/);
     });
 });

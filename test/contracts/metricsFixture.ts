@@ -1,4 +1,4 @@
-import { PipelineMetrics } from "../../../components/pipelineMetrics";
+import { PipelineMetrics } from "../../contracts/metricsLine";
 
 /** A metrics object of the gated run's contract shape (ml/README.md), with made-up figures. */
 export const contractShapedMetrics: PipelineMetrics = {

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { DataSource } from "../config/validators";
-import { sha256OfFile } from "./fileDigest";
+import { sha256OfFile } from "./files";
 
 /**
  * What identifies the pipeline's input data, so the pipeline reruns when it changes and only then.

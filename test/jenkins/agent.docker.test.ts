@@ -1,33 +1,9 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { JOB_SCRIPTS_DIR } from "../../jenkins/jobs";
-import { repoRoot } from "../support/paths";
 import { agentImageTag, buildAgentImage, docker, dockerSocket, makeSshKey, removeContainer, startAgent, uniqueName } from "./agent";
-
-const scripts = [
-    path.join(repoRoot, "jenkins", "agent", "entrypoint.sh"),
-    ...fs.readdirSync(JOB_SCRIPTS_DIR).map((name) => path.join(JOB_SCRIPTS_DIR, name)),
-];
-
-describe("shell scripts", () => {
-    test("the agent entrypoint and every job script parse (bash -n)", () => {
-        assert.ok(scripts.length >= 4);
-        for (const script of scripts) {
-            execFileSync("bash", ["-n", script]);
-        }
-    });
-
-    test("shellcheck finds nothing (the project's own scripts too)", () => {
-        const projectScripts = fs.readdirSync(path.join(repoRoot, "scripts")).map((name) => path.join(repoRoot, "scripts", name));
-        const result = spawnSync("shellcheck", [...scripts, ...projectScripts], { encoding: "utf8" });
-        assert.equal(result.error, undefined, "shellcheck must be installed (.ci/run installs it)");
-        assert.equal(result.status, 0, result.stdout);
-    });
-});
 
 describe("the build agent image", () => {
     const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-keys-"));

@@ -77,10 +77,8 @@ function runChain(name: string, pipeline: Partial<JenkinsSettings["pipeline"]>):
     const container = uniqueName(`adult-mlops-model-${name}`);
     const settings: JenkinsSettings = {
         ...localSettings,
-        pipeline: { ...localSettings.pipeline, dataSource: sharedDataDir, ...pipeline },
-        modelImage,
-        modelContainer: container,
-        dataVolume,
+        pipeline: { ...localSettings.pipeline, dataSource: { kind: "directory", path: sharedDataDir }, ...pipeline },
+        names: { jobModelImage: modelImage, modelContainer: container, dataVolume },
     };
     const rendered = renderJenkins(settings);
     const summaries = Object.fromEntries(Object.entries(rendered.jobs).map(([job, xml]) => [job, summariseJob(xml)]));
@@ -164,12 +162,12 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         after(() => server?.kill());
 
         test("the first job downloads it into the named volume (checksums verified) and the model reads it from there", () => {
-            const runs = expectChain(runChain("url", { dataSource: dataUrl, threshold: 0.99, ...officialSplit }), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
+            const runs = expectChain(runChain("url", { dataSource: { kind: "url", url: dataUrl }, threshold: 0.99, ...officialSplit }), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
             assert.match(runs[0].output, /adult\.data \(sha256 [0-9a-f]{64} verified\)/);
         });
 
         test("the next chain finds the verified files in the volume and downloads nothing", () => {
-            const runs = expectChain(runChain("url-cached", { dataSource: dataUrl, rawDataFile: "no-such-file.csv", testDataFile: "" }), ["SUCCESS", "FAILURE"]);
+            const runs = expectChain(runChain("url-cached", { dataSource: { kind: "url", url: dataUrl }, rawDataFile: "no-such-file.csv", testDataFile: "" }), ["SUCCESS", "FAILURE"]);
             assert.match(runs[0].output, /nothing downloaded/);
         });
     });

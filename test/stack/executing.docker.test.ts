@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { sharedDataDir } from "../support/paths";
@@ -44,6 +46,23 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         const builtId = execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", image.name], { encoding: "utf8" }).trim();
         assert.equal(image.digest, builtId);
         assert.equal(resourceNamed(stack, "command:local:Command", "pipeline-run").inputs.environment.MODEL_IMAGE, builtId);
+    });
+
+    it("runs from a data directory whose path holds + and a data file whose name holds a space", async () => {
+        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "adult-data-"));
+        try {
+            const dataDir = path.join(scratch, "data+v2");
+            fs.mkdirSync(dataDir);
+            fs.copyFileSync(path.join(sharedDataDir, "adult.csv"), path.join(dataDir, "adult data.csv"));
+            const runs: CommandRun[] = [];
+            const stack = await runStack({ dataSource: dataDir, rawDataFile: "adult data.csv", testDataFile: "" }, realModelEffects(runs));
+            const printed = printedMetrics(runs);
+            assert.equal(printed.data.raw_file, "/data/adult data.csv");
+            assert.equal(printed.split, "random");
+            assert.equal(stack.outputs.validationAccuracy, printed.validation_acc);
+        } finally {
+            fs.rmSync(scratch, { recursive: true, force: true });
+        }
     });
 
     describe("from a URL source (a mirror of the UCI archive on 127.0.0.1)", () => {

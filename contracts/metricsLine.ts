@@ -1,3 +1,5 @@
+import { METRICS_FIELDS } from "./modelImage";
+
 /** The figures the model image's gated run prints as the last line of its stdout (ml/README.md). */
 export interface PipelineMetrics {
     validation_acc: number;
@@ -22,6 +24,10 @@ export function parsePipelineMetrics(stdout: string): PipelineMetrics {
         throw new Error(`the gated run's last stdout line is not JSON: ${JSON.stringify(lastLine.slice(0, 200))}`);
     }
     const metrics = asRecord(value, "metrics");
+    const fields = Object.keys(metrics).sort();
+    if (JSON.stringify(fields) !== JSON.stringify([...METRICS_FIELDS].sort())) {
+        throw new Error(`the gated run's metrics line has the fields ${fields.join(", ")}; expected ${METRICS_FIELDS.join(", ")}`);
+    }
     const fail = (field: string, expected: string): never => {
         throw new Error(`the gated run's metrics field ${field} is not ${expected}: ${JSON.stringify(lastLine.slice(0, 200))}`);
     };

@@ -1,0 +1,55 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+
+/** Every setting the program reads; Pulumi.yaml declares each with its type, default and description. */
+export const CONFIG_KEYS = [
+    "threshold",
+    "model",
+    "dataSource",
+    "rawDataFile",
+    "testDataFile",
+    "failOnGate",
+    "baseImage",
+    "jenkinsBaseImage",
+    "jenkinsPort",
+    "jenkinsBindAddress",
+    "keepJenkinsHome",
+    "githubRepository",
+    "githubBranch",
+    "jenkinsPublicUrl",
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Settings as Pulumi hands them to a program: strings, whatever their declared type. */
+export type ConfigValues = Record<ConfigKey, string>;
+
+export interface ConfigDeclaration {
+    type: "string" | "integer" | "boolean";
+    default: string;
+    description: string;
+}
+
+/**
+ * The declarations of Pulumi.yaml, the one place each default is written. `pulumi up` applies the
+ * defaults itself; the program reads them too, for the render CLI and for runs without the CLI.
+ */
+export function readDeclarations(projectDir: string): Record<ConfigKey, ConfigDeclaration> {
+    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
+    const declared: Record<string, { type: ConfigDeclaration["type"]; default: unknown; description: string }> = project.config ?? {};
+    return Object.fromEntries(
+        CONFIG_KEYS.map((key) => {
+            const declaration = declared[key];
+            if (declaration === undefined) {
+                throw new Error(`Pulumi.yaml declares no config.${key}, which the program reads`);
+            }
+            return [key, { type: declaration.type, default: String(declaration.default), description: declaration.description }];
+        }),
+    ) as Record<ConfigKey, ConfigDeclaration>;
+}
+
+/** Each key's value, or its declared default when unset. */
+export function withDefaults(projectDir: string, values: Partial<ConfigValues>): ConfigValues {
+    const declarations = readDeclarations(projectDir);
+    return Object.fromEntries(CONFIG_KEYS.map((key) => [key, values[key] ?? declarations[key].default])) as ConfigValues;
+}

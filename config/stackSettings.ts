@@ -1,0 +1,154 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ModelRunSettings } from "../contracts/modelImage";
+import { ConfigError } from "./configError";
+import { CONFIG_KEYS, ConfigValues, withDefaults } from "./declaredConfig";
+import { projectName } from "./project";
+import {
+    archiveFiles,
+    DataSource,
+    parseBindAddress,
+    parseBoolean,
+    parseBranch,
+    parseDataFile,
+    parseDataSource,
+    parseImageReference,
+    parseModel,
+    parsePort,
+    parsePublicUrl,
+    parseRepository,
+    parseThreshold,
+} from "./validators";
+
+export interface PipelineSettings extends ModelRunSettings {
+    dataSource: DataSource;
+    failOnGate: boolean;
+}
+
+/** Names of what the stack and its Jenkins jobs make on the Docker host, all under the stack's prefix. */
+export interface DockerHostNames {
+    modelImage: string;
+    /** Volume caching the verified download, shared by the stack's pipeline run and the jobs. */
+    dataVolume: string;
+    /** Repository the jobs tag their own model builds with. */
+    jobModelImage: string;
+    /** The container the four jobs share. */
+    modelContainer: string;
+    controllerImage: string;
+    controllerContainer: string;
+    agentImage: string;
+    agentContainer: string;
+    network: string;
+    jenkinsHome: string;
+}
+
+export interface JenkinsStackSettings {
+    /** Empty: the base image jenkins/Dockerfile pins. */
+    baseImage: string;
+    port: number;
+    bindAddress: string;
+    keepHome: boolean;
+    /** Where users on this host open Jenkins. */
+    localUrl: string;
+    /** What Jenkins calls itself (links, hook URL): the public URL in GitHub mode, else the local one. */
+    url: string;
+}
+
+export interface GitHubStackSettings {
+    owner: string;
+    name: string;
+    /** owner/name */
+    repository: string;
+    branch: string;
+    publicUrl: string;
+    /** Where GitHub posts pushes: Jenkins' GitHub plugin endpoint under the public URL. */
+    webhookUrl: string;
+    /** What Jenkins clones, with the deploy key. */
+    cloneUrl: string;
+}
+
+export interface StackSettings {
+    names: DockerHostNames;
+    /** Base of the model and agent images. */
+    baseImage: string;
+    pipeline: PipelineSettings;
+    jenkins: JenkinsStackSettings;
+    /** Undefined: local mode, nothing is created on GitHub. */
+    github: GitHubStackSettings | undefined;
+}
+
+/** Checks every setting and derives what follows from them, so a bad value fails before anything is created. */
+export function parseStackSettings(values: ConfigValues, context: { projectDir: string; stack: string }): StackSettings {
+    const dataSource = parseDataSource(values.dataSource, context.projectDir);
+    const port = parsePort("jenkinsPort", values.jenkinsPort);
+    const bindAddress = parseBindAddress(values.jenkinsBindAddress);
+    const github = parseGitHub(values);
+    const localUrl = `http://${bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress}:${port}/`;
+    return {
+        names: dockerHostNames(`${projectName}-${context.stack}`),
+        baseImage: parseImageReference("baseImage", values.baseImage),
+        pipeline: {
+            threshold: parseThreshold(values.threshold),
+            model: parseModel(values.model),
+            dataSource,
+            rawDataFile: parseDataFile("rawDataFile", values.rawDataFile, dataSource, archiveFiles.raw),
+            testDataFile: values.testDataFile === "" ? "" : parseDataFile("testDataFile", values.testDataFile, dataSource, archiveFiles.test),
+            failOnGate: parseBoolean("failOnGate", values.failOnGate),
+        },
+        jenkins: {
+            baseImage: values.jenkinsBaseImage === "" ? "" : parseImageReference("jenkinsBaseImage", values.jenkinsBaseImage),
+            port,
+            bindAddress,
+            keepHome: parseBoolean("keepJenkinsHome", values.keepJenkinsHome),
+            localUrl,
+            url: github?.publicUrl ?? localUrl,
+        },
+        github,
+    };
+}
+
+function dockerHostNames(prefix: string): DockerHostNames {
+    return {
+        modelImage: `${prefix}-model:latest`,
+        dataVolume: `${prefix}-data`,
+        jobModelImage: `${prefix}-model-jenkins`,
+        modelContainer: `${prefix}-model`,
+        controllerImage: `${prefix}-jenkins:latest`,
+        controllerContainer: `${prefix}-jenkins`,
+        agentImage: `${prefix}-jenkins-agent:latest`,
+        agentContainer: `${prefix}-jenkins-agent`,
+        network: `${prefix}-jenkins`,
+        jenkinsHome: `${prefix}-jenkins-home`,
+    };
+}
+
+function parseGitHub(values: ConfigValues): GitHubStackSettings | undefined {
+    if (values.githubRepository === "") {
+        return undefined;
+    }
+    const { owner, name } = parseRepository(values.githubRepository);
+    if (values.jenkinsPublicUrl === "") {
+        throw new ConfigError("jenkinsPublicUrl", "", "the public URL GitHub reaches Jenkins at, required when githubRepository is set");
+    }
+    const publicUrl = parsePublicUrl(values.jenkinsPublicUrl);
+    return {
+        owner,
+        name,
+        repository: `${owner}/${name}`,
+        branch: parseBranch(values.githubBranch),
+        publicUrl,
+        webhookUrl: new URL("github-webhook/", publicUrl).href,
+        cloneUrl: `git@github.com:${owner}/${name}.git`,
+    };
+}
+
+/** The stack's settings from its Pulumi configuration, checked; defaults are Pulumi.yaml's. */
+export function readStackSettings(projectDir: string): StackSettings {
+    const config = new pulumi.Config(projectName);
+    const set = Object.fromEntries(CONFIG_KEYS.map((key) => [key, config.get(key)]).filter(([, value]) => value !== undefined));
+    return parseStackSettings(withDefaults(projectDir, set), { projectDir, stack: pulumi.getStack() });
+}
+
+/** The admin password the user set (`pulumi config set --secret jenkinsAdminPassword`); unset, one is generated. */
+export function readJenkinsAdminPassword(): pulumi.Output<string> | undefined {
+    return new pulumi.Config(projectName).getSecret("jenkinsAdminPassword");
+}

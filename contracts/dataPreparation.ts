@@ -1,0 +1,12 @@
+import { DataSource } from "../config/validators";
+
+/**
+ * scripts/prepare-data.sh's environment: a URL source is downloaded into DATA_VOLUME (verified,
+ * cached), a directory source is mounted as it is. The source stays typed up to here; the script
+ * is told which kind it has, never left to guess from the string.
+ */
+export function dataPreparationEnvironment(source: DataSource, dataVolume: string): { DATA_URL: string; DATA_DIR: string; DATA_VOLUME: string } {
+    return source.kind === "url"
+        ? { DATA_URL: source.url, DATA_DIR: "", DATA_VOLUME: dataVolume }
+        : { DATA_URL: "", DATA_DIR: source.path, DATA_VOLUME: "" };
+}

@@ -1,0 +1,72 @@
+/**
+ * The model image's contract, for its TypeScript callers (the stack's pipeline command and the
+ * Jenkins jobs): the environment variables it reads, how it exits, the fields of its metrics line.
+ * The image's own definition is ml/adult_pipeline/contract.py; test/contracts/modelImage.test.ts fails
+ * when this file, the Python one, ml/Dockerfile, the shell scripts or ml/README.md disagree.
+ */
+
+export const MODEL_NAMES = ["xgb", "hgb", "logreg"] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export interface EnvironmentVariable {
+    default: string;
+    meaning: string;
+}
+
+/** Every variable the image's scripts read, with the value used when it is unset. */
+export const MODEL_IMAGE_ENVIRONMENT = {
+    RAW_DATA_DIR: { default: "/data", meaning: "folder with the raw data (mount it read-only)" },
+    RAW_DATA_FILE: { default: "adult.csv", meaning: "training data file in RAW_DATA_DIR" },
+    TEST_DATA_FILE: { default: "", meaning: "official held-out test file in RAW_DATA_DIR; empty: a stratified random 70/30 split" },
+    PROCESSED_DATA_DIR: { default: "/work/processed", meaning: "train.csv, test.csv, manifest.json" },
+    MODEL_DIR: { default: "/work/model", meaning: "model.joblib" },
+    RESULTS_DIR: { default: "/work/results", meaning: "train_metadata.json, test_metadata.json" },
+    THRESHOLD: { default: "0.8", meaning: "the gate: the run goes on to test only if validation_acc >= THRESHOLD" },
+    MODEL: { default: "xgb", meaning: `the model to train: ${MODEL_NAMES.join(", ")}` },
+    SEED: { default: "42", meaning: "seeds the random split, the cross-validation folds and the model" },
+    DATA_URL: { default: "https://archive.ics.uci.edu/static/public/2/adult.zip", meaning: "fetch_data.py only: where the UCI archive is downloaded from" },
+} as const satisfies Record<string, EnvironmentVariable>;
+
+export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
+
+/** How every script of the image exits. */
+export const EXIT_STATUS = {
+    ok: 0,
+    crash: 1,
+    badInput: 2,
+    gateFailed: 3,
+    downloadFailed: 4,
+} as const;
+
+/** The top-level fields of the metrics line, the last line of stdout of the gated run. */
+export const METRICS_FIELDS = ["validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds"] as const;
+
+/** The settings the stack chooses for a run; everything else keeps the image's default. */
+export interface ModelRunSettings {
+    threshold: number;
+    model: ModelName;
+    rawDataFile: string;
+    /** Empty: a random split of the raw file. */
+    testDataFile: string;
+}
+
+/**
+ * The environment a caller of the image runs with: the settings' values under the image's variable
+ * names, and MODEL_ENV_VARS listing those names, so the shell scripts hand the container exactly these
+ * (`--env NAME` for each) without a list of their own. The one place the stack's command and the
+ * Jenkins jobs turn settings into the model's environment.
+ */
+export function modelEnvironment(settings: ModelRunSettings): Record<string, string> {
+    const values: Partial<Record<ModelImageVariable, string>> = {
+        THRESHOLD: String(settings.threshold),
+        MODEL: settings.model,
+        RAW_DATA_FILE: settings.rawDataFile,
+        TEST_DATA_FILE: settings.testDataFile,
+    };
+    return { ...values, MODEL_ENV_VARS: Object.keys(values).join(" ") };
+}
+
+/** The image's exit statuses that the callers' shell scripts act on, as environment variables. */
+export function exitStatusEnvironment(): Record<string, string> {
+    return { GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed) };
+}
