@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { repoRoot } from "../support/paths";
+import { checkoutId, repoRoot } from "../support/paths";
 import { baseImage } from "../support/modelImage";
 
-export const agentImageTag = "adult-mlops-jenkins-agent:test";
+export const agentImageTag = `adult-mlops-jenkins-agent:test-${checkoutId}`;
 export const dockerSocket = "/var/run/docker.sock";
 
 /** Runs the docker CLI; returns the full result, never throws on a non-zero exit. */

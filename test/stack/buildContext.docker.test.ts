@@ -4,11 +4,11 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { contextFiles } from "../support/buildContext";
-import { repoRoot } from "../support/paths";
+import { checkoutId, repoRoot } from "../support/paths";
 
 /** The files `docker build` sends for a context: copied whole into an empty image, then listed from its export. */
 function filesDockerReceives(context: string): string[] {
-    const tag = `adult-mlops-context-probe:${path.basename(context).toLowerCase()}`;
+    const tag = `adult-mlops-context-probe:${checkoutId}-${path.basename(context).toLowerCase()}`;
     execFileSync("docker", ["build", "--quiet", "--tag", tag, "--file", "-", context], { input: "FROM scratch\nCOPY . /\n", stdio: ["pipe", "ignore", "inherit"] });
     const container = execFileSync("docker", ["create", tag, "none"], { encoding: "utf8" }).trim();
     try {

@@ -4,14 +4,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { sharedDataDir } from "../support/paths";
+import { checkoutId, sharedDataDir } from "../support/paths";
 import { serveArchive } from "./support/archiveMirror";
 import { CommandRun, realModelEffects } from "./support/realEffects";
 import { resourceNamed, runStack } from "./support/stackHarness";
 
+/** This clone's stack: the names it makes on the Docker host are its own. */
+const stackName = `test-${checkoutId}`;
+
 /** A whole program run in its own process, so a failed deployment can end it as it ends `pulumi up`. */
 async function runStackProcess(config: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "support", "stackProcess.ts"), JSON.stringify(config)], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "support", "stackProcess.ts"), JSON.stringify(config), stackName], {
         stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -30,7 +33,7 @@ function printedMetrics(runs: CommandRun[]) {
 describe("pulumi up with a real model image build and a real gated run", { timeout: 15 * 60_000 }, () => {
     it("passes the gate on the official split and reports the printed figures as stack outputs", async () => {
         const runs: CommandRun[] = [];
-        const stack = await runStack({ dataSource: sharedDataDir }, realModelEffects(runs));
+        const stack = await runStack({ dataSource: sharedDataDir }, realModelEffects(runs), { stack: stackName });
         const printed = printedMetrics(runs);
 
         assert.equal(stack.outputs.validationAccuracy, printed.validation_acc);
@@ -55,7 +58,7 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
             fs.mkdirSync(dataDir);
             fs.copyFileSync(path.join(sharedDataDir, "adult.csv"), path.join(dataDir, "adult data.csv"));
             const runs: CommandRun[] = [];
-            const stack = await runStack({ dataSource: dataDir, rawDataFile: "adult data.csv", testDataFile: "" }, realModelEffects(runs));
+            const stack = await runStack({ dataSource: dataDir, rawDataFile: "adult data.csv", testDataFile: "" }, realModelEffects(runs), { stack: stackName });
             const printed = printedMetrics(runs);
             assert.equal(printed.data.raw_file, "/data/adult data.csv");
             assert.equal(printed.split, "random");
@@ -66,7 +69,7 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
     });
 
     describe("from a URL source (a mirror of the UCI archive on 127.0.0.1)", () => {
-        const dataVolume = "adult-mlops-test-data";
+        const dataVolume = `adult-mlops-${stackName}-data`;
         after(() => spawnSync("docker", ["volume", "rm", "--force", dataVolume]));
 
         it("downloads and verifies the archive once, and reports a failed gate without a test accuracy", async () => {
@@ -74,7 +77,7 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
             try {
                 spawnSync("docker", ["volume", "rm", "--force", dataVolume]);
                 const runs: CommandRun[] = [];
-                const stack = await runStack({ dataSource: mirror.url, threshold: "0.99" }, realModelEffects(runs));
+                const stack = await runStack({ dataSource: mirror.url, threshold: "0.99" }, realModelEffects(runs), { stack: stackName });
                 const printed = printedMetrics(runs);
 
                 assert.equal(mirror.requests, 1, "the archive was downloaded");

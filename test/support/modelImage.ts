@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { readDeclarations } from "../../config/declaredConfig";
-import { repoRoot } from "./paths";
+import { checkoutId, repoRoot } from "./paths";
 
 /** The stack's default base of the model and agent images (Pulumi.yaml's baseImage). */
 export const baseImage = readDeclarations(repoRoot).baseImage.default;
 
-export const testModelImageTag = "adult-mlops-model:test";
+export const testModelImageTag = `adult-mlops-model:test-${checkoutId}`;
 
 /** Builds the model image from ml/ with the real docker CLI (layer cache makes repeats cheap) and returns its tag. */
 export function buildModelImage(tag: string = testModelImageTag): string {

@@ -47,6 +47,8 @@ export interface StackRunOptions {
     secretKeys?: string[];
     /** Run as `pulumi preview` does: providers are asked what they would do, nothing is done. */
     preview?: boolean;
+    /** The stack's name, which prefixes every name on the Docker host. */
+    stack?: string;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface StackRunOptions {
 export async function runStack(
     config: Record<string, string>,
     effect: ResourceEffect = () => ({}),
-    { secretKeys = [], preview = false }: StackRunOptions = {},
+    { secretKeys = [], preview = false, stack = "test" }: StackRunOptions = {},
 ): Promise<StackRun> {
     const resources: RecordedResource[] = [];
     const qualified = (key: string): string => (key.includes(":") ? key : `adult-mlops:${key}`);
@@ -75,7 +77,7 @@ export async function runStack(
             call: (args) => args.inputs,
         },
         "adult-mlops",
-        "test",
+        stack,
         preview,
     );
 

@@ -1,0 +1,35 @@
+"""The image's contract with its callers: the variables it reads (with their defaults), how every
+script exits, and the fields of the gated run's metrics line. The callers' TypeScript copy is
+contracts/modelImage.ts; test/contracts/modelImage.test.ts fails when the two (or ml/Dockerfile,
+ml/README.md, the shell scripts) disagree."""
+
+from collections.abc import Mapping
+
+MODEL_NAMES: tuple[str, ...] = ("xgb", "hgb", "logreg")
+
+# name -> (default when unset, meaning)
+ENVIRONMENT: Mapping[str, tuple[str, str]] = {
+    "RAW_DATA_DIR": ("/data", "folder with the raw data (mount it read-only)"),
+    "RAW_DATA_FILE": ("adult.csv", "training data file in RAW_DATA_DIR"),
+    "TEST_DATA_FILE": ("", "official held-out test file in RAW_DATA_DIR; empty: a stratified random 70/30 split"),
+    "PROCESSED_DATA_DIR": ("/work/processed", "train.csv, test.csv, manifest.json"),
+    "MODEL_DIR": ("/work/model", "model.joblib"),
+    "RESULTS_DIR": ("/work/results", "train_metadata.json, test_metadata.json"),
+    "THRESHOLD": ("0.8", "the gate: the run goes on to test only if validation_acc >= THRESHOLD"),
+    "MODEL": ("xgb", f"the model to train: {', '.join(MODEL_NAMES)}"),
+    "SEED": ("42", "seeds the random split, the cross-validation folds and the model"),
+    "DATA_URL": (
+        "https://archive.ics.uci.edu/static/public/2/adult.zip",
+        "fetch_data.py only: where the UCI archive is downloaded from",
+    ),
+}
+
+EXIT_OK = 0
+EXIT_CRASH = 1
+EXIT_BAD_INPUT = 2
+EXIT_GATE_FAILED = 3
+EXIT_DOWNLOAD_FAILED = 4
+
+METRICS_FIELDS: tuple[str, ...] = (
+    "validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds",
+)
