@@ -9,22 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional
 
+from .contract import ENVIRONMENT, MODEL_NAMES
 from .errors import InputError
 
-MODEL_NAMES: tuple[str, ...] = ("hgb", "logreg")
-
-DEFAULTS: Mapping[str, str] = {
-    "RAW_DATA_DIR": "/data",
-    "RAW_DATA_FILE": "adult.csv",
-    "TEST_DATA_FILE": "",
-    "PROCESSED_DATA_DIR": "/work/processed",
-    "MODEL_DIR": "/work/model",
-    "RESULTS_DIR": "/work/results",
-    "THRESHOLD": "0.8",
-    "MODEL": "hgb",
-    "SEED": "42",
-    "DATA_URL": "https://archive.ics.uci.edu/static/public/2/adult.zip",  # fetch_data.py only
-}
+# Each variable's value when it is unset: the image's contract (contract.py).
+DEFAULTS: Mapping[str, str] = {name: default for name, (default, _meaning) in ENVIRONMENT.items()}
 
 MAX_SEED = 2**32 - 1
 

@@ -1,10 +1,8 @@
-"""Exit codes shared by every script, and the errors that map to them."""
+"""The errors every script reports, each mapped to its exit code (defined in contract.py)."""
 
-EXIT_OK = 0
-EXIT_CRASH = 1
-EXIT_BAD_INPUT = 2
-EXIT_GATE_FAILED = 3
-EXIT_DOWNLOAD_FAILED = 4
+from .contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GATE_FAILED, EXIT_OK
+
+__all__ = ["EXIT_OK", "EXIT_CRASH", "EXIT_BAD_INPUT", "EXIT_GATE_FAILED", "EXIT_DOWNLOAD_FAILED", "PipelineError", "InputError", "DownloadError"]
 
 
 class PipelineError(Exception):

@@ -1,9 +1,12 @@
 """The selectable models (``MODEL``). Each is an sklearn pipeline that encodes the categorical
 columns itself, so the saved model takes the processed table as it is."""
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.compose import ColumnTransformer
@@ -14,6 +17,9 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 from threadpoolctl import threadpool_limits
 
 from .schema import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+
+# Written by ml/tuning/tune.py (cross-validation on the training file only); see README.md.
+TUNED_PARAMS_FILE = Path(__file__).with_name("tuned_params.json")
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,42 @@ def build_logreg(seed: int) -> Pipeline:
     ])
 
 
+def ordinal_encoder() -> ColumnTransformer:
+    """Category codes for the tree models' native categorical splits; an unseen category becomes NaN."""
+    return encoder(OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan))
+
+
 def build_hgb(seed: int) -> Pipeline:
     """Gradient-boosted trees on ordinal-encoded categories, used as native categorical features."""
     categorical_mask = [True] * len(CATEGORICAL_FEATURES) + [False] * len(NUMERIC_FEATURES)
     return Pipeline([
-        ("encode", encoder(OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan))),
+        ("encode", ordinal_encoder()),
         ("classify", HistGradientBoostingClassifier(categorical_features=categorical_mask, random_state=seed)),
     ])
+
+
+def xgb_pipeline(seed: int, params: Mapping[str, Any]) -> Pipeline:
+    """XGBoost's histogram trees on one thread, with native categorical splits, and ``params`` on top."""
+    from xgboost import XGBClassifier  # here, not at the top: Debian 12 (the test host) has no python3-xgboost
+
+    return Pipeline([
+        ("encode", ordinal_encoder()),
+        ("classify", XGBClassifier(
+            tree_method="hist", enable_categorical=True,
+            feature_types=["c"] * len(CATEGORICAL_FEATURES) + ["q"] * len(NUMERIC_FEATURES),
+            n_jobs=1, random_state=seed, **params,
+        )),
+    ])
+
+
+def tuned_params(name: str, path: Path = TUNED_PARAMS_FILE) -> dict[str, Any]:
+    """The hyper-parameters ml/tuning/tune.py chose for model ``name``."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)[name]["params"]
+
+
+def build_xgb(seed: int) -> Pipeline:
+    return xgb_pipeline(seed, tuned_params("xgb"))
 
 
 def single_threaded_openmp() -> AbstractContextManager:
@@ -61,6 +96,7 @@ def single_threaded_openmp() -> AbstractContextManager:
 
 
 MODELS: dict[str, ModelSpec] = {
+    "xgb": ModelSpec("xgb", "XGBClassifier (hist, native categorical features), tuned by cross-validation", False, build_xgb),
     "hgb": ModelSpec("hgb", "HistGradientBoostingClassifier, native categorical features", False, build_hgb),
     "logreg": ModelSpec("logreg", "LogisticRegression(max_iter=10000) on one-hot features (the original)", True, build_logreg),
 }

@@ -1,7 +1,13 @@
 """Shared fixtures for the ml/ tests: paths, data variants, a small sample of the real data."""
 
+import os
 import sys
 from pathlib import Path
+
+# The pipeline trains on one OpenMP thread (models.single_threaded_openmp); tests that fit models
+# directly do the same. Set before anything loads OpenMP: on a busy 2-core machine, one thread per
+# core per process made a 0.4 s fit take 45 s.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 
@@ -12,6 +18,10 @@ sys.path.insert(0, str(ML_DIR))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datafiles  # noqa: E402  (test/ml/datafiles.py, after the path setup)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "docker: builds or runs the model image (npm test; npm run test:unit leaves it out)")
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Running the model image with the docker CLI, for the integration tests."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-IMAGE_TAG = "adult-mlops-model:test"
+# Per clone, so that two clones testing on one engine do not run each other's image.
+IMAGE_TAG = f"adult-mlops-model:test-py-{hashlib.sha256(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:8]}"
 RUN_TIMEOUT_SECONDS = 600
 
 
@@ -17,7 +19,7 @@ def docker(*args: str, timeout: int = RUN_TIMEOUT_SECONDS) -> subprocess.Complet
 
 
 def build_image(context: Path, tag: str = IMAGE_TAG) -> str:
-    result = docker("build", "--quiet", "--build-arg", "BASE_IMAGE=debian:bookworm-slim", "--tag", tag, str(context),
+    result = docker("build", "--quiet", "--build-arg", "BASE_IMAGE=debian:trixie-slim", "--tag", tag, str(context),
                     timeout=1800)
     assert result.returncode == 0, f"docker build failed:\n{result.stderr}"
     return tag

@@ -12,7 +12,7 @@ def test_defaults_match_the_image_contract() -> None:
     assert paths.model_file.startswith("/work/model/")
     assert paths.train_metadata == "/work/results/train_metadata.json"
     assert paths.test_metadata == "/work/results/test_metadata.json"
-    assert (settings.threshold, settings.model, settings.seed, settings.split) == (0.8, "hgb", 42, "random")
+    assert (settings.threshold, settings.model, settings.seed, settings.split) == (0.8, "xgb", 42, "random")
 
 
 def test_test_data_file_switches_to_the_official_split() -> None:
@@ -34,8 +34,8 @@ def test_threshold_rejects_other_values(text: str) -> None:
 
 
 def test_model_must_be_known() -> None:
-    assert config.parse_model("logreg") == "logreg"
-    with pytest.raises(InputError, match="MODEL='xgboost'.*expected one of: hgb, logreg"):
+    assert [config.parse_model(name) for name in ("xgb", "hgb", "logreg")] == ["xgb", "hgb", "logreg"]
+    with pytest.raises(InputError, match="MODEL='xgboost'.*expected one of: xgb, hgb, logreg"):
         config.parse_model("xgboost")
 
 

@@ -12,7 +12,10 @@ import datafiles
 from conftest import ML_DIR
 from containers import run_image
 
-SUMMARY_KEYS = {"validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds"}
+from adult_pipeline.contract import METRICS_FIELDS
+
+pytestmark = pytest.mark.docker
+SUMMARY_KEYS = set(METRICS_FIELDS)
 STALE = {"model/model.joblib": "stale", "results/train_metadata.json": '{"validation_acc": 0.99}',
          "results/test_metadata.json": '{"test_acc": 0.99}', "processed/train.csv": "stale"}
 
@@ -41,7 +44,7 @@ def test_image_contract(image: str) -> None:
     assert config["Cmd"] == ["python3", "pipeline.py"] and config["WorkingDir"] == "/app"
     assert config["User"] == "10001:10001"
     assert {k: env[k] for k in ("RAW_DATA_DIR", "RAW_DATA_FILE", "TEST_DATA_FILE", "MODEL", "THRESHOLD", "SEED")} == {
-        "RAW_DATA_DIR": "/data", "RAW_DATA_FILE": "adult.csv", "TEST_DATA_FILE": "", "MODEL": "hgb",
+        "RAW_DATA_DIR": "/data", "RAW_DATA_FILE": "adult.csv", "TEST_DATA_FILE": "", "MODEL": "xgb",
         "THRESHOLD": "0.8", "SEED": "42"}
     assert (env["PROCESSED_DATA_DIR"], env["MODEL_DIR"], env["RESULTS_DIR"]) == ("/work/processed", "/work/model", "/work/results")
     assert (env["PYTHONDONTWRITEBYTECODE"], env["PYTHONUNBUFFERED"]) == ("1", "1")
@@ -57,7 +60,7 @@ def test_default_run_passes_the_gate(default_run: containers.Run, data_dir: Path
     assert default_run.code == 0, default_run.stderr
     summary = default_run.summary()
     assert set(summary) == SUMMARY_KEYS
-    assert (summary["model"], summary["split"], summary["seed"], summary["threshold"]) == ("hgb", "random", 42, 0.8)
+    assert (summary["model"], summary["split"], summary["seed"], summary["threshold"]) == ("xgb", "random", 42, 0.8)
     assert summary["gate_passed"] is True and summary["validation_acc"] >= 0.8
     assert summary["test_acc"] >= 0.85
     assert summary["data"] == {"raw_file": "/data/adult.csv", "raw_sha256": sha256(data_dir / "adult.csv"),
@@ -72,6 +75,34 @@ def test_same_inputs_give_identical_metrics(default_run: containers.Run, image: 
     again = run_image(image, data=data_dir)
     assert again.code == 0, again.stderr
     assert metrics(again.summary()) == metrics(default_run.summary())
+
+
+def test_xgb_is_deterministic_for_a_seed(image: str, data_dir: Path) -> None:
+    first, second, other = (run_image(image, env={"MODEL": "xgb", "SEED": seed}, data=data_dir) for seed in ("7", "7", "8"))
+    assert first.code == second.code == other.code == 0, (first.stderr, second.stderr, other.stderr)
+    assert metrics(first.summary()) == metrics(second.summary())
+    assert metrics(other.summary()) != metrics(first.summary()), "SEED must change the split, the folds and the model"
+    assert (first.summary()["model"], first.summary()["seed"]) == ("xgb", 7)
+
+
+# After the stage scripts: the saved xgb model runs on one thread and accepts categories it never saw.
+INSPECT_XGB = """
+import joblib
+from adult_pipeline import features
+model = joblib.load('/work/m/model.joblib')['model']
+x, _ = features.split_xy(features.read_processed('/work/p/test.csv'))
+unseen = x.head(3).assign(**{'native.country': 'Atlantis', 'workclass': 'Pirate'})
+print(model[-1].get_params()['n_jobs'], len(model.predict(unseen)))
+"""
+
+
+def test_xgb_through_the_stage_scripts(image: str, data_dir: Path, tmp_path: Path) -> None:
+    env = {"MODEL": "xgb", "PROCESSED_DATA_DIR": "/work/p", "MODEL_DIR": "/work/m", "RESULTS_DIR": "/work/r"}
+    script = "python3 preprocessing.py && python3 train.py && python3 gate.py && python3 test.py && python3 -c \"$0\""
+    run = run_image(image, env=env, data=data_dir, work=tmp_path, command=["sh", "-c", script, INSPECT_XGB])
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "1 3"
+    assert json.loads((tmp_path / "r" / "test_metadata.json").read_text())["test_acc"] >= 0.85
 
 
 def seed_stale_artifacts(work: Path) -> None:
@@ -95,11 +126,14 @@ def test_failed_gate_stops_before_the_test_stage(image: str, data_dir: Path, tmp
     assert not (tmp_path / "results" / "test_metadata.json").exists()
 
 
-def test_official_split_with_the_default_model(image: str, data_dir: Path) -> None:
-    run = run_image(image, env={"RAW_DATA_FILE": "adult.data", "TEST_DATA_FILE": "adult.test"}, data=data_dir)
+@pytest.mark.parametrize("model", ["xgb", "hgb"])
+def test_official_split_with_the_tree_models(image: str, data_dir: Path, model: str) -> None:
+    run = run_image(image, env={"MODEL": model, "RAW_DATA_FILE": "adult.data", "TEST_DATA_FILE": "adult.test"}, data=data_dir)
     assert run.code == 0, run.stderr
     summary = run.summary()
-    assert summary["split"] == "official" and summary["model"] == "hgb"
+    assert set(summary) == SUMMARY_KEYS and run.stderr == ""
+    assert summary["split"] == "official" and summary["model"] == model and summary["gate_passed"] is True
+    assert all(isinstance(summary[key], float) for key in ("validation_acc", "test_acc"))
     assert summary["test_acc"] >= 0.87
     assert summary["rows"]["test"] == 16281 and summary["rows"]["raw"] == 32561 + 16281
     assert summary["data"]["test_sha256"] == sha256(data_dir / "adult.test")
@@ -154,7 +188,7 @@ BAD_INPUTS = {
                                ["all_missing.csv", "no rows left after cleaning"]),
     "threshold not a number": ({"THRESHOLD": "abc"}, ["THRESHOLD='abc'", "expected a number in [0, 1]"]),
     "threshold out of range": ({"THRESHOLD": "1.5"}, ["THRESHOLD='1.5'", "expected a number in [0, 1]"]),
-    "unknown model": ({"MODEL": "xgboost"}, ["MODEL='xgboost'", "expected one of: hgb, logreg"]),
+    "unknown model": ({"MODEL": "xgboost"}, ["MODEL='xgboost'", "expected one of: xgb, hgb, logreg"]),
     "bad seed": ({"SEED": "-1"}, ["SEED='-1'", "expected an integer"]),
 }
 

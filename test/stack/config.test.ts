@@ -40,6 +40,29 @@ describe("Pulumi.yaml", () => {
         assert.doesNotThrow(() => settingsOf({}));
     });
 
+    // Catches the README's table of settings drifting from the declared defaults it documents.
+    it("is what README.md's configuration table shows", () => {
+        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+        const table = readme.slice(readme.indexOf("| key | default | meaning |")).split("\n\n")[0].split("\n").slice(2);
+        const declared = readDeclarations(repoRoot);
+        const documented = new Map<string, string>();
+        for (const row of table) {
+            const [keys, defaults] = row.split("|").slice(1, 3).map((cell) => cell.trim());
+            const keyNames = keys.split(" / ").map((key) => key.replace(/`/g, ""));
+            const values = defaults.split(" / ");
+            keyNames.forEach((key, i) => {
+                const value = values[i] ?? values[0];
+                if (/^`.*`$/.test(value) || value === "(empty)") {
+                    documented.set(key, value === "(empty)" ? "" : value.slice(1, -1));
+                }
+            });
+        }
+        for (const [key, value] of documented) {
+            assert.equal(value, declared[key as ConfigKey]?.default, `README.md's default of ${key}`);
+        }
+        assert.ok(documented.size >= 10, `only ${documented.size} defaults documented`);
+    });
+
     // Catches a stack file that restates (and so can contradict) a Pulumi.yaml default, or sets a key nothing reads.
     it("leaves the dev stack's settings to Pulumi.yaml's defaults", () => {
         const dev = parse(fs.readFileSync(path.join(repoRoot, "Pulumi.dev.yaml"), "utf8"));
