@@ -1,6 +1,6 @@
 import pytest
 
-from adult_pipeline import config
+from adult_pipeline import config, contract
 from adult_pipeline.errors import InputError
 
 
@@ -12,7 +12,9 @@ def test_defaults_match_the_image_contract() -> None:
     assert paths.model_file.startswith("/work/model/")
     assert paths.train_metadata == "/work/results/train_metadata.json"
     assert paths.test_metadata == "/work/results/test_metadata.json"
-    assert (settings.threshold, settings.model, settings.seed, settings.split) == (0.8, "xgb", 42, "random")
+    defaults = {name: default for name, (default, _) in contract.ENVIRONMENT.items()}
+    assert (settings.threshold, settings.model, settings.seed) == (float(defaults["THRESHOLD"]), defaults["MODEL"], int(defaults["SEED"]))
+    assert settings.split == "random"
 
 
 def test_test_data_file_switches_to_the_official_split() -> None:

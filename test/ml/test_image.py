@@ -12,7 +12,7 @@ import datafiles
 from conftest import ML_DIR
 from containers import run_image
 
-from adult_pipeline.contract import METRICS_FIELDS
+from adult_pipeline.contract import ENVIRONMENT, METRICS_FIELDS
 
 pytestmark = pytest.mark.docker
 SUMMARY_KEYS = set(METRICS_FIELDS)
@@ -60,8 +60,10 @@ def test_default_run_passes_the_gate(default_run: containers.Run, data_dir: Path
     assert default_run.code == 0, default_run.stderr
     summary = default_run.summary()
     assert set(summary) == SUMMARY_KEYS
-    assert (summary["model"], summary["split"], summary["seed"], summary["threshold"]) == ("xgb", "random", 42, 0.8)
-    assert summary["gate_passed"] is True and summary["validation_acc"] >= 0.8
+    defaults = {name: default for name, (default, _) in ENVIRONMENT.items()}
+    assert (summary["model"], summary["seed"], summary["threshold"]) == (defaults["MODEL"], int(defaults["SEED"]), float(defaults["THRESHOLD"]))
+    assert summary["split"] == "random"
+    assert summary["gate_passed"] is True and summary["validation_acc"] >= summary["threshold"]
     assert summary["test_acc"] >= 0.85
     assert summary["data"] == {"raw_file": "/data/adult.csv", "raw_sha256": sha256(data_dir / "adult.csv"),
                                "test_file": None, "test_sha256": None}
