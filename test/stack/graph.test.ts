@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { removeJobLeftoversScript } from "../../components/jenkins";
-import { sharedDataDir } from "../support/paths";
+import { repoRoot, sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
+import { readDeclarations } from "../../config/declaredConfig";
 import { exitStatusEnvironment, ModelName, modelEnvironment } from "../../contracts/modelImage";
 import { configuredAdminPassword, gitHubConfig, gitHubSecretKeys, localConfig } from "./support/stackModes";
 import { isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
@@ -27,6 +28,7 @@ describe("local mode (no repository configured)", () => {
         assert.equal(run.outputs.webhookUrl, undefined);
     });
 
+    // Catches a resource created outside a component, or a component that lost its type token or name.
     it("is made of the project's components, one per concern", () => {
         const components = run.resources.filter((r) => r.type.startsWith("adult-mlops:")).map((r) => `${r.type} ${r.name}`);
         assert.deepEqual(components.sort(), [
@@ -39,6 +41,7 @@ describe("local mode (no repository configured)", () => {
         ]);
     });
 
+    // Catches an image pushed to a registry (skipPush lost), or a base image other than the configured one.
     it("builds the model, controller and agent images locally, never pushing", () => {
         const images = resourcesOfType(run, "docker:index/image:Image");
         assert.deepEqual(images.map((i) => i.name).sort(), ["jenkins-agent-image", "jenkins-controller-image", "model-image"]);
@@ -46,7 +49,7 @@ describe("local mode (no repository configured)", () => {
             assert.equal(image.inputs.skipPush, true, image.name);
             assert.match(image.inputs.imageName, /^adult-mlops-test-/);
         }
-        assert.equal(resourceNamed(run, "docker:index/image:Image", "model-image").inputs.build.args.BASE_IMAGE, "debian:trixie-slim");
+        assert.equal(resourceNamed(run, "docker:index/image:Image", "model-image").inputs.build.args.BASE_IMAGE, readDeclarations(repoRoot).baseImage.default);
         assert.equal("JENKINS_BASE_IMAGE" in resourceNamed(run, "docker:index/image:Image", "jenkins-controller-image").inputs.build.args, false);
     });
 
@@ -60,6 +63,7 @@ describe("local mode (no repository configured)", () => {
         }
     });
 
+    // Catches the cleanup aimed at other names than the ones the jobs use, or run on create instead of destroy.
     it("removes on destroy what the Jenkins jobs leave on the Docker host", () => {
         const leftovers = resourceNamed(run, "command:local:Command", "jenkins-job-leftovers");
         assert.deepEqual(leftovers.inputs.environment, {
@@ -70,6 +74,7 @@ describe("local mode (no repository configured)", () => {
         assert.equal(leftovers.inputs.create, undefined);
     });
 
+    // Catches Jenkins published on every interface (the provider's default ip is 0.0.0.0).
     it("publishes Jenkins on 127.0.0.1 only, with a health check and a restart policy", () => {
         const controller = resourceNamed(run, "docker:index/container:Container", "jenkins-controller");
         assert.deepEqual(controller.inputs.ports, [{ internal: 8080, external: 8080, ip: "127.0.0.1" }]);
@@ -86,6 +91,7 @@ describe("local mode (no repository configured)", () => {
         assert.equal(resourceNamed(run, "docker:index/container:Container", "jenkins-agent").inputs.image, images["jenkins-agent-image"]);
     });
 
+    // Catches build history in the container's own layer (lost on every replacement) or the controller given the Docker socket.
     it("keeps JENKINS_HOME in a volume and gives only the agent the Docker socket", () => {
         const controller = resourceNamed(run, "docker:index/container:Container", "jenkins-controller");
         assert.deepEqual(controller.inputs.volumes, [{ volumeName: "adult-mlops-test-jenkins-home", containerPath: "/var/jenkins_home" }]);
@@ -94,6 +100,7 @@ describe("local mode (no repository configured)", () => {
         assert.ok(agentVolumes.some((v: Record<string, unknown>) => v.containerPath === "/srv/adult-mlops/project" && v.readOnly === true));
     });
 
+    // Catches a job or the JCasC file missing from the controller, or a secret file readable by others.
     it("hands the controller its configuration, jobs and generated secrets as files", () => {
         const files = uploadsOf(run, "jenkins-controller").map((upload) => upload.file);
         assert.ok(files.includes("/var/jenkins_conf/jenkins.yaml"));
@@ -121,6 +128,7 @@ describe("local mode (no repository configured)", () => {
         assert.match(casc?.content ?? "", new RegExp(`manuallyProvidedKeyVerificationStrategy:\\s+key: ${keyType} ${keyBody.replace(/[+/]/g, "\\$&")}`));
     });
 
+    // Catches the command's environment drifting from the one Jenkins' jobs get (a variable added on one side only).
     it("runs the gated pipeline with no secret among its inputs and reruns only on what it depends on", () => {
         const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
         assert.equal(pipelineRun.inputs.create, "bash scripts/run-gated-pipeline.sh");
@@ -161,6 +169,7 @@ describe("GitHub mode", () => {
     });
     const webhook = () => revealed(resourceNamed(run, "github:index/repositoryWebhook:RepositoryWebhook", "github-webhook"));
 
+    // Catches a hook on other events, a form-encoded payload the plugin reads differently, or TLS checks turned off.
     it("registers a signed JSON push webhook at the public Jenkins URL", () => {
         const { inputs } = webhook();
         assert.equal(inputs.repository, "adult-mlops");
