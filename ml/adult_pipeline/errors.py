@@ -1,10 +1,11 @@
-"""Exit codes shared by every script, and the errors that map to them."""
+"""Exit codes shared by every script (defined in contract.py), and the errors that map to them."""
 
-EXIT_OK = 0
-EXIT_CRASH = 1
-EXIT_BAD_INPUT = 2
-EXIT_GATE_FAILED = 3
-EXIT_DOWNLOAD_FAILED = 4
+from .contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED
+
+__all__ = [
+    "EXIT_BAD_INPUT", "EXIT_CRASH", "EXIT_DOWNLOAD_FAILED", "EXIT_GATE_FAILED", "EXIT_OK", "EXIT_STOPPED",
+    "PipelineError", "InputError", "DownloadError", "Stopped",
+]
 
 
 class PipelineError(Exception):
@@ -23,3 +24,9 @@ class DownloadError(PipelineError):
     """The network or the HTTP server failed while downloading data."""
 
     exit_code = EXIT_DOWNLOAD_FAILED
+
+
+class Stopped(PipelineError):
+    """The process was asked to stop (SIGTERM, SIGINT) while it ran."""
+
+    exit_code = EXIT_STOPPED

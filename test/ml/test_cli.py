@@ -1,7 +1,12 @@
+import errno
+import os
+import signal
+import time
+
 import pytest
 
 from adult_pipeline import cli
-from adult_pipeline.errors import DownloadError, InputError
+from adult_pipeline.errors import EXIT_STOPPED, DownloadError, InputError
 
 
 def failing(error: BaseException):
@@ -28,3 +33,22 @@ def test_success_passes_the_exit_code_through() -> None:
 def test_unexpected_errors_keep_their_traceback() -> None:
     with pytest.raises(ZeroDivisionError):
         cli.run(failing(ZeroDivisionError()), {})
+
+
+def test_a_stop_signal_becomes_exit_5_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    def main(env):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the signal interrupts this
+        return 0
+
+    started = time.monotonic()
+    assert cli.run(main, {}) == EXIT_STOPPED
+    assert time.monotonic() - started < 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: stopped by SIGTERM") and "partial outputs were removed" in err[0]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "the previous handler is back"
+
+
+def test_a_full_disk_names_the_file() -> None:
+    line = cli.describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/work/model/model.joblib"))
+    assert line.startswith("/work/model/model.joblib: No space left on device; expected free space")
