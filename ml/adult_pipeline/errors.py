@@ -4,7 +4,7 @@ from .contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GAT
 
 __all__ = [
     "EXIT_BAD_INPUT", "EXIT_CRASH", "EXIT_DOWNLOAD_FAILED", "EXIT_GATE_FAILED", "EXIT_OK", "EXIT_STOPPED",
-    "PipelineError", "InputError", "DownloadError", "Stopped",
+    "PipelineError", "InputError", "DownloadError",
 ]
 
 
@@ -25,8 +25,3 @@ class DownloadError(PipelineError):
 
     exit_code = EXIT_DOWNLOAD_FAILED
 
-
-class Stopped(PipelineError):
-    """The process was asked to stop (SIGTERM, SIGINT) while it ran."""
-
-    exit_code = EXIT_STOPPED

@@ -10,9 +10,9 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from . import artifacts, config, dataset, features, metrics
+from . import artifacts, config, dataset, features, metrics, stopping
 from .config import Paths, Settings
-from .errors import EXIT_GATE_FAILED, EXIT_OK, InputError, Stopped
+from .errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from .models import MODELS, single_threaded_openmp
 
 STAGES: tuple[str, ...] = ("preprocessing", "train", "test")
@@ -39,11 +39,8 @@ def running(stage: str, env: Mapping[str, str]) -> Iterator[Settings]:
     the body; a stop (SIGTERM, SIGINT) removes whatever this stage and the later ones had written."""
     outputs = stale_outputs(stage, config.load_paths(env))
     artifacts.remove_stale(outputs)
-    try:
+    with stopping.removed_on_stop(outputs):
         yield config.load_settings(env)
-    except Stopped:
-        artifacts.remove_stale(outputs)
-        raise
 
 
 @dataclass(frozen=True)
