@@ -22,7 +22,7 @@ export interface GatedPipelineArgs {
 
 const runScript = path.join("scripts", "run-gated-pipeline.sh");
 /** Every script the command runs: a change to any of them reruns the pipeline. */
-const commandScripts = [runScript, path.join("scripts", "prepare-data.sh")];
+const commandScripts = [runScript, path.join("scripts", "prepare-data.sh"), path.join("scripts", "model-container.sh")];
 
 /**
  * Gets the data, runs the model image's gated run (preprocess, train, gate, test) and turns its

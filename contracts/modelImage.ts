@@ -25,6 +25,8 @@ export const MODEL_IMAGE_ENVIRONMENT = {
     MODEL: { default: "xgb", meaning: `the model to train: ${MODEL_NAMES.join(", ")}` },
     SEED: { default: "42", meaning: "seeds the random split, the cross-validation folds and the model" },
     DATA_URL: { default: "https://archive.ics.uci.edu/static/public/2/adult.zip", meaning: "fetch_data.py only: where the UCI archive is downloaded from" },
+    DOWNLOAD_DEADLINE_SECONDS: { default: "300", meaning: "fetch_data.py only: the whole download, retries included, must end within this many seconds" },
+    MAX_INPUT_BYTES: { default: "67108864", meaning: "the largest raw or test file read, in bytes (memory use is about 15 times the file size)" },
 } as const satisfies Record<string, EnvironmentVariable>;
 
 export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
@@ -36,6 +38,24 @@ export const EXIT_STATUS = {
     badInput: 2,
     gateFailed: 3,
     downloadFailed: 4,
+    /** SIGTERM or SIGINT (docker stop): the stage stopped and removed its partial outputs. */
+    stopped: 5,
+} as const;
+
+/**
+ * How the image's callers (scripts/run-gated-pipeline.sh, scripts/prepare-data.sh, the Jenkins jobs,
+ * all through scripts/model-container.sh) exit when a run fails outside the image; each with one
+ * `error:` line naming the cause and the fix. Otherwise they exit with the image's own status.
+ */
+export const CALLER_EXIT_STATUS = {
+    /** The Docker engine did not answer, before or during the run. */
+    engineUnreachable: 20,
+    /** The model image is not on the engine. */
+    imageMissing: 21,
+    /** The container was killed for lack of memory (State.OOMKilled). */
+    outOfMemory: 22,
+    /** The container was killed by a signal from outside (docker kill, an engine restart). */
+    killedBySignal: 23,
 } as const;
 
 /** The top-level fields of the metrics line, the last line of stdout of the gated run. */
@@ -66,7 +86,13 @@ export function modelEnvironment(settings: ModelRunSettings): Record<string, str
     return { ...values, MODEL_ENV_VARS: Object.keys(values).join(" ") };
 }
 
-/** The image's exit statuses that the callers' shell scripts act on, as environment variables. */
+/** The exit statuses the callers' shell scripts act on or exit with, as environment variables. */
 export function exitStatusEnvironment(): Record<string, string> {
-    return { GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed) };
+    return {
+        GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed),
+        ENGINE_UNREACHABLE_STATUS: String(CALLER_EXIT_STATUS.engineUnreachable),
+        IMAGE_MISSING_STATUS: String(CALLER_EXIT_STATUS.imageMissing),
+        OUT_OF_MEMORY_STATUS: String(CALLER_EXIT_STATUS.outOfMemory),
+        KILLED_STATUS: String(CALLER_EXIT_STATUS.killedBySignal),
+    };
 }

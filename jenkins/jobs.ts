@@ -14,9 +14,16 @@ export const AGENT_LABEL = "docker";
 
 /** Shell steps live as real scripts in jenkins/jobs/ (linted, and shared with the JJB definitions in the tests). */
 const JOB_SCRIPTS_DIR = path.join(__dirname, "jobs");
+/** How every caller runs the model container and explains its failures; its #! line starts each step. */
+const MODEL_CONTAINER_LIBRARY = path.join(__dirname, "..", "scripts", "model-container.sh");
 
+/**
+ * A job's shell step: scripts/model-container.sh, then the job's script (whose own #! line becomes a
+ * comment), joined as Jenkins Job Builder's `!include-raw: [a, b]` joins them. Every job gets the
+ * library this way because only the first job's workspace is the project.
+ */
 function jobScript(file: string): string {
-    return fs.readFileSync(path.join(JOB_SCRIPTS_DIR, file), "utf8");
+    return [MODEL_CONTAINER_LIBRARY, path.join(JOB_SCRIPTS_DIR, file)].map((script) => fs.readFileSync(script, "utf8")).join("\n");
 }
 
 function gitScm(github: NonNullable<JenkinsSettings["github"]>): XmlElement {

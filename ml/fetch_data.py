@@ -5,7 +5,11 @@ and nothing is downloaded. Exit 0 ok, 2 bad archive or setting, 4 network/HTTP f
 
 import sys
 
-from adult_pipeline import cli, fetch
+from adult_pipeline import stopping
+
+stopping.handle_stop_signals()  # first: a stop while the heavy imports load exits 5 at once
+
+from adult_pipeline import cli, fetch  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(cli.run(fetch.fetch_main))
+    sys.exit(stopping.finished(cli.run(fetch.fetch_main)))

@@ -13,6 +13,10 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 
+from adult_pipeline import stopping  # noqa: E402
+
+stopping.handle_stop_signals()  # first: a stop while the heavy imports load exits 5 at once
+
 from adult_pipeline import cli, gated_run  # noqa: E402
 
 
@@ -23,4 +27,4 @@ def main(env: Mapping[str, str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(cli.run(main, os.environ))
+    sys.exit(stopping.finished(cli.run(main, os.environ)))

@@ -4,7 +4,11 @@ Settings come from the environment (see README.md). Exit 2 on bad input or setti
 
 import sys
 
-from adult_pipeline import cli, stages
+from adult_pipeline import stopping
+
+stopping.handle_stop_signals()  # first: a stop while the heavy imports load exits 5 at once
+
+from adult_pipeline import cli, stages  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(cli.run(stages.preprocessing_main))
+    sys.exit(stopping.finished(cli.run(stages.preprocessing_main)))

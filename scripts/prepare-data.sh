@@ -5,8 +5,12 @@
 # Environment (contracts/dataPreparation.ts), exactly one of:
 #   DATA_URL  the UCI archive's URL: downloaded into the volume DATA_VOLUME, checked, cached
 #   DATA_DIR  an absolute directory on the Docker host holding the files: mounted as it is
-# Exit status: 64 bad usage; fetch_data.py's own status when the download fails.
+# and FETCH_NETWORK (default bridge): the Docker network the download runs on; DOWNLOAD_DEADLINE_SECONDS
+# (optional) the image's deadline for the whole download; the callers' statuses (scripts/model-container.sh).
+# Exit status: 64 bad usage; fetch_data.py's own status when the download fails, or a caller's status.
 set -euo pipefail
+# shellcheck source=scripts/model-container.sh
+source "$(dirname "$0")/model-container.sh"
 
 image="${1:?usage: prepare-data.sh MODEL_IMAGE}"
 
@@ -16,9 +20,12 @@ elif [ -n "${DATA_URL:-}" ]; then
   : "${DATA_VOLUME:?DATA_VOLUME names the volume that caches the downloaded archive}"
   docker volume create "$DATA_VOLUME" >/dev/null
   # fetch_data.py checks every file against its pinned sha256 and downloads nothing when the
-  # volume already holds valid files. Host networking lets a mirror on the host's loopback serve it.
-  docker run --rm --network host --mount "type=volume,source=$DATA_VOLUME,target=/data" \
-    --env DATA_URL "$image" python3 fetch_data.py >&2
+  # volume already holds valid files; it writes each file atomically, only when all three are valid.
+  container="adult-mlops-fetch-$$"
+  trap 'docker rm --force "$container" >/dev/null 2>&1 || true' EXIT
+  run_model_container "$container" --network "${FETCH_NETWORK:-bridge}" \
+    --mount "type=volume,source=$DATA_VOLUME,target=/data" --env DATA_URL --env DOWNLOAD_DEADLINE_SECONDS \
+    "$image" python3 fetch_data.py >&2
   echo "type=volume,source=$DATA_VOLUME"
 else
   echo "prepare-data.sh: set DATA_URL (the UCI archive) or DATA_DIR (a directory on the Docker host)" >&2

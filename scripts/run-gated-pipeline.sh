@@ -5,21 +5,28 @@
 #   MODEL_ENV_VARS      names of the variables handed to the model container (contracts/modelImage.ts),
 #                       each set in this environment
 #   DATA_URL | DATA_DIR, DATA_VOLUME   where the data comes from (scripts/prepare-data.sh)
-#   GATE_FAILED_STATUS  the image's exit status for a failed gate
+#   GATE_FAILED_STATUS and the callers' statuses (contracts/modelImage.ts exitStatusEnvironment())
 #   FAIL_ON_GATE        "true": a failed gate is a failure (that status) rather than a verdict (exit 0)
+#   PIPELINE_CONTAINER  name of the run's container (default adult-mlops-pipeline-PID); MODEL_MEMORY_LIMIT
 # The last stdout line is the metrics JSON. Exit 0 when the run completed, whether the gate passed
-# or stopped it (the metrics say which); otherwise the image's own status.
+# or stopped it (the metrics say which); otherwise the image's own status, or one of the callers'
+# statuses with one `error:` line (scripts/model-container.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
+# shellcheck source=scripts/model-container.sh
+source ./model-container.sh
 
 : "${MODEL_IMAGE:?}" "${MODEL_ENV_VARS:?}" "${GATE_FAILED_STATUS:?}"
+require_engine_and_image "$MODEL_IMAGE"
 
 data_mount="$(bash prepare-data.sh "$MODEL_IMAGE")"
 env_args=()
 for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 
+container="${PIPELINE_CONTAINER:-adult-mlops-pipeline-$$}"
+trap 'docker rm --force "$container" >/dev/null 2>&1 || true' EXIT
 status=0
-docker run --rm --network none --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
+run_model_container "$container" --network none --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
   "$MODEL_IMAGE" || status=$?
 
 if [ "$status" -eq "$GATE_FAILED_STATUS" ]; then

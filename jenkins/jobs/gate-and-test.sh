@@ -1,18 +1,21 @@
 #!/bin/bash
 # Job test: the gate decides; only a model whose validation accuracy reaches THRESHOLD
 # is tested. The chain ends here, so the model container is removed in every case.
+# jenkins/jobs.ts puts scripts/model-container.sh (explain_model_exit) in front of it.
 set -euo pipefail
 trap 'docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
 
 gate_status=0
 docker exec "$MODEL_CONTAINER" python3 gate.py || gate_status=$?
 if [ "$gate_status" -eq "$GATE_FAILED_STATUS" ]; then
-  echo "Validation accuracy is below THRESHOLD=$THRESHOLD: the process stopped, the test stage did not run."
+  # The threshold the container gated with, which the global environment may have changed since it started.
+  echo "Validation accuracy is below THRESHOLD=$(docker exec "$MODEL_CONTAINER" printenv THRESHOLD): the process stopped, the test stage did not run."
   exit "$GATE_FAILED_STATUS" # the job's unstableReturn: the build is marked UNSTABLE
-elif [ "$gate_status" -ne 0 ]; then
-  exit "$gate_status"
 fi
+explain_model_exit "$gate_status" "$MODEL_CONTAINER"
 
-docker exec "$MODEL_CONTAINER" python3 test.py
+status=0
+docker exec "$MODEL_CONTAINER" python3 test.py || status=$?
+explain_model_exit "$status" "$MODEL_CONTAINER"
 docker exec "$MODEL_CONTAINER" sh -c \
   'for file in "$RESULTS_DIR/train_metadata.json" "$RESULTS_DIR/test_metadata.json"; do echo "== $file"; cat "$file"; echo; done'

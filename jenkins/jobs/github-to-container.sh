@@ -1,7 +1,8 @@
 #!/bin/bash
 # Job github-to-container: builds the model image from ml/ in the workspace, readies the
 # data and starts the long-lived container the next three jobs run their stages in.
-# Settings come from Jenkins' global environment (JCasC), not from this script.
+# Settings come from Jenkins' global environment (JCasC), not from this script; jenkins/jobs.ts puts
+# scripts/model-container.sh (model_container_flags, explain_model_exit) in front of it.
 set -euo pipefail
 # A failed build ends the chain here, so its container must not outlive it.
 trap '[ "$?" -eq 0 ] || docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
@@ -17,6 +18,8 @@ docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true
 # MODEL_ENV_VARS names the variables the model container gets (contracts/modelImage.ts).
 env_args=()
 for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
-docker run --detach --name "$MODEL_CONTAINER" --network none \
+# Hardened like every model container (read-only, /work a tmpfs of its user); the stages run in it with docker exec.
+# shellcheck disable=SC2154 # model_container_flags comes from scripts/model-container.sh
+docker run --detach --name "$MODEL_CONTAINER" --network none "${model_container_flags[@]}" \
   --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
   "$image" sleep infinity

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Jobs preprocessing and train: each runs the pipeline stage of its own name
 # (preprocessing.py, train.py) in the model container started by github-to-container.
+# jenkins/jobs.ts puts scripts/model-container.sh (explain_model_exit) in front of it.
 set -euo pipefail
 # A failed stage ends the chain here, so its container must not outlive it.
 trap '[ "$?" -eq 0 ] || docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
@@ -14,4 +15,6 @@ case "$stage" in
     ;;
 esac
 
-docker exec "$MODEL_CONTAINER" python3 "$stage.py"
+status=0
+docker exec "$MODEL_CONTAINER" python3 "$stage.py" || status=$?
+explain_model_exit "$status" "$MODEL_CONTAINER"

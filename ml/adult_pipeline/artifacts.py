@@ -32,6 +32,11 @@ def write_atomic(path: str, write: Callable[[str], None]) -> None:
             os.fsync(written.fileno())
         os.chmod(temp_path, 0o644)
         os.replace(temp_path, path)
+    except OSError as error:
+        remove_file(temp_path)
+        if error.filename in (None, temp_path):  # a failed write (a full disk) names no file, or the hidden one
+            raise OSError(error.errno, error.strerror or str(error), path) from None
+        raise
     except BaseException:
         remove_file(temp_path)
         raise

@@ -3,7 +3,9 @@
 Every value is validated here; a bad one raises ``InputError`` (exit 2) naming the variable.
 """
 
+import math
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,6 +70,7 @@ class Settings:
     threshold: float
     model: str
     seed: int
+    max_input_bytes: int
 
     @property
     def split(self) -> str:
@@ -90,10 +93,36 @@ def parse_threshold(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"THRESHOLD={text!r} is not a number; expected a number in [0, 1]") from None
+        value = math.nan
+    if math.isnan(value):
+        raise InputError(f"THRESHOLD={text!r} is not a number; expected a number in [0, 1]")
     if not 0.0 <= value <= 1.0:
         raise InputError(f"THRESHOLD={text!r} is out of range; expected a number in [0, 1]")
-    return value
+    return value + 0.0  # -0 becomes 0.0, never -0.0
+
+
+def parse_positive_integer(name: str, text: str, meaning: str) -> int:
+    if not re.fullmatch(r"\s*[1-9]\d*\s*", text):
+        raise InputError(f"{name}={text!r} is not a positive whole number; expected {meaning}")
+    return int(text)
+
+
+def parse_max_input_bytes(text: str) -> int:
+    return parse_positive_integer("MAX_INPUT_BYTES", text, "a size in bytes, such as 67108864 (64 MiB)")
+
+
+def parse_deadline_seconds(text: str) -> int:
+    return parse_positive_integer("DOWNLOAD_DEADLINE_SECONDS", text, "a number of seconds, such as 300")
+
+
+def check_data_file_name(name: str, value: Optional[str], example: str) -> None:
+    """A data file must be named relative to RAW_DATA_DIR, without ``..``: refused before anything is opened.
+    (Symbolic links that point out of the folder are refused when the file is read: dataset.read_bytes.)"""
+    if value is not None and (posixpath.isabs(value) or ".." in value.split("/")):
+        raise InputError(
+            f"{name}={value!r} leaves RAW_DATA_DIR; expected a file name inside it, e.g. {example} "
+            "(put the file into the folder mounted at RAW_DATA_DIR)"
+        )
 
 
 def parse_model(text: str) -> str:
@@ -121,9 +150,13 @@ def load_paths(env: Mapping[str, str]) -> Paths:
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
+    paths = load_paths(env)
+    check_data_file_name("RAW_DATA_FILE", paths.raw_data_file, "adult.csv")
+    check_data_file_name("TEST_DATA_FILE", paths.test_data_file, "adult.test")
     return Settings(
-        paths=load_paths(env),
+        paths=paths,
         threshold=parse_threshold(setting(env, "THRESHOLD")),
         model=parse_model(setting(env, "MODEL")),
         seed=parse_seed(setting(env, "SEED")),
+        max_input_bytes=parse_max_input_bytes(setting(env, "MAX_INPUT_BYTES")),
     )

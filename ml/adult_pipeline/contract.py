@@ -22,6 +22,14 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
         "https://archive.ics.uci.edu/static/public/2/adult.zip",
         "fetch_data.py only: where the UCI archive is downloaded from",
     ),
+    "DOWNLOAD_DEADLINE_SECONDS": (
+        "300",
+        "fetch_data.py only: the whole download, retries included, must end within this many seconds",
+    ),
+    "MAX_INPUT_BYTES": (
+        "67108864",
+        "the largest raw or test file read, in bytes (memory use is about 15 times the file size)",
+    ),
 }
 
 EXIT_OK = 0
@@ -29,6 +37,7 @@ EXIT_CRASH = 1
 EXIT_BAD_INPUT = 2
 EXIT_GATE_FAILED = 3
 EXIT_DOWNLOAD_FAILED = 4
+EXIT_STOPPED = 5  # SIGTERM or SIGINT (docker stop, Ctrl-C): the stage stopped and removed its partial outputs
 
 METRICS_FIELDS: tuple[str, ...] = (
     "validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds",

@@ -9,12 +9,15 @@ names the file, the line or column, the value and what was expected.
 import csv
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .config import DEFAULTS
 from .errors import InputError
 from .schema import (
     LABEL, LABELS, NUMERIC_FEATURES, RAW_COLUMNS, REQUIRED_COLUMNS, normalize_column_name,
@@ -33,20 +36,55 @@ class RawTable:
     frame: pd.DataFrame
 
 
-def read_table(path: str) -> RawTable:
-    data = read_bytes(path)
+DEFAULT_MAX_BYTES = int(DEFAULTS["MAX_INPUT_BYTES"])
+
+
+def read_table(path: str, data_dir: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> RawTable:
+    """Reads ``path``, which must stay inside ``data_dir`` (default: its own folder) and hold at most ``max_bytes``."""
+    data = read_bytes(path, os.path.dirname(path) if data_dir is None else data_dir, max_bytes)
     frame = parse_table(path, decode(path, data))
     return RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame)
 
 
-def read_bytes(path: str) -> bytes:
+def check_inside(path: str, data_dir: str) -> None:
+    """Refuses a path that resolves (through symbolic links) to somewhere outside ``data_dir``."""
+    folder, target = os.path.realpath(data_dir), os.path.realpath(path)
+    if os.path.commonpath([folder, target]) != folder:
+        raise InputError(
+            f"{path}: leads to {target}, outside RAW_DATA_DIR {data_dir}; "
+            "expected a file inside it (copy the file there instead of linking to it)"
+        )
+
+
+def too_large(path: str, size: int, max_bytes: int) -> InputError:
+    return InputError(
+        f"{path}: {size} bytes, more than MAX_INPUT_BYTES={max_bytes}; expected the UCI Adult data (about 4 MB); "
+        "raise MAX_INPUT_BYTES if the file really is that large (a run needs about 15 times its size in memory)"
+    )
+
+
+def check_size(path: str, max_bytes: int) -> None:
+    """Before anything is read: a regular file of at most ``max_bytes``."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        status = os.stat(path)
     except FileNotFoundError:
         raise InputError(f"{path}: file not found; expected the UCI Adult data there") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; expected a data file") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise InputError(f"{path}: is a folder; expected a data file")
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket); expected a data file")
+    if status.st_size > max_bytes:
+        raise too_large(path, status.st_size, max_bytes)
+
+
+def read_bytes(path: str, data_dir: str, max_bytes: int) -> bytes:
+    check_inside(path, data_dir)
+    check_size(path, max_bytes)
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # the file grew after it was checked
+        raise too_large(path, len(data), max_bytes)
+    return data
 
 
 def decode(path: str, data: bytes) -> str:

@@ -1,8 +1,11 @@
-"""The errors every script reports, each mapped to its exit code (defined in contract.py)."""
+"""Exit codes shared by every script (defined in contract.py), and the errors that map to them."""
 
-from .contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GATE_FAILED, EXIT_OK
+from .contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED
 
-__all__ = ["EXIT_OK", "EXIT_CRASH", "EXIT_BAD_INPUT", "EXIT_GATE_FAILED", "EXIT_DOWNLOAD_FAILED", "PipelineError", "InputError", "DownloadError"]
+__all__ = [
+    "EXIT_BAD_INPUT", "EXIT_CRASH", "EXIT_DOWNLOAD_FAILED", "EXIT_GATE_FAILED", "EXIT_OK", "EXIT_STOPPED",
+    "PipelineError", "InputError", "DownloadError",
+]
 
 
 class PipelineError(Exception):
@@ -21,3 +24,4 @@ class DownloadError(PipelineError):
     """The network or the HTTP server failed while downloading data."""
 
     exit_code = EXIT_DOWNLOAD_FAILED
+

@@ -30,24 +30,21 @@ def clean(frame: pd.DataFrame, drop_missing_rows: bool) -> pd.DataFrame:
     return processed.reset_index(drop=True)
 
 
-def check_trainable(frame: pd.DataFrame, path: str, raw_rows: int) -> None:
+def check_usable(frame: pd.DataFrame, path: str, raw_rows: int, role: str) -> None:
+    """A training or test file must keep rows of both labels after cleaning, ``MIN_ROWS_PER_LABEL`` of each:
+    with one class a model cannot be trained, nor its accuracy measured."""
     if frame.empty:
         raise InputError(
             f"{path}: no rows left after cleaning ({raw_rows} read, all with '?' in "
-            f"{', '.join(MISSING_CHECKED_COLUMNS)}); expected complete rows"
+            f"{', '.join(MISSING_CHECKED_COLUMNS)}); expected complete rows in the {role} file"
         )
     for value, label in enumerate(LABELS):
         count = int((frame[LABEL] == value).sum())
         if count < MIN_ROWS_PER_LABEL:
             raise InputError(
                 f"{path}: only {count} rows labelled {label!r} after cleaning; "
-                f"expected at least {MIN_ROWS_PER_LABEL} of each label"
+                f"expected at least {MIN_ROWS_PER_LABEL} of each label in the {role} file"
             )
-
-
-def check_not_empty(frame: pd.DataFrame, path: str) -> None:
-    if frame.empty:
-        raise InputError(f"{path}: no rows left after cleaning; expected complete rows")
 
 
 def random_split(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,21 +1,24 @@
 """Downloading the UCI Adult originals (``fetch_data.py``): one zip, three verified files.
 
 Nothing is written unless all three members are present and match the pinned checksums;
-each file is written atomically. Exit 4 for network/HTTP failures, 2 for a bad archive."""
+each file is written atomically. Exit 4 for network/HTTP failures (a body cut short included),
+2 for a bad archive. Failures that may pass (a timeout, a reset or refused connection, HTTP 5xx,
+a body cut short) are tried again with a growing pause; all of it within DOWNLOAD_DEADLINE_SECONDS."""
 
 import hashlib
 import io
 import os
 import posixpath
+import time
 import urllib.error
 import urllib.request
 import zipfile
 import zlib
-from collections.abc import Mapping
-from http.client import HTTPException
+from collections.abc import Callable, Mapping
+from http.client import HTTPException, HTTPResponse
 
 from . import artifacts
-from .config import required
+from .config import parse_deadline_seconds, required, setting
 from .errors import EXIT_OK, DownloadError, InputError
 
 PINNED_SHA256: Mapping[str, str] = {
@@ -23,8 +26,17 @@ PINNED_SHA256: Mapping[str, str] = {
     "adult.test": "a2a9044bc167a35b2361efbabec64e89d69ce82d9790d2980119aac5fd7e9c05",
     "adult.names": "c248284c0b5de30c9e1958d6cdd168a34a654758b620e68f46aefa83fc0a576a",
 }
-TIMEOUT_SECONDS = 60
+READ_TIMEOUT_SECONDS = 60  # the longest wait for one read; the whole download has DOWNLOAD_DEADLINE_SECONDS
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+ATTEMPTS = 3
+FIRST_PAUSE_SECONDS = 1.0  # then 2 s: doubled after each failed attempt
+
+Clock = Callable[[], float]
+
+
+class RetryableDownloadError(DownloadError):
+    """A failure that may pass when tried again: a timeout, a reset or refused connection, HTTP 5xx, a short body."""
 
 
 def sha256(data: bytes) -> str:
@@ -44,21 +56,78 @@ def is_cached(directory: str) -> bool:
     return all(file_sha256(os.path.join(directory, name)) == digest for name, digest in PINNED_SHA256.items())
 
 
-def download(url: str) -> bytes:
+def announced_length(response: HTTPResponse) -> int | None:
+    value = response.headers.get("Content-Length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def read_body(url: str, response: HTTPResponse, deadline: float, deadline_seconds: int, clock: Clock) -> bytes:
+    """The whole body, one read at a time (each waits at most the socket's timeout), checked against the
+    deadline between reads and against the Content-Length the server announced."""
+    chunks: list[bytes] = []
+    received = 0
+    while chunk := response.read1(CHUNK_BYTES):
+        received += len(chunk)
+        if received > MAX_DOWNLOAD_BYTES:
+            raise InputError(f"{url}: larger than {MAX_DOWNLOAD_BYTES} bytes; expected the UCI Adult zip (about 0.6 MB)")
+        if clock() > deadline:
+            raise DownloadError(
+                f"{url}: not complete after DOWNLOAD_DEADLINE_SECONDS={deadline_seconds} ({received} bytes received); "
+                "expected a faster server (use a nearer mirror, or raise DOWNLOAD_DEADLINE_SECONDS)"
+            )
+        chunks.append(chunk)
+    expected = announced_length(response)
+    if expected is not None and received != expected:
+        raise RetryableDownloadError(
+            f"{url}: the server sent {received} of the {expected} bytes it announced (Content-Length); expected the whole file"
+        )
+    return b"".join(chunks)
+
+
+def download_once(url: str, deadline: float, deadline_seconds: int, clock: Clock) -> bytes:
+    """One attempt; raises RetryableDownloadError for failures that may pass, DownloadError for the others."""
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-            data = response.read(MAX_DOWNLOAD_BYTES + 1)
-    except urllib.error.HTTPError as error:
-        raise DownloadError(f"{url}: HTTP {error.code} {error.reason}; expected the UCI Adult zip") from None
-    except urllib.error.URLError as error:
-        raise DownloadError(f"{url}: {error.reason}; expected a reachable server") from None
-    except (OSError, HTTPException) as error:
-        raise DownloadError(f"{url}: {error or type(error).__name__}; expected a complete download") from None
+        response = urllib.request.urlopen(url, timeout=max(0.1, min(READ_TIMEOUT_SECONDS, deadline - clock())))
     except ValueError as error:
         raise InputError(f"DATA_URL={url!r}: {error}; expected an http(s) URL") from None
-    if len(data) > MAX_DOWNLOAD_BYTES:
-        raise InputError(f"{url}: larger than {MAX_DOWNLOAD_BYTES} bytes; expected the UCI Adult zip (about 0.6 MB)")
-    return data
+    except urllib.error.HTTPError as error:
+        kind = RetryableDownloadError if error.code >= 500 else DownloadError
+        raise kind(f"{url}: HTTP {error.code} {error.reason}; expected the UCI Adult zip") from None
+    except urllib.error.URLError as error:
+        kind = RetryableDownloadError if isinstance(error.reason, (TimeoutError, ConnectionError)) else DownloadError
+        raise kind(f"{url}: {error.reason}; expected a reachable server") from None
+    except (TimeoutError, ConnectionError, HTTPException) as error:
+        raise RetryableDownloadError(f"{url}: {error or type(error).__name__}; expected a reachable server") from None
+    try:
+        with response:
+            return read_body(url, response, deadline, deadline_seconds, clock)
+    except (TimeoutError, ConnectionError, HTTPException) as error:
+        raise RetryableDownloadError(
+            f"{url}: the download broke off ({type(error).__name__}: {error}); expected a complete download"
+        ) from None
+    except OSError as error:
+        raise DownloadError(f"{url}: {error or type(error).__name__}; expected a complete download") from None
+
+
+def pause_before(attempt: int) -> float:
+    """Seconds to wait before attempt number ``attempt`` (2, 3, ...): 1, 2, 4, ..."""
+    return FIRST_PAUSE_SECONDS * 2 ** (attempt - 2)
+
+
+def download(url: str, deadline_seconds: int, clock: Clock = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> bytes:
+    """Up to ATTEMPTS tries for failures that may pass, none for the others, all within ``deadline_seconds``."""
+    deadline = clock() + deadline_seconds
+    attempt = 1
+    while True:
+        try:
+            return download_once(url, deadline, deadline_seconds, clock)
+        except RetryableDownloadError as error:
+            pause = pause_before(attempt + 1)
+            if attempt == ATTEMPTS or clock() + pause >= deadline:
+                raise DownloadError(f"{error} (gave up after {attempt} attempts)") from None
+            print(f"fetch_data: attempt {attempt} failed ({error}); trying again in {pause:g} s")
+            sleep(pause)
+            attempt += 1
 
 
 def extract_verified(url: str, archive: bytes) -> dict[str, bytes]:
@@ -81,11 +150,12 @@ def extract_verified(url: str, archive: bytes) -> dict[str, bytes]:
 def fetch_main(env: Mapping[str, str]) -> int:
     directory = required(env, "RAW_DATA_DIR", "a writable folder for the data")
     url = required(env, "DATA_URL", "the URL of the UCI Adult zip")
+    deadline_seconds = parse_deadline_seconds(setting(env, "DOWNLOAD_DEADLINE_SECONDS"))
     if is_cached(directory):
         print(f"fetch_data: {', '.join(PINNED_SHA256)} already in {directory} with the pinned sha256; nothing downloaded")
         return EXIT_OK
     print(f"fetch_data: downloading {url}")
-    members = extract_verified(url, download(url))
+    members = extract_verified(url, download(url, deadline_seconds))
     for name, data in members.items():
         artifacts.write_bytes(os.path.join(directory, name), data)
         print(f"fetch_data: wrote {os.path.join(directory, name)} (sha256 {PINNED_SHA256[name]} verified)")

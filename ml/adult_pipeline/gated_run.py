@@ -20,15 +20,15 @@ def timed(clock: Clock, action: Callable[[], Any]) -> tuple[Any, float]:
 
 def run_gated(env: Mapping[str, str], started: float, clock: Clock = time.perf_counter) -> tuple[dict[str, Any], int]:
     """Runs every stage; returns the summary and the exit code (0 passed, 3 gate failed).
-    ``started`` is the clock reading the total counts from."""
-    settings = stages.begin("preprocessing", env)
-    prepared, preprocessing_seconds = timed(clock, lambda: stages.preprocess(settings))
-    print(stages.describe_prepared(prepared))
-    validation_acc, train_seconds = timed(clock, lambda: stages.train(settings))
-    print(stages.describe_training(settings, validation_acc))
-    gate = stages.gate(settings)
-    print(gate.describe())
-    test_acc, test_seconds = timed(clock, lambda: stages.evaluate(settings)) if gate.passed else (None, None)
+    ``started`` is the clock reading the total counts from. A stop removes every output of the run."""
+    with stages.running("preprocessing", env) as settings:
+        prepared, preprocessing_seconds = timed(clock, lambda: stages.preprocess(settings))
+        print(stages.describe_prepared(prepared))
+        validation_acc, train_seconds = timed(clock, lambda: stages.train(settings))
+        print(stages.describe_training(settings, validation_acc))
+        gate = stages.gate(settings)
+        print(gate.describe())
+        test_acc, test_seconds = timed(clock, lambda: stages.evaluate(settings)) if gate.passed else (None, None)
     if test_acc is not None:
         print(stages.describe_test(test_acc))
     summary = {

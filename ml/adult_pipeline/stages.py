@@ -2,14 +2,15 @@
 later stages (an earlier run's files must never pass for this run's), then does its work and
 writes its outputs atomically, the file that marks completion last."""
 
+import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
 import pandas as pd
 
-from . import artifacts, config, dataset, features, metrics
+from . import artifacts, config, dataset, features, metrics, stopping
 from .config import Paths, Settings
 from .errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from .models import MODELS, single_threaded_openmp
@@ -32,10 +33,14 @@ def stale_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
     return tuple(path for name in later for path in stage_outputs(name, paths))
 
 
-def begin(stage: str, env: Mapping[str, str]) -> Settings:
-    """Clears stale outputs (as soon as the folders are known), then validates every setting."""
-    artifacts.remove_stale(stale_outputs(stage, config.load_paths(env)))
-    return config.load_settings(env)
+@contextlib.contextmanager
+def running(stage: str, env: Mapping[str, str]) -> Iterator[Settings]:
+    """Clears stale outputs (as soon as the folders are known), then validates every setting and runs
+    the body; a stop (SIGTERM, SIGINT) removes whatever this stage and the later ones had written."""
+    outputs = stale_outputs(stage, config.load_paths(env))
+    artifacts.remove_stale(outputs)
+    with stopping.removed_on_stop(outputs):
+        yield config.load_settings(env)
 
 
 @dataclass(frozen=True)
@@ -50,18 +55,18 @@ class Prepared:
     rows: dict[str, int]
 
 
-def load_clean(path: str, drop_missing_rows: bool) -> tuple[dataset.RawTable, pd.DataFrame]:
-    raw = dataset.read_table(path)
-    return raw, features.clean(raw.frame, drop_missing_rows)
+def load_clean(path: str, settings: Settings, role: str) -> tuple[dataset.RawTable, pd.DataFrame]:
+    """A raw file read (inside RAW_DATA_DIR, within MAX_INPUT_BYTES), validated, cleaned, with both labels."""
+    raw = dataset.read_table(path, settings.paths.raw_data_dir, settings.max_input_bytes)
+    clean = features.clean(raw.frame, MODELS[settings.model].drops_missing_rows)
+    features.check_usable(clean, path, len(raw.frame), role)
+    return raw, clean
 
 
-def load_held_out(path: Optional[str], drop_missing_rows: bool) -> Optional[tuple[dataset.RawTable, pd.DataFrame]]:
+def load_held_out(settings: Settings) -> Optional[tuple[dataset.RawTable, pd.DataFrame]]:
     """The official test split (``TEST_DATA_FILE``), or None for the random split."""
-    if path is None:
-        return None
-    table, test = load_clean(path, drop_missing_rows)
-    features.check_not_empty(test, path)
-    return table, test
+    path = settings.paths.test_file
+    return None if path is None else load_clean(path, settings, "test")
 
 
 def data_description(raw: dataset.RawTable, test: Optional[dataset.RawTable]) -> dict[str, Optional[str]]:
@@ -75,10 +80,8 @@ def data_description(raw: dataset.RawTable, test: Optional[dataset.RawTable]) ->
 
 def preprocess(settings: Settings) -> Prepared:
     paths = settings.paths
-    drop_missing_rows = MODELS[settings.model].drops_missing_rows
-    raw, clean = load_clean(paths.raw_file, drop_missing_rows)
-    features.check_trainable(clean, paths.raw_file, len(raw.frame))
-    held_out = load_held_out(paths.test_file, drop_missing_rows)
+    raw, clean = load_clean(paths.raw_file, settings, "training")
+    held_out = load_held_out(settings)
     train, test = (clean, held_out[1]) if held_out else features.random_split(clean, settings.seed)
     test_table = held_out[0] if held_out else None
     prepared = Prepared(
@@ -179,13 +182,14 @@ def describe_test(test_acc: float) -> str:
 
 
 def preprocessing_main(env: Mapping[str, str]) -> int:
-    print(describe_prepared(preprocess(begin("preprocessing", env))))
+    with running("preprocessing", env) as settings:
+        print(describe_prepared(preprocess(settings)))
     return EXIT_OK
 
 
 def train_main(env: Mapping[str, str]) -> int:
-    settings = begin("train", env)
-    print(describe_training(settings, train(settings)))
+    with running("train", env) as settings:
+        print(describe_training(settings, train(settings)))
     return EXIT_OK
 
 
@@ -196,5 +200,6 @@ def gate_main(env: Mapping[str, str]) -> int:
 
 
 def evaluate_main(env: Mapping[str, str]) -> int:
-    print(describe_test(evaluate(begin("test", env))))
+    with running("test", env) as settings:
+        print(describe_test(evaluate(settings)))
     return EXIT_OK

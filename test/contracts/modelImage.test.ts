@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { readDeclarations } from "../../config/declaredConfig";
-import { EXIT_STATUS, METRICS_FIELDS, MODEL_IMAGE_ENVIRONMENT, MODEL_NAMES } from "../../contracts/modelImage";
+import { CALLER_EXIT_STATUS, EXIT_STATUS, exitStatusEnvironment, METRICS_FIELDS, MODEL_IMAGE_ENVIRONMENT, MODEL_NAMES } from "../../contracts/modelImage";
 import { repoRoot } from "../support/paths";
 
 interface PythonContract {
@@ -52,6 +52,9 @@ function tableAfter(markdown: string, heading: string): string[][] {
 }
 
 const readme = fs.readFileSync(path.join(repoRoot, "ml", "README.md"), "utf8");
+const rootReadme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+/** Every status a run can end with: the image's own and its callers'. */
+const allStatuses = [...Object.values(EXIT_STATUS), ...Object.values(CALLER_EXIT_STATUS)].sort((a, b) => a - b);
 
 describe("the model image's contract", () => {
     it("TypeScript and Python name the same variables with the same defaults and meanings", () => {
@@ -84,9 +87,21 @@ describe("the model image's contract", () => {
             typescriptDefaults,
         );
         const exits = tableAfter(readme, "## Exit codes");
-        assert.deepEqual(exits.map(([code]) => Number(code)).sort(), Object.values(EXIT_STATUS).sort());
+        assert.deepEqual(exits.map(([code]) => Number(code)).sort((a, b) => a - b), allStatuses);
         const fields = tableAfter(readme, "## The gated run");
         assert.deepEqual(fields.map(([key]) => key), [...METRICS_FIELDS]);
+    });
+
+    it("the root README's exit-status table is ml/README.md's, word for word", () => {
+        assert.deepEqual(tableAfter(rootReadme, "### Exit statuses"), tableAfter(readme, "## Exit codes"));
+    });
+
+    it("the callers' statuses are distinct from the image's and from each other, and all reach the scripts' environment", () => {
+        assert.equal(new Set(allStatuses).size, allStatuses.length);
+        const environment = exitStatusEnvironment();
+        for (const status of Object.values(CALLER_EXIT_STATUS)) {
+            assert.ok(Object.values(environment).includes(String(status)), `status ${status} is handed to the scripts`);
+        }
     });
 
     it("the stack's defaults for the gate and the model are the image's", () => {
@@ -96,14 +111,25 @@ describe("the model image's contract", () => {
     });
 
     it("the shell scripts that run the image take its variables and exit statuses from their environment, not from a list of their own", () => {
-        const scripts = ["scripts/run-gated-pipeline.sh", "jenkins/jobs/github-to-container.sh", "jenkins/jobs/gate-and-test.sh"].map((file) => ({
+        const scripts = [
+            "scripts/run-gated-pipeline.sh",
+            "jenkins/jobs/github-to-container.sh",
+            "jenkins/jobs/gate-and-test.sh",
+            "scripts/model-container.sh",
+            "scripts/prepare-data.sh",
+            "jenkins/jobs/run-stage.sh",
+        ].map((file) => ({
             file,
             text: fs.readFileSync(path.join(repoRoot, file), "utf8"),
         }));
-        const statusLiteral = new RegExp(`(exit|-eq|-ne)\\s+${EXIT_STATUS.gateFailed}\\b|^\\s*${EXIT_STATUS.gateFailed}\\)`, "m");
+        for (const status of [EXIT_STATUS.gateFailed, EXIT_STATUS.stopped, ...Object.values(CALLER_EXIT_STATUS)]) {
+            const statusLiteral = new RegExp(`(exit|return|-eq|-ne|fail_with)\\s+"?${status}\\b|^\\s*${status}\\)`, "m");
+            for (const { file, text } of scripts) {
+                assert.doesNotMatch(text, statusLiteral, `${file} spells out the exit status ${status}`);
+            }
+        }
         for (const { file, text } of scripts) {
             assert.doesNotMatch(text, /--env (THRESHOLD|MODEL|RAW_DATA_FILE|TEST_DATA_FILE)\b/, `${file} lists the model's variables`);
-            assert.doesNotMatch(text, statusLiteral, `${file} spells out the gate's exit status`);
         }
         assert.match(scripts[0].text, /for name in \$MODEL_ENV_VARS/);
         assert.match(scripts[1].text, /for name in \$MODEL_ENV_VARS/);

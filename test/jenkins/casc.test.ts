@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import YAML from "yaml";
 import { renderJenkins } from "../../jenkins/render";
 import { CASC_PATH, JenkinsSettings, SECRET_NAMES } from "../../jenkins/settings";
-import { EXIT_STATUS, modelEnvironment } from "../../contracts/modelImage";
+import { EXIT_STATUS, exitStatusEnvironment, modelEnvironment } from "../../contracts/modelImage";
 import { sharedDataDir } from "../support/paths";
 import { gitHubSettings, jenkinsSettingsFor, localSettings } from "./fixtures";
 import { summariseJob } from "./jobXml";
@@ -116,6 +116,7 @@ describe("JCasC", () => {
             DATA_URL: "https://example.org/^${HOME}/adult.zip",
             DATA_DIR: "",
             DATA_VOLUME: "adult-mlops-test-data",
+            ...exitStatusEnvironment(),
             GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed),
             MODEL_IMAGE: "adult-mlops-test-model-jenkins",
             MODEL_CONTAINER: "adult-mlops-test-model",

@@ -29,7 +29,8 @@ function renderWithJenkinsJobBuilder(variant: "github" | "local"): Record<string
                 const yaml = fs
                     .readFileSync(path.join(jjbDir, part, file), "utf8")
                     .replaceAll("@GATE_FAILED_STATUS@", String(EXIT_STATUS.gateFailed))
-                    .replaceAll("@JOB_SCRIPTS@", path.join(repoRoot, "jenkins", "jobs"));
+                    .replaceAll("@JOB_SCRIPTS@", path.join(repoRoot, "jenkins", "jobs"))
+                    .replaceAll("@SCRIPTS@", path.join(repoRoot, "scripts"));
                 fs.writeFileSync(path.join(definitions, `${part}-${file}`), yaml);
             }
         }

@@ -5,7 +5,6 @@
  * data from ../shared/data (directory mode), settings from the global environment in the JCasC.
  */
 import assert from "node:assert/strict";
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,7 +13,9 @@ import YAML from "yaml";
 import { JOB_NAMES } from "../../jenkins/jobs";
 import { renderJenkins } from "../../jenkins/render";
 import { JenkinsSettings } from "../../jenkins/settings";
+import { buildModelImage } from "../support/modelImage";
 import { repoRoot, sharedDataDir } from "../support/paths";
+import { ArchiveMirror, serveArchive } from "../stack/support/archiveMirror";
 import { buildAgentImage, docker, dockerSocket, makeSshKey, removeContainer, startAgent, uniqueName } from "./agent";
 import { localSettings } from "./fixtures";
 import { JobSummary, summariseJob } from "./jobXml";
@@ -73,7 +74,13 @@ function runJob(job: string, summary: JobSummary, environment: Record<string, st
 }
 
 /** Renders with `pipeline` and runs the chain; a downstream job runs only if its upstream's result meets the trigger's threshold. */
-function runChain(name: string, pipeline: Partial<JenkinsSettings["pipeline"]>): { runs: JobRun[]; container: string } {
+function runChain(
+    name: string,
+    pipeline: Partial<JenkinsSettings["pipeline"]>,
+    extraEnvironment: Record<string, string> = {},
+    /** Global environment changed after the first job (a setting edited while the chain runs). */
+    changedAfterFirstJob: Record<string, string> = {},
+): { runs: JobRun[]; container: string } {
     const container = uniqueName(`adult-mlops-model-${name}`);
     const settings: JenkinsSettings = {
         ...localSettings,
@@ -82,13 +89,13 @@ function runChain(name: string, pipeline: Partial<JenkinsSettings["pipeline"]>):
     };
     const rendered = renderJenkins(settings);
     const summaries = Object.fromEntries(Object.entries(rendered.jobs).map(([job, xml]) => [job, summariseJob(xml)]));
-    const environment = globalEnvironment(rendered.cascYaml);
+    const environment = { ...globalEnvironment(rendered.cascYaml), ...extraEnvironment };
     const runs: JobRun[] = [];
     for (const job of chainOrder(summaries)) {
         const upstream = summaries[job].upstream;
         const previous = runs[runs.length - 1];
         if (upstream !== undefined && resultOrdinal[previous.result] > resultOrdinal[upstream.threshold as Result]) break;
-        runs.push(runJob(job, summaries[job], environment));
+        runs.push(runJob(job, summaries[job], runs.length === 0 ? environment : { ...environment, ...changedAfterFirstJob }));
     }
     return { runs, container };
 }
@@ -130,9 +137,10 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
     });
 
     test("a threshold the model misses: the test job is UNSTABLE (exit = unstableReturn) and the test stage never runs", () => {
-        const runs = expectChain(runChain("gate", { threshold: 0.99, ...officialSplit }), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
+        // THRESHOLD is changed in the global environment after the container started: the message names the one it gated with.
+        const runs = expectChain(runChain("gate", { threshold: 0.99, ...officialSplit }, {}, { THRESHOLD: "0.5" }), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
         assert.equal(runs[3].exitCode, 3);
-        assert.match(runs[3].output, /the process stopped, the test stage did not run/);
+        assert.match(runs[3].output, /Validation accuracy is below THRESHOLD=0\.99: the process stopped, the test stage did not run/);
         assert.doesNotMatch(runs[3].output, /test_metadata\.json/);
     });
 
@@ -141,33 +149,25 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         assert.equal(runs[1].exitCode, 2);
     });
 
-    describe("data from a URL (served on 127.0.0.1 from a zip of ../shared/data)", () => {
-        let server: ChildProcess | undefined;
+    describe("data from a URL (a mirror container serving a zip of ../shared/data on a network of the test)", () => {
+        let mirror: ArchiveMirror | undefined;
         let dataUrl = "";
+        let fetchNetwork: Record<string, string> = {};
 
         before(async () => {
-            const served = path.join(scratch, "served");
-            fs.mkdirSync(served);
-            execFileSync("python3", ["-m", "zipfile", "-c", path.join(served, "adult.zip"), "adult.data", "adult.test", "adult.names"], { cwd: sharedDataDir });
-            server = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", served], { stdio: ["ignore", "pipe", "inherit"] });
-            const port = await new Promise<string>((resolve, reject) => {
-                server?.stdout?.on("data", (chunk: Buffer) => {
-                    const match = /port (\d+)/.exec(chunk.toString());
-                    if (match) resolve(match[1]);
-                });
-                server?.on("exit", () => reject(new Error("the HTTP server stopped")));
-            });
-            dataUrl = `http://127.0.0.1:${port}/adult.zip`;
+            mirror = await serveArchive(sharedDataDir, ["adult.data", "adult.test", "adult.names"], buildModelImage());
+            dataUrl = mirror.url;
+            fetchNetwork = { FETCH_NETWORK: mirror.network };
         });
-        after(() => server?.kill());
+        after(() => mirror?.close());
 
         test("the first job downloads it into the named volume (checksums verified) and the model reads it from there", () => {
-            const runs = expectChain(runChain("url", { dataSource: { kind: "url", url: dataUrl }, threshold: 0.99, ...officialSplit }), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
+            const runs = expectChain(runChain("url", { dataSource: { kind: "url", url: dataUrl }, threshold: 0.99, ...officialSplit }, fetchNetwork), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
             assert.match(runs[0].output, /adult\.data \(sha256 [0-9a-f]{64} verified\)/);
         });
 
         test("the next chain finds the verified files in the volume and downloads nothing", () => {
-            const runs = expectChain(runChain("url-cached", { dataSource: { kind: "url", url: dataUrl }, rawDataFile: "no-such-file.csv", testDataFile: "" }), ["SUCCESS", "FAILURE"]);
+            const runs = expectChain(runChain("url-cached", { dataSource: { kind: "url", url: dataUrl }, rawDataFile: "no-such-file.csv", testDataFile: "" }, fetchNetwork), ["SUCCESS", "FAILURE"]);
             assert.match(runs[0].output, /nothing downloaded/);
         });
     });

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 # The pipeline trains on one OpenMP thread (models.single_threaded_openmp); tests that fit models
@@ -18,6 +19,11 @@ sys.path.insert(0, str(ML_DIR))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datafiles  # noqa: E402  (test/ml/datafiles.py, after the path setup)
+import faultserver  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "docker: needs a Docker engine (left out by npm run test:unit)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,7 +67,7 @@ def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
 def no_env_leak(monkeypatch: pytest.MonkeyPatch) -> None:
     """Host variables must not change what the tests see (they pass settings explicitly)."""
     for name in ("RAW_DATA_DIR", "RAW_DATA_FILE", "TEST_DATA_FILE", "PROCESSED_DATA_DIR", "MODEL_DIR",
-                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL"):
+                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL", "DOWNLOAD_DEADLINE_SECONDS", "MAX_INPUT_BYTES"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -80,3 +86,18 @@ def zip_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path):
     datafiles.build_zip(folder / "partial.zip", {k: v for k, v in members.items() if k != "adult.test"})
     with datafiles.serve(folder) as base_url:
         yield base_url
+
+
+@pytest.fixture
+def fault_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path):
+    """A faultserver.FaultServer on 127.0.0.1 serving a good zip of the shared files well and badly (fresh counts per test)."""
+    zip_file = tmp_path_factory.mktemp("fault-served") / "adult.zip"
+    archive = datafiles.build_zip(zip_file, datafiles.uci_members(data_dir)).read_bytes()
+    server = faultserver.FaultServer(("127.0.0.1", 0), archive)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,8 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-# Per clone, so that two clones testing on one engine do not run each other's image.
-IMAGE_TAG = f"adult-mlops-model:test-py-{hashlib.sha256(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:8]}"
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# This clone's tag (as test/support/paths.ts checkoutId names it), so clones testing on one engine keep apart.
+IMAGE_TAG = f"adult-mlops-model:test-py-{hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:8]}"
+# The stack's base image (Pulumi.yaml's baseImage default): the one the model image is built from.
+BASE_IMAGE = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["config"]["baseImage"]["default"]
 RUN_TIMEOUT_SECONDS = 600
 
 
@@ -19,7 +24,7 @@ def docker(*args: str, timeout: int = RUN_TIMEOUT_SECONDS) -> subprocess.Complet
 
 
 def build_image(context: Path, tag: str = IMAGE_TAG) -> str:
-    result = docker("build", "--quiet", "--build-arg", "BASE_IMAGE=debian:trixie-slim", "--tag", tag, str(context),
+    result = docker("build", "--quiet", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--tag", tag, str(context),
                     timeout=1800)
     assert result.returncode == 0, f"docker build failed:\n{result.stderr}"
     return tag

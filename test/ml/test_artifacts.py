@@ -1,3 +1,4 @@
+import errno
 import json
 import os
 from pathlib import Path
@@ -71,3 +72,14 @@ def test_load_model_rejects_other_files(tmp_path: Path) -> None:
     artifacts.save_model(str(tmp_path / "other.joblib"), {"something": 1})
     with pytest.raises(InputError, match="not a model saved by train.py"):
         artifacts.load_model(str(tmp_path / "other.joblib"), ["model"])
+
+
+def test_a_failed_write_names_the_target_file_and_leaves_nothing(tmp_path: Path) -> None:
+    def disk_full(temp_path: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "model.joblib"
+    with pytest.raises(OSError) as raised:
+        artifacts.write_atomic(str(target), disk_full)
+    assert (raised.value.errno, raised.value.filename) == (errno.ENOSPC, str(target))
+    assert os.listdir(tmp_path) == []

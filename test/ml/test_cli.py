@@ -1,7 +1,15 @@
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from adult_pipeline import cli
-from adult_pipeline.errors import DownloadError, InputError
+from conftest import ML_DIR
+from adult_pipeline.errors import EXIT_STOPPED, DownloadError, InputError
 
 
 def failing(error: BaseException):
@@ -28,3 +36,20 @@ def test_success_passes_the_exit_code_through() -> None:
 def test_unexpected_errors_keep_their_traceback() -> None:
     with pytest.raises(ZeroDivisionError):
         cli.run(failing(ZeroDivisionError()), {})
+
+
+def test_a_full_disk_names_the_file() -> None:
+    line = cli.describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/work/model/model.joblib"))
+    assert line.startswith("/work/model/model.joblib: No space left on device; expected free space")
+
+
+def test_a_stop_while_a_script_still_loads_exits_5_at_once(tmp_path) -> None:
+    script = subprocess.Popen([sys.executable, str(ML_DIR / "pipeline.py")], cwd=ML_DIR, stderr=subprocess.PIPE, text=True,
+                              env={"PATH": os.environ["PATH"], "RAW_DATA_DIR": str(tmp_path), "PROCESSED_DATA_DIR": str(tmp_path / "p"),
+                                   "MODEL_DIR": str(tmp_path / "m"), "RESULTS_DIR": str(tmp_path / "r")})
+    time.sleep(0.3)  # inside the imports of pandas and sklearn, which take longer
+    script.send_signal(signal.SIGTERM)
+    _, stderr = script.communicate(timeout=10)
+    assert script.returncode == EXIT_STOPPED, stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == [
+        "error: stopped by SIGTERM (docker stop, an engine shutdown or Ctrl-C); this run's partial outputs were removed; run it again to finish"]

@@ -50,3 +50,31 @@ def test_seed_must_be_a_non_negative_integer(text: str) -> None:
 def test_empty_folder_setting_is_an_error() -> None:
     with pytest.raises(InputError, match="MODEL_DIR is empty"):
         config.load_paths({"MODEL_DIR": ""})
+
+
+def test_minus_zero_is_zero_and_nan_is_not_a_number() -> None:
+    assert str(config.parse_threshold("-0")) == "0.0"
+    with pytest.raises(InputError, match=r"THRESHOLD='nan' is not a number"):
+        config.parse_threshold("nan")
+    with pytest.raises(InputError, match=r"THRESHOLD='inf' is out of range"):
+        config.parse_threshold("inf")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("RAW_DATA_FILE", "../etc/passwd"), ("RAW_DATA_FILE", "/etc/passwd"), ("RAW_DATA_FILE", "sub/../../x.csv"),
+    ("TEST_DATA_FILE", "../dev/zero"), ("TEST_DATA_FILE", "/data/adult.test"),
+])
+def test_data_file_names_must_stay_inside_the_data_folder(name: str, value: str) -> None:
+    with pytest.raises(InputError, match=f"{name}={value!r} leaves RAW_DATA_DIR; expected a file name inside it"):
+        config.load_settings({name: value})
+
+
+def test_data_file_names_may_name_a_subfolder() -> None:
+    assert config.load_settings({"RAW_DATA_FILE": "v2/adult.csv"}).paths.raw_file == "/data/v2/adult.csv"
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "1e6", "64M", ""])
+def test_max_input_bytes_must_be_a_positive_whole_number(text: str) -> None:
+    assert config.load_settings({"MAX_INPUT_BYTES": "1000"}).max_input_bytes == 1000
+    with pytest.raises(InputError, match=f"MAX_INPUT_BYTES={text!r} is not a positive whole number"):
+        config.load_settings({"MAX_INPUT_BYTES": text})

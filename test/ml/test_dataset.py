@@ -130,3 +130,27 @@ def test_wrong_field_count_in_the_middle(tmp_path: Path, data_dir: Path) -> None
 def test_not_utf8(tmp_path: Path) -> None:
     (tmp_path / "latin.csv").write_bytes("age,workclass\n39,Caf\xe9\n".encode("latin-1"))
     expect_error(str(tmp_path / "latin.csv"), "not UTF-8")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, data_dir: Path) -> None:
+    path = tmp_path / "adult.csv"
+    path.write_bytes((data_dir / "adult.csv").read_bytes())
+    size = path.stat().st_size
+    with pytest.raises(InputError, match=f"adult.csv: {size} bytes, more than MAX_INPUT_BYTES={size - 1}; "
+                                         "expected the UCI Adult data .* raise MAX_INPUT_BYTES"):
+        dataset.read_table(str(path), str(tmp_path), size - 1)
+    assert len(dataset.read_table(str(path), str(tmp_path), size).frame) == 32561
+
+
+def test_links_out_of_the_data_folder_and_devices_are_refused(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "inside.csv").symlink_to(data_dir / "adult.csv")
+    (folder / "zero").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match=f"inside.csv: leads to {data_dir / 'adult.csv'}, outside RAW_DATA_DIR"):
+        dataset.read_table(str(folder / "inside.csv"), str(folder), 10**9)
+    with pytest.raises(InputError, match="not a regular file"):
+        dataset.read_table("/dev/zero", "/dev", 10**9)
+    (folder / "link.csv").symlink_to("inside-target.csv")
+    (folder / "inside-target.csv").write_bytes((data_dir / "adult.csv").read_bytes())
+    assert len(dataset.read_table(str(folder / "link.csv"), str(folder), 10**9).frame) == 32561

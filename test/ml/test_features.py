@@ -38,13 +38,17 @@ def test_random_split_is_stratified_70_30_and_seeded(raw: pd.DataFrame) -> None:
     assert not train.equals(other)
 
 
-def test_check_trainable_rejects_no_rows_and_a_single_label(raw: pd.DataFrame) -> None:
+@pytest.mark.parametrize("role", ["training", "test"])
+def test_check_usable_rejects_no_rows_and_a_single_label(raw: pd.DataFrame, role: str) -> None:
     only_missing = raw[raw["workclass"] == "?"]
-    with pytest.raises(InputError, match="x.csv: no rows left after cleaning"):
-        features.check_trainable(features.clean(only_missing, drop_missing_rows=True), "x.csv", len(only_missing))
+    with pytest.raises(InputError, match=f"x.csv: no rows left after cleaning.*in the {role} file"):
+        features.check_usable(features.clean(only_missing, drop_missing_rows=True), "x.csv", len(only_missing), role)
     one_label = features.clean(raw[raw[schema.LABEL] == "<=50K"], drop_missing_rows=True)
-    with pytest.raises(InputError, match="only 0 rows labelled '>50K'"):
-        features.check_trainable(one_label, "x.csv", len(raw))
+    with pytest.raises(InputError, match=f"only 0 rows labelled '>50K'.*at least 10 of each label in the {role} file"):
+        features.check_usable(one_label, "x.csv", len(raw), role)
+    few = features.clean(pd.concat([raw[raw[schema.LABEL] == "<=50K"], raw[raw[schema.LABEL] == ">50K"].head(9)]), False)
+    with pytest.raises(InputError, match="only 9 rows labelled '>50K'"):
+        features.check_usable(few, "x.csv", len(few), role)
 
 
 def test_read_processed_round_trip_and_errors(tmp_path: Path, raw: pd.DataFrame) -> None:

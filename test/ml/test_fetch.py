@@ -1,6 +1,7 @@
 """fetch_data.py's logic on the host, against a local HTTP server."""
 
 import hashlib
+import time
 import os
 from pathlib import Path
 
@@ -9,6 +10,12 @@ import pytest
 import datafiles
 from adult_pipeline import fetch
 from adult_pipeline.errors import DownloadError, InputError
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries pause 0.01 s instead of 1 s here (the doubling itself is tested below)."""
+    monkeypatch.setattr(fetch, "FIRST_PAUSE_SECONDS", 0.01)
 
 
 def fetch_into(folder: Path, url: str) -> int:
@@ -59,3 +66,73 @@ def test_network_failures_are_download_errors(tmp_path: Path, zip_server: str, u
     with pytest.raises(DownloadError, match=message):
         fetch_into(tmp_path, url.format(server=zip_server, closed=datafiles.closed_port_url()))
     assert os.listdir(tmp_path) == []
+
+
+def fetch_with_deadline(folder: Path, url: str, deadline: str) -> int:
+    return fetch.fetch_main({"RAW_DATA_DIR": str(folder), "DATA_URL": url, "DOWNLOAD_DEADLINE_SECONDS": deadline})
+
+
+@pytest.mark.parametrize("name, message", [
+    ("short.zip", r"the server sent \d+ of the \d+ bytes it announced"),
+    ("chunked-broken.zip", "the download broke off .IncompleteRead"),
+])
+def test_a_body_cut_short_is_a_download_failure_retried_then_reported(tmp_path: Path, fault_server, name: str,
+                                                                      message: str) -> None:
+    server, base = fault_server
+    with pytest.raises(DownloadError, match=f"{message}.*gave up after {fetch.ATTEMPTS} attempts"):
+        fetch_into(tmp_path, f"{base}/{name}")
+    assert server.requests[f"/{name}"] == fetch.ATTEMPTS
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_trickling_server_is_stopped_at_the_deadline(tmp_path: Path, fault_server) -> None:
+    server, base = fault_server
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match=r"not complete after DOWNLOAD_DEADLINE_SECONDS=2 \(\d+ bytes received\)"):
+        fetch_with_deadline(tmp_path, f"{base}/trickle.zip", "2")
+    assert time.monotonic() - started < 4
+    assert server.requests["/trickle.zip"] == 1, "a missed deadline is final"
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_server_error_is_retried_and_the_retry_succeeds(tmp_path: Path, fault_server,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    server, base = fault_server
+    assert fetch_into(tmp_path, f"{base}/flaky.zip") == 0
+    assert server.requests["/flaky.zip"] == 2
+    out = capsys.readouterr().out
+    assert "attempt 1 failed" in out and "HTTP 503" in out and "trying again in 0.01 s" in out
+    assert sorted(os.listdir(tmp_path)) == ["adult.data", "adult.names", "adult.test"]
+
+
+def test_client_errors_are_not_retried(tmp_path: Path, fault_server) -> None:
+    server, base = fault_server
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        fetch_into(tmp_path, f"{base}/missing.zip")
+    assert server.requests["/missing.zip"] == 1
+
+
+def test_pauses_double_and_the_deadline_bounds_the_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch, "FIRST_PAUSE_SECONDS", 1.0)
+    assert [fetch.pause_before(attempt) for attempt in (2, 3, 4)] == [1.0, 2.0, 4.0]
+    now = [0.0]
+    calls: list[str] = []
+
+    def failing_once(url: str, deadline: float, deadline_seconds: int, clock) -> bytes:
+        calls.append(url)
+        raise fetch.RetryableDownloadError(f"{url}: reset")
+
+    original = fetch.download_once
+    fetch.download_once = failing_once
+    try:
+        with pytest.raises(DownloadError, match="gave up after 1 attempts"):
+            fetch.download("u", 1, clock=lambda: now[0], sleep=lambda seconds: None)
+    finally:
+        fetch.download_once = original
+    assert calls == ["u"], "no retry when its pause would end past the deadline"
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "1.5", "x", ""])
+def test_the_deadline_must_be_a_positive_number_of_seconds(tmp_path: Path, text: str) -> None:
+    with pytest.raises(InputError, match=f"DOWNLOAD_DEADLINE_SECONDS={text!r}"):
+        fetch_with_deadline(tmp_path, "http://127.0.0.1:9/adult.zip", text)

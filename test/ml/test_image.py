@@ -21,8 +21,10 @@ STALE = {"model/model.joblib": "stale", "results/train_metadata.json": '{"valida
 
 
 @pytest.fixture(scope="session")
-def image() -> str:
-    return containers.build_image(ML_DIR)
+def image():
+    tag = containers.build_image(ML_DIR)
+    yield tag
+    containers.docker("image", "rm", tag)
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +56,8 @@ def test_image_contract(image: str) -> None:
     assert lines[:3] == ["10001", "10001", "10001"], run.stdout
     assert {"preprocessing.py", "train.py", "gate.py", "test.py", "pipeline.py", "fetch_data.py", "adult_pipeline"} <= set(lines)
     assert lines[-2:] == ["0", "no-compiler"], "no data baked in, consistent packages, no build toolchain"
+    setuid = containers.docker("run", "--rm", "--user", "0", image, "find", "/", "-xdev", "-perm", "/6000", "-type", "f")
+    assert (setuid.returncode, setuid.stdout) == (0, ""), "no setuid or setgid program in the image"
 
 
 def test_default_run_passes_the_gate(default_run: containers.Run, data_dir: Path) -> None:

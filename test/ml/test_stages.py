@@ -1,12 +1,14 @@
 """The stage functions and script mains, in process, on a sample of the real data."""
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
-from adult_pipeline import config, stages
-from adult_pipeline.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
+from adult_pipeline import config, stages, stopping
+from adult_pipeline.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED, InputError
 
 
 def run_all(env: dict[str, str]) -> tuple[stages.Prepared, float, float]:
@@ -60,8 +62,8 @@ def test_each_stage_removes_stale_outputs_of_itself_and_later_stages(work_env: d
     Path(paths.test_metadata).write_text('{"test_acc": 0.99}')
     Path(paths.model_file).write_bytes(b"stale")
     bad = {**work_env, "RAW_DATA_FILE": "missing.csv"}
-    with pytest.raises(InputError, match="missing.csv: file not found"):
-        stages.preprocess(stages.begin("preprocessing", bad))
+    with pytest.raises(InputError, match="missing.csv: file not found"), stages.running("preprocessing", bad) as settings:
+        stages.preprocess(settings)
     for path in stages.stale_outputs("preprocessing", paths):
         assert not Path(path).exists(), path
 
@@ -109,3 +111,30 @@ def test_gate_main(work_env: dict[str, str], capsys: pytest.CaptureFixture[str],
 def test_gate_without_metadata_is_bad_input(work_env: dict[str, str]) -> None:
     with pytest.raises(InputError, match="train_metadata.json: file not found"):
         stages.gate_main(work_env)
+
+
+def test_a_test_file_with_one_label_is_refused(work_env: dict[str, str], sample_dir: Path, tmp_path: Path) -> None:
+    lines = (sample_dir / "sample.test").read_text().splitlines(keepends=True)
+    (sample_dir / "one_label.test").write_text("".join(line for line in lines if not line.rstrip().endswith(">50K.")))
+    env = {**work_env, "RAW_DATA_FILE": "sample.data", "TEST_DATA_FILE": "one_label.test"}
+    with pytest.raises(InputError, match=r"one_label.test: only 0 rows labelled '>50K' after cleaning; "
+                                         r"expected at least 10 of each label in the test file"):
+        with stages.running("preprocessing", env) as settings:
+            stages.preprocess(settings)
+    assert not Path(work_env["PROCESSED_DATA_DIR"], "train.csv").exists()
+
+
+def test_a_stop_removes_what_the_stage_had_written_and_exits_5(work_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr(stopping.os, "_exit", exits.append)
+    monkeypatch.setattr(stopping.signal, "signal", lambda signum, handler: None)
+    paths = config.load_paths(work_env)
+    with stages.running("preprocessing", work_env) as settings:
+        stages.preprocess(settings)
+        Path(paths.processed_data_dir, ".train.csv.abc.tmp").write_text("partial")
+        stopping.stop(signal.SIGTERM, None)
+    assert exits == [EXIT_STOPPED]
+    assert os.listdir(paths.processed_data_dir) == []
+    assert capsys.readouterr().err.startswith("error: stopped by SIGTERM")
+    assert stopping.partial_outputs == [], "nothing is registered once the stage is over"

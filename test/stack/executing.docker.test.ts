@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { readDeclarations } from "../../config/declaredConfig";
+import { buildModelImage } from "../support/modelImage";
 import { checkoutId, repoRoot, sharedDataDir } from "../support/paths";
 import { serveArchive } from "./support/archiveMirror";
 import { CommandRun, realModelEffects } from "./support/realEffects";
@@ -69,19 +70,21 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         }
     });
 
-    describe("from a URL source (a mirror of the UCI archive on 127.0.0.1)", () => {
+    describe("from a URL source (a mirror of the UCI archive in a container, on a network of the test)", () => {
         const dataVolume = `adult-mlops-${stackName}-data`;
         after(() => spawnSync("docker", ["volume", "rm", "--force", dataVolume]));
 
         it("downloads and verifies the archive once, and reports a failed gate without a test accuracy", async () => {
-            const mirror = await serveArchive(sharedDataDir, ["adult.data", "adult.test", "adult.names"]);
+            const mirror = await serveArchive(sharedDataDir, ["adult.data", "adult.test", "adult.names"], buildModelImage());
+            // The pipeline command (and the stack process below) inherit it: the download runs on the mirror's network.
+            process.env.FETCH_NETWORK = mirror.network;
             try {
                 spawnSync("docker", ["volume", "rm", "--force", dataVolume]);
                 const runs: CommandRun[] = [];
                 const stack = await runStack({ dataSource: mirror.url, threshold: "0.99" }, realModelEffects(runs), { stack: stackName });
                 const printed = printedMetrics(runs);
 
-                assert.equal(mirror.requests, 1, "the archive was downloaded");
+                assert.equal(mirror.requests(), 1, "the archive was downloaded");
                 assert.equal(stack.outputs.gatePassed, false);
                 assert.equal(stack.outputs.testAccuracy, null);
                 assert.equal(stack.outputs.validationAccuracy, printed.validation_acc);
@@ -91,11 +94,12 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
                 assert.match(pipelineRun?.stderr ?? "", /warning: the gate stopped the pipeline: validation accuracy is below THRESHOLD=0\.99/, "the run itself says so");
 
                 const failing = await runStackProcess({ dataSource: mirror.url, threshold: "0.99", failOnGate: "true" });
-                assert.equal(mirror.requests, 1, "the second run used the verified copy cached in the volume");
+                assert.equal(mirror.requests(), 1, "the second run used the verified copy cached in the volume");
                 assert.notEqual(failing.status, 0, "with failOnGate, pulumi up fails");
                 assert.match(failing.stderr, /command pipeline-run exited 3: .*the gate stopped the pipeline \(validation accuracy below THRESHOLD=0\.99\) and failOnGate is true/s);
             } finally {
-                await mirror.close();
+                delete process.env.FETCH_NETWORK;
+                mirror.close();
             }
         });
     });

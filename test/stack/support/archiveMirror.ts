@@ -1,41 +1,57 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
 export interface ArchiveMirror {
+    /** Where the archive is, as a container on `network` reaches it. */
     url: string;
-    requests: number;
-    close(): Promise<void>;
+    /** The Docker network the mirror lives on: the download must run there (FETCH_NETWORK). */
+    network: string;
+    /** How many times the archive was requested so far. */
+    requests(): number;
+    close(): void;
+}
+
+function docker(args: string[]): { status: number | null; stdout: string; stderr: string } {
+    return spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
 }
 
 /**
- * Serves a zip of the given data files on 127.0.0.1, laid out like the UCI archive, so a URL data
- * source can be downloaded and verified for real without leaving this machine.
+ * Serves a zip of the given data files, laid out like the UCI archive, from a container of `image`
+ * (`python3 -m http.server`, the zip mounted read-only) on a Docker network of its own: a URL data source
+ * is downloaded and verified for real without the host's network and without leaving this machine.
  */
-export async function serveArchive(dataDir: string, files: string[]): Promise<ArchiveMirror> {
+export async function serveArchive(dataDir: string, files: string[], image: string): Promise<ArchiveMirror> {
+    const name = `adult-mlops-mirror-${process.pid}-${Date.now().toString(36)}`;
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "adult-archive-"));
-    const zipPath = path.join(workDir, "adult.zip");
-    execFileSync("/usr/bin/python3", ["-m", "zipfile", "-c", zipPath, ...files.map((file) => path.join(dataDir, file))]);
-    const zip = fs.readFileSync(zipPath);
-    fs.rmSync(workDir, { recursive: true });
-
-    const server = http.createServer((request, response) => {
-        mirror.requests += 1;
-        if (request.url !== "/adult.zip") {
-            response.writeHead(404).end();
-            return;
-        }
-        response.writeHead(200, { "content-type": "application/zip", "content-length": zip.length }).end(zip);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    const mirror: ArchiveMirror = {
-        url: `http://127.0.0.1:${port}/adult.zip`,
-        requests: 0,
-        close: () => new Promise((resolve) => server.close(() => resolve())),
+    fs.chmodSync(workDir, 0o755);
+    execFileSync("/usr/bin/python3", ["-m", "zipfile", "-c", path.join(workDir, "adult.zip"), ...files.map((file) => path.join(dataDir, file))]);
+    fs.chmodSync(path.join(workDir, "adult.zip"), 0o644);
+    const close = () => {
+        docker(["rm", "--force", name]);
+        docker(["network", "rm", name]);
+        fs.rmSync(workDir, { recursive: true, force: true });
     };
-    return mirror;
+    try {
+        const network = docker(["network", "create", name]);
+        if (network.status !== 0) throw new Error(`docker network create failed: ${network.stderr}`);
+        const started = docker(["run", "--detach", "--name", name, "--network", name, "--read-only", "--cap-drop", "ALL",
+            "--mount", `type=bind,source=${workDir},target=/srv,readonly`, image, "python3", "-u", "-m", "http.server", "8000", "--directory", "/srv"]);
+        if (started.status !== 0) throw new Error(`the mirror did not start: ${started.stderr}`);
+        const deadline = Date.now() + 60_000;
+        while (!docker(["logs", name]).stdout.includes("Serving HTTP")) {
+            if (Date.now() > deadline) throw new Error(`the mirror did not serve within 60 s: ${docker(["logs", name]).stderr}`);
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+    } catch (error) {
+        close();
+        throw error;
+    }
+    return {
+        url: `http://${name}:8000/adult.zip`,
+        network: name,
+        requests: () => docker(["logs", name]).stderr.split("\n").filter((line) => line.includes('"GET /adult.zip ')).length,
+        close,
+    };
 }

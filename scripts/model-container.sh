@@ -1,0 +1,68 @@
+#!/bin/bash
+# The model container, as every caller runs it: sourced by scripts/run-gated-pipeline.sh and
+# scripts/prepare-data.sh, and put at the top of every Jenkins job's script by jenkins/jobs.ts (the
+# later jobs' workspaces are not the project, so they could not source it). It explains, in one
+# `error:` line and with its own exit status, a failure that happened outside the image: the image
+# explains its own (0 to 5, ml/README.md). The statuses come from the environment
+# (contracts/modelImage.ts exitStatusEnvironment()), never from numbers written here.
+# Environment: ENGINE_UNREACHABLE_STATUS IMAGE_MISSING_STATUS OUT_OF_MEMORY_STATUS KILLED_STATUS;
+#   MODEL_MEMORY_LIMIT (optional, e.g. 2g): the container's memory limit, swap included.
+
+# Read-only root, /work a tmpfs of the image's user (uid 10001), no capabilities, no privilege gain,
+# and an init (docker's tini) that hands docker stop's SIGTERM to the pipeline.
+model_container_flags=(--init --read-only --tmpfs "/work:uid=10001,gid=10001,mode=0700"
+  --cap-drop ALL --security-opt no-new-privileges)
+if [ -n "${MODEL_MEMORY_LIMIT:-}" ]; then
+  model_container_flags+=(--memory "$MODEL_MEMORY_LIMIT" --memory-swap "$MODEL_MEMORY_LIMIT")
+fi
+
+fail_with() { # STATUS MESSAGE
+  echo "error: $2" >&2
+  exit "$1"
+}
+
+docker_engine_answers() {
+  timeout 20 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+# Before a run: the engine answers and holds the image, or the script ends with its status.
+require_engine_and_image() { # IMAGE
+  docker_engine_answers ||
+    fail_with "${ENGINE_UNREACHABLE_STATUS:?}" "the Docker engine ${DOCKER_HOST:-at /var/run/docker.sock} does not answer; start it (sudo systemctl start docker) or set DOCKER_HOST to a running one, then run again"
+  docker image inspect "$1" >/dev/null 2>&1 ||
+    fail_with "${IMAGE_MISSING_STATUS:?}" "the model image $1 is not on the Docker engine; build it again (pulumi up, or the github-to-container job), then run again"
+}
+
+# The caller's status for a model container (or a `docker exec` in it) that ended with STATUS; one
+# error line when the cause lies outside the image. Returns the status.
+explain_model_exit() { # STATUS CONTAINER
+  local status="$1" container="$2" state limit
+  [ "$status" -ne 0 ] || return 0
+  if ! docker_engine_answers; then
+    echo "error: the Docker engine stopped answering while the model container $container ran (docker exited $status); nothing was cached or promoted; start the engine again (sudo systemctl start docker) and rerun" >&2
+    return "${ENGINE_UNREACHABLE_STATUS:?}"
+  fi
+  state="$(docker container inspect --format '{{.State.OOMKilled}} {{.HostConfig.Memory}}' "$container" 2>/dev/null || true)"
+  if [ "${state%% *}" = true ]; then
+    limit="${state#* }"
+    if [ "$limit" -gt 0 ]; then limit="$((limit / 1048576)) MiB, which its memory use reached"; else limit="none: the host ran out of memory"; fi
+    echo "error: the model container $container was killed for lack of memory (limit $limit); raise MODEL_MEMORY_LIMIT or the host's memory, or use smaller input files (a run needs about 15 times their size)" >&2
+    return "${OUT_OF_MEMORY_STATUS:?}"
+  fi
+  if [ "$status" -gt 128 ] && [ "$status" -le 192 ]; then
+    echo "error: the model container $container was killed by SIG$(kill -l "$((status - 128))") (docker exited $status): docker kill, an engine restart or the host's OOM killer; run again" >&2
+    return "${KILLED_STATUS:?}"
+  fi
+  return "$status"
+}
+
+# Runs a model container named NAME with the hardened flags and removes it; returns the image's own
+# status, or the caller's status for a failure outside the image (explained in one line).
+run_model_container() { # NAME DOCKER-RUN-ARGUMENTS...
+  local name="$1" status=0
+  shift
+  docker run --name "$name" "${model_container_flags[@]}" "$@" || status=$?
+  explain_model_exit "$status" "$name" || status=$?
+  docker rm --force "$name" >/dev/null 2>&1 || true
+  return "$status"
+}

@@ -1,0 +1,236 @@
+/**
+ * Fault drills: each failure a run can meet, provoked for real against the stack's pipeline command
+ * (scripts/run-gated-pipeline.sh, which the Jenkins jobs share through scripts/model-container.sh).
+ * Each drill asserts the documented exit status, exactly one `error:` line naming the cause, and that
+ * nothing was cached, written or promoted (no metrics line; no container, data or files left behind).
+ * Servers live on a Docker network the test creates; a second Docker engine the test starts on its own
+ * socket, data root, exec root and bridge is the one that is stopped. Every wait is bounded.
+ */
+import assert from "node:assert/strict";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { DataSource } from "../../config/validators";
+import { CALLER_EXIT_STATUS, EXIT_STATUS } from "../../contracts/modelImage";
+import { buildModelImage, testModelImageTag } from "../support/modelImage";
+import { repoRoot, sharedDataDir } from "../support/paths";
+import { containerExists, docker, drillName, errorLines, pipelineEnvironment, promotedMetrics, sleep, startPipeline, volumeFiles } from "./support";
+
+const image = testModelImageTag;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "adult-drills-"));
+const directory = (folder: string) => ({ kind: "directory" as const, path: folder });
+
+/** One pipeline run to its end, with the data of `source`. */
+async function runPipeline(source: DataSource, settings = {}, extra: Record<string, string> = {}, volume = "") {
+    return startPipeline(pipelineEnvironment(image, source, volume, settings, extra)).done;
+}
+
+function assertOneError(run: { stderr: string }, pattern: RegExp): void {
+    const lines = errorLines(run as never);
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0], pattern);
+}
+
+before(() => {
+    buildModelImage();
+    fs.chmodSync(scratch, 0o755);
+});
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+describe("drills: the container is stopped, killed or cannot run", { timeout: 20 * 60_000 }, () => {
+    test("docker stop of a running pipeline ends it in under 3 s with the stopped status, its outputs removed", async () => {
+        const container = drillName("stop");
+        const run = startPipeline(pipelineEnvironment(image, directory(sharedDataDir), "", { model: "logreg" }, { PIPELINE_CONTAINER: container }));
+        assert.ok(await run.printed("preprocessing:", 300), "the run reached training");
+        const started = Date.now();
+        execFileSync("docker", ["stop", container], { stdio: "ignore", timeout: 60_000 });
+        const stopSeconds = (Date.now() - started) / 1000;
+        const result = await run.done;
+        console.log(`# docker stop took ${stopSeconds.toFixed(2)} s`);
+        assert.ok(stopSeconds < 3, `docker stop took ${stopSeconds} s`);
+        assert.equal(result.status, EXIT_STATUS.stopped, result.stderr);
+        assertOneError(result, /^error: stopped by SIGTERM .*partial outputs were removed; run it again/);
+        assert.ok(!promotedMetrics(result));
+        assert.ok(!containerExists(container));
+    });
+
+    test("a container killed for memory: the OOM status, with the limit", async () => {
+        const container = drillName("oom");
+        const result = await runPipeline(directory(sharedDataDir), {}, { PIPELINE_CONTAINER: container, MODEL_MEMORY_LIMIT: "100m" });
+        assert.equal(result.status, CALLER_EXIT_STATUS.outOfMemory, result.stderr);
+        assertOneError(result, new RegExp(`^error: the model container ${container} was killed for lack of memory \\(limit 100 MiB, .*raise MODEL_MEMORY_LIMIT`));
+        assert.ok(!promotedMetrics(result));
+        assert.ok(!containerExists(container));
+    });
+
+    test("a container killed by a signal from outside: the killed status, with the signal", async () => {
+        const container = drillName("kill");
+        const run = startPipeline(pipelineEnvironment(image, directory(sharedDataDir), "", { model: "logreg" }, { PIPELINE_CONTAINER: container }));
+        assert.ok(await run.printed("preprocessing:", 300), "the run reached training");
+        execFileSync("docker", ["kill", container], { stdio: "ignore", timeout: 60_000 });
+        const result = await run.done;
+        assert.equal(result.status, CALLER_EXIT_STATUS.killedBySignal, result.stderr);
+        assertOneError(result, /^error: the model container .* was killed by SIGKILL \(docker exited 137\)/);
+        assert.ok(!promotedMetrics(result));
+        assert.ok(!containerExists(container));
+    });
+
+    test("an image that is not on the engine: the image-missing status, before anything runs", async () => {
+        const missing = `sha256:${"0".repeat(64)}`;
+        const result = await startPipeline(pipelineEnvironment(missing, directory(sharedDataDir), "", {}, {})).done;
+        assert.equal(result.status, CALLER_EXIT_STATUS.imageMissing, result.stderr);
+        assertOneError(result, /^error: the model image sha256:0+ is not on the Docker engine; build it again/);
+    });
+});
+
+describe("drill: the Docker engine stops during a run (a second engine, started and stopped by this test)", { timeout: 20 * 60_000 }, () => {
+    const root = fs.mkdtempSync("/tmp/adult-drill-engine-");
+    const socket = `unix://${root}/docker.sock`;
+    const bridge = `adrill${process.pid % 100000}`;
+    let engine: ChildProcess | undefined;
+
+    before(async () => {
+        execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
+        execFileSync("ip", ["addr", "add", "10.250.99.1/24", "dev", bridge]);
+        const log = fs.openSync(`${root}/dockerd.log`, "w");
+        // Its own bridge (never --bridge none, which deletes the host's docker0) and no iptables changes.
+        engine = spawn("dockerd", ["--host", socket, "--data-root", `${root}/root`, "--exec-root", `${root}/exec`, "--pidfile", `${root}/docker.pid`,
+            "--bridge", bridge, "--iptables=false", "--ip-masq=false"], { stdio: ["ignore", log, log] });
+        for (let waited = 0; docker(["version"], { host: socket }).status !== 0; waited += 1) {
+            assert.ok(waited < 60, `the second engine did not answer within 60 s: ${fs.readFileSync(`${root}/dockerd.log`, "utf8").slice(-2000)}`);
+            await sleep(1);
+        }
+        execFileSync("sh", ["-c", `docker save "$1" | DOCKER_HOST="$2" docker load`, "sh", image, socket], { stdio: "ignore", timeout: 600_000 });
+    });
+    after(async () => {
+        engine?.kill("SIGKILL");
+        for (let waited = 0; engine?.exitCode === null && engine?.signalCode === null && waited < 30; waited += 1) await sleep(1);
+        spawnQuiet("sh", ["-c", `grep " ${root}/" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r -n1 umount -l`]);
+        spawnQuiet("ip", ["link", "del", bridge]);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    test("the engine stopped mid-run: the engine status, and what to do", async () => {
+        const run = startPipeline(pipelineEnvironment(image, directory(sharedDataDir), "", { model: "logreg" }, { DOCKER_HOST: socket }));
+        assert.ok(await run.printed("preprocessing:", 300), "the run reached training on the second engine");
+        engine?.kill("SIGTERM");
+        const result = await run.done;
+        assert.equal(result.status, CALLER_EXIT_STATUS.engineUnreachable, result.stderr);
+        // The engine's shutdown first stopped the container (its own line, exit 5); the caller's line says why.
+        const lines = errorLines(result);
+        assert.match(lines[lines.length - 1], /^error: the Docker engine stopped answering while the model container .* ran .*start the engine again/);
+        assert.ok(lines.slice(0, -1).every((line) => line.startsWith("error: stopped by SIGTERM")), result.stderr);
+        assert.ok(!promotedMetrics(result));
+        const again = await startPipeline(pipelineEnvironment(image, directory(sharedDataDir), "", {}, { DOCKER_HOST: socket })).done;
+        assert.equal(again.status, CALLER_EXIT_STATUS.engineUnreachable, again.stderr);
+        assertOneError(again, new RegExp(`^error: the Docker engine ${socket} does not answer; start it`));
+    });
+});
+
+function spawnQuiet(command: string, args: string[]): void {
+    try {
+        execFileSync(command, args, { stdio: "ignore", timeout: 60_000 });
+    } catch {
+        // cleanup of what may already be gone
+    }
+}
+
+describe("drills: the download server misbehaves (a server container on a network of the test)", { timeout: 20 * 60_000 }, () => {
+    const network = drillName("net");
+    const server = drillName("server");
+    const volumes: string[] = [];
+    const served = path.join(scratch, "served");
+
+    before(async () => {
+        fs.mkdirSync(served, { mode: 0o755 });
+        execFileSync("/usr/bin/python3", ["-m", "zipfile", "-c", path.join(served, "adult.zip"), "adult.data", "adult.test", "adult.names"], { cwd: sharedDataDir });
+        fs.chmodSync(path.join(served, "adult.zip"), 0o644);
+        assert.equal(docker(["network", "create", network]).status, 0);
+        const started = docker(["run", "--detach", "--name", server, "--network", network, "--read-only", "--cap-drop", "ALL",
+            "--mount", `type=bind,source=${served},target=/srv,readonly`,
+            "--mount", `type=bind,source=${path.join(repoRoot, "test", "ml", "faultserver.py")},target=/code/faultserver.py,readonly`,
+            image, "python3", "/code/faultserver.py", "/srv/adult.zip", "8000"]);
+        assert.equal(started.status, 0, started.stderr);
+        for (let waited = 0; !docker(["logs", server]).stderr.includes("serving on port"); waited += 1) {
+            assert.ok(waited < 60, "the fault server did not start");
+            await sleep(1);
+        }
+    });
+    after(() => {
+        docker(["rm", "--force", server]);
+        docker(["network", "rm", network]);
+        for (const volume of volumes) docker(["volume", "rm", "--force", volume]);
+    });
+
+    async function fetchRun(file: string, extra: Record<string, string> = {}) {
+        const volume = drillName("data");
+        volumes.push(volume);
+        const run = await runPipeline({ kind: "url", url: `http://${server}:8000/${file}` }, {}, { FETCH_NETWORK: network, ...extra }, volume);
+        return { run, volume };
+    }
+    const requests = (file: string) => docker(["logs", server]).stderr.split("\n").filter((line) => line === `request GET /${file}`).length;
+
+    test("a body cut short is a download failure (4), tried 3 times, nothing cached", async () => {
+        const { run, volume } = await fetchRun("short.zip");
+        assert.equal(run.status, EXIT_STATUS.downloadFailed, run.stderr);
+        assertOneError(run, /^error: http:\/\/.*\/short\.zip: the server sent \d+ of the \d+ bytes it announced \(Content-Length\).*gave up after 3 attempts/);
+        assert.equal(requests("short.zip"), 3);
+        assert.deepEqual(volumeFiles(image, volume), []);
+        assert.ok(!promotedMetrics(run));
+    });
+
+    test("a server that trickles past DOWNLOAD_DEADLINE_SECONDS is given up at the deadline (4), nothing cached", async () => {
+        const { run, volume } = await fetchRun("trickle.zip", { DOWNLOAD_DEADLINE_SECONDS: "4" });
+        assert.equal(run.status, EXIT_STATUS.downloadFailed, run.stderr);
+        assertOneError(run, /^error: http:\/\/.*\/trickle\.zip: not complete after DOWNLOAD_DEADLINE_SECONDS=4 \(\d+ bytes received\)/);
+        assert.ok(run.seconds < 60, `the run took ${run.seconds} s`);
+        assert.equal(requests("trickle.zip"), 1);
+        assert.deepEqual(volumeFiles(image, volume), []);
+        assert.ok(!promotedMetrics(run));
+    });
+
+    test("a 503 then success: retried once, verified, cached, and the run completes", async () => {
+        const { run, volume } = await fetchRun("flaky.zip");
+        assert.equal(run.status, 0, run.stderr);
+        assert.match(run.stderr, /attempt 1 failed \(.*HTTP 503.*\); trying again in 1 s/);
+        assert.equal(requests("flaky.zip"), 2);
+        assert.deepEqual(volumeFiles(image, volume), ["adult.data", "adult.names", "adult.test"]);
+        assert.ok(promotedMetrics(run));
+    });
+});
+
+describe("drills: bad inputs are refused before anything is opened or written", { timeout: 20 * 60_000 }, () => {
+    const data = path.join(scratch, "data");
+
+    before(() => {
+        fs.mkdirSync(data, { mode: 0o755 });
+        fs.copyFileSync(path.join(sharedDataDir, "adult.data"), path.join(data, "adult.data"));
+        const lines = fs.readFileSync(path.join(sharedDataDir, "adult.test"), "utf8").split("\n");
+        fs.writeFileSync(path.join(data, "one_label.test"), lines.filter((line) => !line.trimEnd().endsWith(">50K.")).join("\n"));
+        fs.symlinkSync("/etc/passwd", path.join(data, "passwd.csv"));
+        // 65 MiB, sparse: over the default MAX_INPUT_BYTES (64 MiB) without using the disk.
+        fs.writeFileSync(path.join(data, "big.csv"), "");
+        fs.truncateSync(path.join(data, "big.csv"), 65 * 1024 * 1024);
+        for (const file of fs.readdirSync(data)) if (file !== "passwd.csv") fs.chmodSync(path.join(data, file), 0o644);
+    });
+
+    const cases: [string, Record<string, string>, RegExp][] = [
+        ["a test file with one label", { testDataFile: "one_label.test" }, /^error: \/data\/one_label\.test: only 0 rows labelled '>50K' after cleaning; expected at least 10 of each label in the test file$/],
+        ["a file name outside the data folder", { rawDataFile: "../etc/passwd" }, /^error: RAW_DATA_FILE='\.\.\/etc\/passwd' leaves RAW_DATA_DIR; expected a file name inside it/],
+        ["a symbolic link out of the data folder", { rawDataFile: "passwd.csv" }, /^error: \/data\/passwd\.csv: leads to \/etc\/passwd, outside RAW_DATA_DIR \/data/],
+        ["an input over the size limit", { rawDataFile: "big.csv", testDataFile: "" }, /^error: \/data\/big\.csv: 68157440 bytes, more than MAX_INPUT_BYTES=67108864; .*raise MAX_INPUT_BYTES/],
+    ];
+    for (const [name, settings, message] of cases) {
+        test(`${name}: bad input (2), one line, nothing promoted`, async () => {
+            const container = drillName("input");
+            const run = await runPipeline(directory(data), settings, { PIPELINE_CONTAINER: container });
+            assert.equal(run.status, EXIT_STATUS.badInput, run.stderr);
+            assertOneError(run, message);
+            assert.doesNotMatch(run.stderr, /root:x:0:0/, "no line of the file outside appears");
+            assert.ok(!promotedMetrics(run));
+            assert.ok(!containerExists(container));
+        });
+    }
+});
