@@ -22,6 +22,8 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
         "https://archive.ics.uci.edu/static/public/2/adult.zip",
         "fetch_data.py only: where the UCI archive is downloaded from",
     ),
+    "REGISTRY_DIR": ("/registry", "the model registry (mount its volume): one folder per version, the champion pointer"),
+    "MAX_REGRESSION": ("0.005", "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this"),
 }
 
 EXIT_OK = 0
@@ -29,7 +31,9 @@ EXIT_CRASH = 1
 EXIT_BAD_INPUT = 2
 EXIT_GATE_FAILED = 3
 EXIT_DOWNLOAD_FAILED = 4
+EXIT_BAD_REGISTRY = 6
 
 METRICS_FIELDS: tuple[str, ...] = (
     "validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds",
+    "promoted", "champion", "delta_vs_champion", "registry", "groups",
 )

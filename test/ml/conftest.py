@@ -14,6 +14,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import datafiles  # noqa: E402  (test/ml/datafiles.py, after the path setup)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "docker: builds or runs images with the docker CLI (npm test only)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the built image needs a Docker engine: it belongs to the docker tier."""
+    for item in items:
+        if "image" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.docker)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     missing = [name for name in ("adult.csv", "adult.data", "adult.test") if not (DATA_DIR / name).is_file()]
@@ -33,7 +44,8 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path
 
 @pytest.fixture
 def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
-    """Settings for an in-process run on the sample, writing under tmp_path."""
+    """Settings for an in-process run on the sample, writing under tmp_path (an empty registry included)."""
+    (tmp_path / "registry").mkdir()
     return {
         "RAW_DATA_DIR": str(sample_dir),
         "RAW_DATA_FILE": "sample.csv",
@@ -44,6 +56,8 @@ def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
         "MODEL": "hgb",
         "SEED": "42",
         "TEST_DATA_FILE": "",
+        "REGISTRY_DIR": str(tmp_path / "registry"),
+        "MAX_REGRESSION": "0.005",
     }
 
 
@@ -51,7 +65,7 @@ def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
 def no_env_leak(monkeypatch: pytest.MonkeyPatch) -> None:
     """Host variables must not change what the tests see (they pass settings explicitly)."""
     for name in ("RAW_DATA_DIR", "RAW_DATA_FILE", "TEST_DATA_FILE", "PROCESSED_DATA_DIR", "MODEL_DIR",
-                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL"):
+                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL", "REGISTRY_DIR", "MAX_REGRESSION"):
         monkeypatch.delenv(name, raising=False)
 
 
