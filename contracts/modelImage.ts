@@ -25,6 +25,11 @@ export const MODEL_IMAGE_ENVIRONMENT = {
     MODEL: { default: "xgb", meaning: `the model to train: ${MODEL_NAMES.join(", ")}` },
     SEED: { default: "42", meaning: "seeds the random split, the cross-validation folds and the model" },
     DATA_URL: { default: "https://archive.ics.uci.edu/static/public/2/adult.zip", meaning: "fetch_data.py only: where the UCI archive is downloaded from" },
+    REGISTRY_DIR: { default: "/registry", meaning: "the model registry (mount its volume): one folder per version, the champion pointer" },
+    MAX_REGRESSION: {
+        default: "0.005",
+        meaning: "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this",
+    },
 } as const satisfies Record<string, EnvironmentVariable>;
 
 export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
@@ -36,14 +41,33 @@ export const EXIT_STATUS = {
     badInput: 2,
     gateFailed: 3,
     downloadFailed: 4,
+    badRegistry: 6,
 } as const;
 
 /** The top-level fields of the metrics line, the last line of stdout of the gated run. */
-export const METRICS_FIELDS = ["validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds"] as const;
+export const METRICS_FIELDS = [
+    "validation_acc",
+    "test_acc",
+    "gate_passed",
+    "threshold",
+    "model",
+    "seed",
+    "split",
+    "data",
+    "rows",
+    "seconds",
+    "promoted",
+    "champion",
+    "delta_vs_champion",
+    "registry",
+    "groups",
+] as const;
 
 /** The settings the stack chooses for a run; everything else keeps the image's default. */
 export interface ModelRunSettings {
     threshold: number;
+    /** The promotion's change threshold: how far below the champion a challenger may score and still be promoted. */
+    maxRegression: number;
     model: ModelName;
     rawDataFile: string;
     /** Empty: a random split of the raw file. */
@@ -59,6 +83,7 @@ export interface ModelRunSettings {
 export function modelEnvironment(settings: ModelRunSettings): Record<string, string> {
     const values: Partial<Record<ModelImageVariable, string>> = {
         THRESHOLD: String(settings.threshold),
+        MAX_REGRESSION: String(settings.maxRegression),
         MODEL: settings.model,
         RAW_DATA_FILE: settings.rawDataFile,
         TEST_DATA_FILE: settings.testDataFile,
@@ -68,5 +93,5 @@ export function modelEnvironment(settings: ModelRunSettings): Record<string, str
 
 /** The image's exit statuses that the callers' shell scripts act on, as environment variables. */
 export function exitStatusEnvironment(): Record<string, string> {
-    return { GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed) };
+    return { GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed), BAD_REGISTRY_STATUS: String(EXIT_STATUS.badRegistry) };
 }

@@ -7,6 +7,8 @@
 #   DATA_URL | DATA_DIR, DATA_VOLUME   where the data comes from (scripts/prepare-data.sh)
 #   GATE_FAILED_STATUS  the image's exit status for a failed gate
 #   FAIL_ON_GATE        "true": a failed gate is a failure (that status) rather than a verdict (exit 0)
+#   REGISTRY_VOLUME, BAD_REGISTRY_STATUS   the model registry (scripts/registry-mount.sh)
+#   REPORTS_DIR         host folder the registry's reports are copied to (scripts/export-reports.sh)
 # The last stdout line is the metrics JSON. Exit 0 when the run completed, whether the gate passed
 # or stopped it (the metrics say which); otherwise the image's own status.
 set -euo pipefail
@@ -15,12 +17,19 @@ cd "$(dirname "$0")"
 : "${MODEL_IMAGE:?}" "${MODEL_ENV_VARS:?}" "${GATE_FAILED_STATUS:?}"
 
 data_mount="$(bash prepare-data.sh "$MODEL_IMAGE")"
+registry_mount="$(bash registry-mount.sh)"
 env_args=()
 for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 
 status=0
 docker run --rm --network none --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
+  --mount "$registry_mount,target=/registry" \
   "$MODEL_IMAGE" || status=$?
+
+# The run's report (and the registry's earlier ones) on the host; a failed copy never changes the verdict.
+if [ "$status" -eq 0 ] || [ "$status" -eq "$GATE_FAILED_STATUS" ]; then
+  bash export-reports.sh "$MODEL_IMAGE" >&2 || echo "warning: the reports were not copied to $REPORTS_DIR" >&2
+fi
 
 if [ "$status" -eq "$GATE_FAILED_STATUS" ]; then
   if [ "${FAIL_ON_GATE:-false}" = true ]; then

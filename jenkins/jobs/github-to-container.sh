@@ -11,6 +11,8 @@ docker build --tag "$image" "$WORKSPACE/ml"
 
 # A URL source is downloaded into DATA_VOLUME and checked against pinned checksums, once.
 data_mount="$(bash "$WORKSPACE/scripts/prepare-data.sh" "$image")"
+# The model registry the stack created (the test job promotes into it).
+registry_mount="$(bash "$WORKSPACE/scripts/registry-mount.sh")"
 
 # Replaces a container that an aborted chain left behind.
 docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true
@@ -19,4 +21,5 @@ env_args=()
 for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 docker run --detach --name "$MODEL_CONTAINER" --network none \
   --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
+  --mount "$registry_mount,target=/registry" \
   "$image" sleep infinity
