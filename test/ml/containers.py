@@ -17,7 +17,7 @@ def docker(*args: str, timeout: int = RUN_TIMEOUT_SECONDS) -> subprocess.Complet
 
 
 def build_image(context: Path, tag: str = IMAGE_TAG) -> str:
-    result = docker("build", "--quiet", "--build-arg", "BASE_IMAGE=debian:bookworm-slim", "--tag", tag, str(context),
+    result = docker("build", "--quiet", "--build-arg", "BASE_IMAGE=debian:trixie-slim", "--tag", tag, str(context),
                     timeout=1800)
     assert result.returncode == 0, f"docker build failed:\n{result.stderr}"
     return tag
