@@ -6,21 +6,20 @@ the metrics against the champion (metrics diff) and the per-group figures for se
 """
 
 import base64
+import functools
 import html
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Optional
 
-import matplotlib
+from . import evaluation
+from .evaluation import Scored
 
-matplotlib.use("Agg")  # no display: render to PNG only
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from . import evaluation  # noqa: E402
-from .evaluation import Scored  # noqa: E402
+# matplotlib is imported when a figure is drawn, not with the package: a run that stops on bad input
+# never loads it or writes its font cache (under $HOME, the run's /work).
+Figure = Any
 
 FIGURE_SIZE = (5.2, 3.9)
 DPI = 80
@@ -38,7 +37,18 @@ class ReportInput:
     groups: Optional[Mapping[str, Any]]
 
 
+@functools.lru_cache(maxsize=1)
+def pyplot() -> ModuleType:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to PNG only
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
+
+
 def png_data_uri(draw: Callable[[Figure], None]) -> str:
+    plt = pyplot()
     figure = plt.figure(figsize=FIGURE_SIZE, dpi=DPI)
     try:
         draw(figure)

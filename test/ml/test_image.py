@@ -12,7 +12,8 @@ import datafiles
 from conftest import ML_DIR
 from containers import run_image
 
-SUMMARY_KEYS = {"validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds"}
+SUMMARY_KEYS = {"validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds",
+                "promoted", "champion", "delta_vs_champion", "registry", "groups"}
 STALE = {"model/model.joblib": "stale", "results/train_metadata.json": '{"validation_acc": 0.99}',
          "results/test_metadata.json": '{"test_acc": 0.99}', "processed/train.csv": "stale"}
 
