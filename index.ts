@@ -21,6 +21,7 @@ const pipeline = new GatedPipeline("pipeline", {
     modelImageId: modelImageBuild.imageId,
     settings: settings.pipeline,
     dataVolumeName: names.dataVolume,
+    registryVolumeName: names.registryVolume,
     projectDir,
 });
 
@@ -38,13 +39,17 @@ const jenkins = new Jenkins("jenkins", {
     stack: settings,
     projectDir,
     adminPassword,
-    outlivesJobLeftovers: pipeline.dataVolume ? [pipeline.dataVolume] : [],
+    outlivesJobLeftovers: [pipeline.registryVolume, ...(pipeline.dataVolume ? [pipeline.dataVolume] : [])],
     gitHubSecrets: gitHub && { webhookSecret: gitHub.webhookSecret, deployPrivateKey: gitHub.deployPrivateKey },
 });
 
 export const validationAccuracy = pipeline.validationAccuracy;
 export const testAccuracy = pipeline.testAccuracy;
 export const gatePassed = pipeline.gatePassed;
+export const promoted = pipeline.promoted;
+export const champion = pipeline.champion;
+export const deltaVsChampion = pipeline.deltaVsChampion;
+export const reportFile = pipeline.reportFile;
 export const threshold = settings.pipeline.threshold;
 export const model = settings.pipeline.model;
 export const pipelineMetrics = pipeline.metrics;

@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineSettings } from "../config/stackSettings";
 import { dataPreparationEnvironment } from "../contracts/dataPreparation";
-import { parsePipelineMetrics, PipelineMetrics } from "../contracts/metricsLine";
+import { ChampionFigures, MetricDiff, parsePipelineMetrics, PipelineMetrics } from "../contracts/metricsLine";
 import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
 import { dataFingerprint } from "../fingerprints/data";
 import { sha256OfFiles } from "../fingerprints/files";
@@ -16,13 +16,15 @@ export interface GatedPipelineArgs {
     settings: PipelineSettings;
     /** Name of the Docker volume that caches a downloaded archive (shared with the Jenkins jobs). */
     dataVolumeName: string;
+    /** Name of the model registry's Docker volume (shared with the Jenkins jobs). */
+    registryVolumeName: string;
     /** The project's root folder, holding scripts/run-gated-pipeline.sh. */
     projectDir: string;
 }
 
 const runScript = path.join("scripts", "run-gated-pipeline.sh");
 /** Every script the command runs: a change to any of them reruns the pipeline. */
-const commandScripts = [runScript, path.join("scripts", "prepare-data.sh"), path.join("scripts", "model-container.sh")];
+const commandScripts = [runScript, ...["prepare-data.sh", "model-container.sh", "registry-mount.sh", "export-reports.sh"].map((script) => path.join("scripts", script))];
 
 /**
  * Gets the data, runs the model image's gated run (preprocess, train, gate, test) and turns its
@@ -39,6 +41,16 @@ export class GatedPipeline extends pulumi.ComponentResource {
     public readonly gatePassed: pulumi.Output<boolean>;
     /** The volume caching the downloaded archive; undefined for a directory source. */
     public readonly dataVolume: docker.Volume | undefined;
+    /** The model registry: every version, the champion pointer, the reports. Kept on destroy with keepModelRegistry. */
+    public readonly registryVolume: docker.Volume;
+    /** Whether this run's model became the champion. */
+    public readonly promoted: pulumi.Output<boolean>;
+    /** The champion after this run; null while the registry has none (a first model that failed the gate). */
+    public readonly champion: pulumi.Output<ChampionFigures | null>;
+    /** This run's metrics against the champion's on the same rows (DVC metrics diff); null for the first model. */
+    public readonly deltaVsChampion: pulumi.Output<Record<string, MetricDiff> | null>;
+    /** This run's report on the host, under the project's reports/ folder; null when it could not be written. */
+    public readonly reportFile: pulumi.Output<string | null>;
 
     constructor(name: string, args: GatedPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("adult-mlops:index:GatedPipeline", name, {}, opts);
@@ -47,6 +59,11 @@ export class GatedPipeline extends pulumi.ComponentResource {
 
         this.dataVolume =
             source.kind === "url" ? new docker.Volume(`${name}-data`, { name: args.dataVolumeName }, { parent: this }) : undefined;
+        this.registryVolume = new docker.Volume(
+            `${name}-registry`,
+            { name: args.registryVolumeName },
+            { parent: this, retainOnDelete: settings.keepRegistry },
+        );
         const dataFiles = [settings.rawDataFile, settings.testDataFile].filter((file) => file !== "");
 
         const run = new command.local.Command(
@@ -60,6 +77,8 @@ export class GatedPipeline extends pulumi.ComponentResource {
                     ...exitStatusEnvironment(),
                     MODEL_IMAGE: args.modelImageId,
                     FAIL_ON_GATE: String(settings.failOnGate),
+                    REGISTRY_VOLUME: args.registryVolumeName,
+                    REPORTS_DIR: settings.reportsDir,
                 },
                 triggers: [
                     args.modelImageId,
@@ -67,8 +86,8 @@ export class GatedPipeline extends pulumi.ComponentResource {
                     sha256OfFiles(commandScripts.map((script) => path.join(args.projectDir, script))),
                 ],
             },
-            // The data volume is created first and removed after the command (whose run may be writing to it).
-            { parent: this, dependsOn: this.dataVolume ? [this.dataVolume] : [] },
+            // The volumes are created first and removed after the command (whose run may be writing to them).
+            { parent: this, dependsOn: [this.registryVolume, ...(this.dataVolume ? [this.dataVolume] : [])] },
         );
 
         // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.
@@ -76,11 +95,19 @@ export class GatedPipeline extends pulumi.ComponentResource {
         this.validationAccuracy = this.metrics.validation_acc;
         this.testAccuracy = this.metrics.test_acc;
         this.gatePassed = this.metrics.gate_passed;
+        this.promoted = this.metrics.promoted;
+        this.champion = this.metrics.champion;
+        this.deltaVsChampion = this.metrics.delta_vs_champion;
+        this.reportFile = this.metrics.registry.apply((entry) => (entry.report === null ? null : path.join(settings.reportsDir, entry.report)));
         this.registerOutputs({
             metrics: this.metrics,
             validationAccuracy: this.validationAccuracy,
             testAccuracy: this.testAccuracy,
             gatePassed: this.gatePassed,
+            promoted: this.promoted,
+            champion: this.champion,
+            deltaVsChampion: this.deltaVsChampion,
+            reportFile: this.reportFile,
         });
     }
 }

@@ -9,6 +9,8 @@ export const CONFIG_KEYS = [
     "dataSource",
     "rawDataFile",
     "testDataFile",
+    "maxRegression",
+    "keepModelRegistry",
     "failOnGate",
     "baseImage",
     "jenkinsBaseImage",

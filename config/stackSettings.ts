@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ModelRunSettings } from "../contracts/modelImage";
 import { ConfigError } from "./configError";
@@ -16,12 +17,16 @@ import {
     parsePort,
     parsePublicUrl,
     parseRepository,
-    parseThreshold,
+    parseFraction,
 } from "./validators";
 
 export interface PipelineSettings extends ModelRunSettings {
     dataSource: DataSource;
     failOnGate: boolean;
+    /** `pulumi destroy` keeps the registry volume. */
+    keepRegistry: boolean;
+    /** Host folder (git-ignored, in the project) the registry's reports are copied to after a run. */
+    reportsDir: string;
 }
 
 /** Names of what the stack and its Jenkins jobs make on the Docker host, all under the stack's prefix. */
@@ -29,6 +34,8 @@ export interface DockerHostNames {
     modelImage: string;
     /** Volume caching the verified download, shared by the stack's pipeline run and the jobs. */
     dataVolume: string;
+    /** The model registry (versions, champion pointer, reports), shared by the stack's pipeline run and the jobs. */
+    registryVolume: string;
     /** Repository the jobs tag their own model builds with. */
     jobModelImage: string;
     /** The container the four jobs share. */
@@ -87,12 +94,15 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
         names: dockerHostNames(`${projectName}-${context.stack}`),
         baseImage: parseImageReference("baseImage", values.baseImage),
         pipeline: {
-            threshold: parseThreshold(values.threshold),
+            threshold: parseFraction("threshold", values.threshold, "0.8"),
+            maxRegression: parseFraction("maxRegression", values.maxRegression, "0.005"),
             model: parseModel(values.model),
             dataSource,
             rawDataFile: parseDataFile("rawDataFile", values.rawDataFile, dataSource, archiveFiles.raw),
             testDataFile: values.testDataFile === "" ? "" : parseDataFile("testDataFile", values.testDataFile, dataSource, archiveFiles.test),
             failOnGate: parseBoolean("failOnGate", values.failOnGate),
+            keepRegistry: parseBoolean("keepModelRegistry", values.keepModelRegistry),
+            reportsDir: path.join(context.projectDir, "reports", context.stack),
         },
         jenkins: {
             baseImage: values.jenkinsBaseImage === "" ? "" : parseImageReference("jenkinsBaseImage", values.jenkinsBaseImage),
@@ -110,6 +120,7 @@ function dockerHostNames(prefix: string): DockerHostNames {
     return {
         modelImage: `${prefix}-model:latest`,
         dataVolume: `${prefix}-data`,
+        registryVolume: `${prefix}-registry`,
         jobModelImage: `${prefix}-model-jenkins`,
         modelContainer: `${prefix}-model`,
         controllerImage: `${prefix}-jenkins:latest`,

@@ -16,10 +16,11 @@ export const archiveFiles = { raw: "adult.data", test: "adult.test" } as const;
 /** Characters a value may not hold because it travels in a `docker run --mount` list or an environment line. */
 const mountBreaking = /[,\n\r\0]/;
 
-export function parseThreshold(raw: string): number {
+/** A number from 0 to 1 (the gate's threshold, the promotion's maxRegression); `example` is the value the error suggests. */
+export function parseFraction(key: string, raw: string, example: string): number {
     const value = Number(raw);
     if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
-        throw new ConfigError("threshold", raw, "a number from 0 to 1, such as 0.8");
+        throw new ConfigError(key, raw, `a number from 0 to 1, such as ${example}`);
     }
     // -0 is 0: the gate and the outputs print it as 0.
     return value === 0 ? 0 : value;

@@ -27,6 +27,11 @@ export const MODEL_IMAGE_ENVIRONMENT = {
     DATA_URL: { default: "https://archive.ics.uci.edu/static/public/2/adult.zip", meaning: "fetch_data.py only: where the UCI archive is downloaded from" },
     DOWNLOAD_DEADLINE_SECONDS: { default: "300", meaning: "fetch_data.py only: the whole download, retries included, must end within this many seconds" },
     MAX_INPUT_BYTES: { default: "67108864", meaning: "the largest raw or test file read, in bytes (memory use is about 15 times the file size)" },
+    REGISTRY_DIR: { default: "/registry", meaning: "the model registry (mount its volume): one folder per version, the champion pointer" },
+    MAX_REGRESSION: {
+        default: "0.005",
+        meaning: "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this",
+    },
 } as const satisfies Record<string, EnvironmentVariable>;
 
 export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
@@ -40,6 +45,8 @@ export const EXIT_STATUS = {
     downloadFailed: 4,
     /** SIGTERM or SIGINT (docker stop): the stage stopped and removed its partial outputs. */
     stopped: 5,
+    /** The model registry is missing, or holds a file that does not parse or agree: nothing was written to it. */
+    badRegistry: 6,
 } as const;
 
 /**
@@ -59,11 +66,29 @@ export const CALLER_EXIT_STATUS = {
 } as const;
 
 /** The top-level fields of the metrics line, the last line of stdout of the gated run. */
-export const METRICS_FIELDS = ["validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds"] as const;
+export const METRICS_FIELDS = [
+    "validation_acc",
+    "test_acc",
+    "gate_passed",
+    "threshold",
+    "model",
+    "seed",
+    "split",
+    "data",
+    "rows",
+    "seconds",
+    "promoted",
+    "champion",
+    "delta_vs_champion",
+    "registry",
+    "groups",
+] as const;
 
 /** The settings the stack chooses for a run; everything else keeps the image's default. */
 export interface ModelRunSettings {
     threshold: number;
+    /** The promotion's change threshold: how far below the champion a challenger may score and still be promoted. */
+    maxRegression: number;
     model: ModelName;
     rawDataFile: string;
     /** Empty: a random split of the raw file. */
@@ -79,6 +104,7 @@ export interface ModelRunSettings {
 export function modelEnvironment(settings: ModelRunSettings): Record<string, string> {
     const values: Partial<Record<ModelImageVariable, string>> = {
         THRESHOLD: String(settings.threshold),
+        MAX_REGRESSION: String(settings.maxRegression),
         MODEL: settings.model,
         RAW_DATA_FILE: settings.rawDataFile,
         TEST_DATA_FILE: settings.testDataFile,
@@ -94,5 +120,6 @@ export function exitStatusEnvironment(): Record<string, string> {
         IMAGE_MISSING_STATUS: String(CALLER_EXIT_STATUS.imageMissing),
         OUT_OF_MEMORY_STATUS: String(CALLER_EXIT_STATUS.outOfMemory),
         KILLED_STATUS: String(CALLER_EXIT_STATUS.killedBySignal),
+        BAD_REGISTRY_STATUS: String(EXIT_STATUS.badRegistry),
     };
 }

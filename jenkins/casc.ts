@@ -31,6 +31,7 @@ function jobEnvironment({ pipeline, names }: JenkinsSettings): Record<string, st
         ...exitStatusEnvironment(),
         MODEL_IMAGE: names.jobModelImage,
         MODEL_CONTAINER: names.modelContainer,
+        REGISTRY_VOLUME: names.registryVolume,
     };
 }
 

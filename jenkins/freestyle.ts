@@ -13,6 +13,8 @@ export interface FreestyleJob {
     blockWhileDownstreamBuilds: boolean;
     customWorkspace?: string;
     shell: { command: string; unstableReturn?: number };
+    /** Post-build steps, in order. */
+    publishers?: XmlElement[];
 }
 
 function shellBuilder(shell: FreestyleJob["shell"]): XmlElement {
@@ -39,7 +41,7 @@ export function renderFreestyleJob(job: FreestyleJob): string {
             element("concurrentBuild", "false"),
             ...(job.customWorkspace === undefined ? [] : [element("customWorkspace", job.customWorkspace)]),
             element("builders", [shellBuilder(job.shell)]),
-            element("publishers"),
+            element("publishers", job.publishers ?? []),
             element("buildWrappers"),
         ]),
     );

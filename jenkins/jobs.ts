@@ -88,7 +88,7 @@ function firstJob(settings: JenkinsSettings): FreestyleJob {
     };
 }
 
-function chainedJob(upstream: JobName, description: string, shell: FreestyleJob["shell"]): FreestyleJob {
+function chainedJob(upstream: JobName, description: string, shell: FreestyleJob["shell"], publishers: XmlElement[] = []): FreestyleJob {
     return {
         description,
         assignedNode: AGENT_LABEL,
@@ -96,7 +96,36 @@ function chainedJob(upstream: JobName, description: string, shell: FreestyleJob[
         triggers: [afterSuccessOf(upstream)],
         blockWhileDownstreamBuilds: false,
         shell,
+        publishers,
     };
+}
+
+/** What gate-and-test.sh copies out of the model container: metrics.json, report.html, the stage metadata. */
+export const ARCHIVED_RESULTS = "results/*";
+/** The line promote.py prints with the figures and the verdict; its text becomes the build's description. */
+export const VERDICT_LINE_PATTERN = "^verdict: (.*)$";
+
+/** Core's artifact archiver; a missing report or metrics file fails the build rather than passing unnoticed. */
+function archiveResults(): XmlElement {
+    return element("hudson.tasks.ArtifactArchiver", [
+        element("artifacts", ARCHIVED_RESULTS),
+        element("allowEmptyArchive", "false"),
+        element("onlyIfSuccessful", "false"),
+        element("fingerprint", "false"),
+        element("defaultExcludes", "true"),
+        element("caseSensitive", "true"),
+        element("followSymlinks", "false"),
+    ]);
+}
+
+/** description-setter: the first log line matching the pattern sets the build's description to its group 1 (UNSTABLE builds included). */
+function describeWithVerdict(): XmlElement {
+    return element("hudson.plugins.descriptionsetter.DescriptionSetterPublisher", [
+        element("regexp", VERDICT_LINE_PATTERN),
+        element("regexpForFailed", VERDICT_LINE_PATTERN),
+        element("setForMatrix", "false"),
+        element("appendMode", "false"),
+    ]);
 }
 
 /** The four freestyle jobs' config.xml, keyed by job name in chain order. */
@@ -108,9 +137,10 @@ export function renderJobs(settings: JenkinsSettings): Record<JobName, string> {
         train: chainedJob("preprocessing", "Runs train.py in the model container.", stage),
         test: chainedJob(
             "train",
-            "Runs gate.py, and test.py only when validation accuracy reaches THRESHOLD (else the build is UNSTABLE); then removes the model container.",
+            "Runs gate.py, and test.py only when validation accuracy reaches THRESHOLD (else the build is UNSTABLE), then promote.py: the model becomes champion in the registry only if it is not worse than the champion by more than MAX_REGRESSION. Archives the metrics and the report; the description shows the figures and the verdict. Then removes the model container.",
             // gate.py's status for a failed gate marks the build UNSTABLE.
             { command: jobScript("gate-and-test.sh"), unstableReturn: EXIT_STATUS.gateFailed },
+            [archiveResults(), describeWithVerdict()],
         ),
     };
     return Object.fromEntries(JOB_NAMES.map((name) => [name, renderFreestyleJob(jobs[name])])) as Record<JobName, string>;

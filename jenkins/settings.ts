@@ -18,7 +18,7 @@ export interface JenkinsSettings {
         /** The agent's SSH host public key ("ssh-ed25519 AAAA..."): pins it. Absent: the key seen on the first connection is trusted and kept. */
         hostKey?: string;
     };
-    names: Pick<DockerHostNames, "jobModelImage" | "modelContainer" | "dataVolume">;
+    names: Pick<DockerHostNames, "jobModelImage" | "modelContainer" | "dataVolume" | "registryVolume">;
 }
 
 /** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
@@ -31,7 +31,12 @@ export function jenkinsSettingsOf(stack: StackSettings): JenkinsSettings {
         github: stack.github && { repository: stack.github.repository, branch: stack.github.branch, cloneUrl: stack.github.cloneUrl },
         pipeline: stack.pipeline,
         agent: { host: stack.names.agentContainer, port: 22, projectDir: AGENT_PROJECT_DIR },
-        names: { jobModelImage: stack.names.jobModelImage, modelContainer: stack.names.modelContainer, dataVolume: stack.names.dataVolume },
+        names: {
+            jobModelImage: stack.names.jobModelImage,
+            modelContainer: stack.names.modelContainer,
+            dataVolume: stack.names.dataVolume,
+            registryVolume: stack.names.registryVolume,
+        },
     };
 }
 

@@ -8,6 +8,8 @@
 #   GATE_FAILED_STATUS and the callers' statuses (contracts/modelImage.ts exitStatusEnvironment())
 #   FAIL_ON_GATE        "true": a failed gate is a failure (that status) rather than a verdict (exit 0)
 #   PIPELINE_CONTAINER  name of the run's container (default adult-mlops-pipeline-PID); MODEL_MEMORY_LIMIT
+#   REGISTRY_VOLUME, BAD_REGISTRY_STATUS   the model registry (scripts/registry-mount.sh)
+#   REPORTS_DIR         host folder the registry's reports are copied to (scripts/export-reports.sh)
 # The last stdout line is the metrics JSON. Exit 0 when the run completed, whether the gate passed
 # or stopped it (the metrics say which); otherwise the image's own status, or one of the callers'
 # statuses with one `error:` line (scripts/model-container.sh).
@@ -20,6 +22,7 @@ source ./model-container.sh
 require_engine_and_image "$MODEL_IMAGE"
 
 data_mount="$(bash prepare-data.sh "$MODEL_IMAGE")"
+registry_mount="$(bash registry-mount.sh)"
 env_args=()
 for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 
@@ -27,7 +30,13 @@ container="${PIPELINE_CONTAINER:-adult-mlops-pipeline-$$}"
 trap 'docker rm --force "$container" >/dev/null 2>&1 || true' EXIT
 status=0
 run_model_container "$container" --network none --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
+  --mount "$registry_mount,target=/registry" \
   "$MODEL_IMAGE" || status=$?
+
+# The run's report (and the registry's earlier ones) on the host; a failed copy never changes the verdict.
+if [ "$status" -eq 0 ] || [ "$status" -eq "$GATE_FAILED_STATUS" ]; then
+  bash export-reports.sh "$MODEL_IMAGE" >&2 || echo "warning: the reports were not copied to $REPORTS_DIR" >&2
+fi
 
 if [ "$status" -eq "$GATE_FAILED_STATUS" ]; then
   if [ "${FAIL_ON_GATE:-false}" = true ]; then

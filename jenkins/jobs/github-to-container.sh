@@ -12,6 +12,8 @@ docker build --tag "$image" "$WORKSPACE/ml"
 
 # A URL source is downloaded into DATA_VOLUME and checked against pinned checksums, once.
 data_mount="$(bash "$WORKSPACE/scripts/prepare-data.sh" "$image")"
+# The model registry the stack created (the test job promotes into it).
+registry_mount="$(bash "$WORKSPACE/scripts/registry-mount.sh")"
 
 # Replaces a container that an aborted chain left behind.
 docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true
@@ -22,4 +24,5 @@ for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 # shellcheck disable=SC2154 # model_container_flags comes from scripts/model-container.sh
 docker run --detach --name "$MODEL_CONTAINER" --network none "${model_container_flags[@]}" \
   --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
+  --mount "$registry_mount,target=/registry" \
   "$image" sleep infinity

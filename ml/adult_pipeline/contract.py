@@ -30,6 +30,8 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
         "67108864",
         "the largest raw or test file read, in bytes (memory use is about 15 times the file size)",
     ),
+    "REGISTRY_DIR": ("/registry", "the model registry (mount its volume): one folder per version, the champion pointer"),
+    "MAX_REGRESSION": ("0.005", "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this"),
 }
 
 EXIT_OK = 0
@@ -38,7 +40,9 @@ EXIT_BAD_INPUT = 2
 EXIT_GATE_FAILED = 3
 EXIT_DOWNLOAD_FAILED = 4
 EXIT_STOPPED = 5  # SIGTERM or SIGINT (docker stop, Ctrl-C): the stage stopped and removed its partial outputs
+EXIT_BAD_REGISTRY = 6
 
 METRICS_FIELDS: tuple[str, ...] = (
     "validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds",
+    "promoted", "champion", "delta_vs_champion", "registry", "groups",
 )

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import stages
+from . import promote_stage, stages
 from .errors import EXIT_GATE_FAILED, EXIT_OK
 
 Clock = Callable[[], float]
@@ -19,9 +19,10 @@ def timed(clock: Clock, action: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def run_gated(env: Mapping[str, str], started: float, clock: Clock = time.perf_counter) -> tuple[dict[str, Any], int]:
-    """Runs every stage; returns the summary and the exit code (0 passed, 3 gate failed).
+    """Runs every stage and the promotion; returns the summary and the exit code (0 passed, 3 gate failed).
     ``started`` is the clock reading the total counts from. A stop removes every output of the run."""
     with stages.running("preprocessing", env) as settings:
+        promotion = promote_stage.load_promotion_settings(env)
         prepared, preprocessing_seconds = timed(clock, lambda: stages.preprocess(settings))
         print(stages.describe_prepared(prepared))
         validation_acc, train_seconds = timed(clock, lambda: stages.train(settings))
@@ -45,9 +46,12 @@ def run_gated(env: Mapping[str, str], started: float, clock: Clock = time.perf_c
             "preprocessing": preprocessing_seconds,
             "train": train_seconds,
             "test": test_seconds,
-            "total": round(clock() - started, 3),
+            "total": None,
         },
     }
+    summary.update(promote_stage.promote(settings, promotion, summary))
+    summary["seconds"]["total"] = round(clock() - started, 3)
+    promote_stage.write_metrics(settings, summary)
     return summary, EXIT_OK if gate.passed else EXIT_GATE_FAILED
 
 

@@ -10,12 +10,12 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from . import artifacts, config, dataset, features, metrics, stopping
+from . import artifacts, config, dataset, features, metrics, results, stopping
 from .config import Paths, Settings
 from .errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from .models import MODELS, single_threaded_openmp
 
-STAGES: tuple[str, ...] = ("preprocessing", "train", "test")
+STAGES: tuple[str, ...] = ("preprocessing", "train", "test", "promote")
 MODEL_KEYS: tuple[str, ...] = ("model", "model_name", "run_id")
 
 
@@ -24,6 +24,7 @@ def stage_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
         "preprocessing": (paths.train_csv, paths.test_csv, paths.manifest),
         "train": (paths.model_file, paths.train_metadata),
         "test": (paths.test_metadata,),
+        "promote": results.outputs(paths),
     }[stage]
 
 

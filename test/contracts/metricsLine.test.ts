@@ -27,5 +27,9 @@ describe("reading the gated run's metrics line", () => {
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: "many" })), /rows is not a JSON object/);
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: undefined })), /has the fields .*; expected .*rows/);
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, extra: 1 })), /has the fields .*extra/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, promoted: false })), /promoted is not a boolean that agrees with registry\.verdict/);
+        const escaping = { ...passed, registry: { ...passed.registry, report: "../../etc/passwd" } };
+        assert.throws(() => parsePipelineMetrics(JSON.stringify(escaping)), /registry\.report is not null or a path inside/);
+        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, registry: null })), /registry is not a JSON object/);
     });
 });

@@ -135,5 +135,8 @@ describe("the model image's contract", () => {
         assert.match(scripts[1].text, /for name in \$MODEL_ENV_VARS/);
         assert.match(scripts[0].text, /\$GATE_FAILED_STATUS/);
         assert.match(scripts[2].text, /\$GATE_FAILED_STATUS/);
+        const registryMount = fs.readFileSync(path.join(repoRoot, "scripts", "registry-mount.sh"), "utf8");
+        assert.match(registryMount, /exit "\$BAD_REGISTRY_STATUS"/);
+        assert.doesNotMatch(registryMount, new RegExp(`exit\\s+${EXIT_STATUS.badRegistry}\\b`));
     });
 });

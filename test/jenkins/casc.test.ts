@@ -118,8 +118,10 @@ describe("JCasC", () => {
             DATA_VOLUME: "adult-mlops-test-data",
             ...exitStatusEnvironment(),
             GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed),
+            BAD_REGISTRY_STATUS: String(EXIT_STATUS.badRegistry),
             MODEL_IMAGE: "adult-mlops-test-model-jenkins",
             MODEL_CONTAINER: "adult-mlops-test-model",
+            REGISTRY_VOLUME: "adult-mlops-test-registry",
         });
         for (const xml of Object.values(renderJenkins(settings).jobs)) {
             assert.ok(!xml.includes("0.75") && !xml.includes("logreg"), "a setting is a literal in a job");

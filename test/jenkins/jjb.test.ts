@@ -64,6 +64,8 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
         assert.deepEqual(test.upstream, { projects: ["train"], threshold: "SUCCESS" });
         assert.equal(test.shellSteps[0].unstableReturn, EXIT_STATUS.gateFailed);
         assert.match(test.shellSteps[0].command, /python3 gate\.py/);
+        assert.deepEqual(test.archive, { artifacts: "results/*", allowEmptyArchive: false, onlyIfSuccessful: false });
+        assert.equal(test.descriptionSetter?.regexp, "^verdict: (.*)$");
         const local = summariseJob(renderJenkins(localSettings).jobs["github-to-container"]);
         assert.equal(local.customWorkspace, "/srv/adult-mlops/project");
         assert.equal(local.scm.class, "hudson.scm.NullSCM");

@@ -10,6 +10,8 @@ export interface JobSummary {
     gitHubPushTrigger: boolean;
     upstream: { projects: string[]; threshold: string } | undefined;
     shellSteps: { command: string; unstableReturn: number }[];
+    archive: { artifacts: string; allowEmptyArchive: boolean; onlyIfSuccessful: boolean } | undefined;
+    descriptionSetter: { regexp: string; regexpForFailed: string | undefined } | undefined;
 }
 
 type Node = Record<string, any>;
@@ -37,6 +39,8 @@ export function summariseJob(configXml: string): JobSummary {
     const triggers = project.triggers;
     const reverse = child(triggers, "jenkins.triggers.ReverseBuildTrigger");
     const shells: Node[] = child(project.builders, "hudson.tasks.Shell") ?? [];
+    const archive = child(project.publishers, "hudson.tasks.ArtifactArchiver");
+    const describer = child(project.publishers, "hudson.plugins.descriptionsetter.DescriptionSetterPublisher");
     return {
         assignedNode: project.assignedNode,
         blockBuildWhenDownstreamBuilding: project.blockBuildWhenDownstreamBuilding === "true",
@@ -59,5 +63,9 @@ export function summariseJob(configXml: string): JobSummary {
                       threshold: reverse.threshold.name,
                   },
         shellSteps: shells.map((shell) => ({ command: shell.command, unstableReturn: Number(shell.unstableReturn ?? 0) })),
+        archive: archive === undefined
+            ? undefined
+            : { artifacts: archive.artifacts, allowEmptyArchive: archive.allowEmptyArchive === "true", onlyIfSuccessful: archive.onlyIfSuccessful === "true" },
+        descriptionSetter: describer === undefined ? undefined : { regexp: describer.regexp, regexpForFailed: textOf(describer.regexpForFailed) },
     };
 }

@@ -136,6 +136,29 @@ describe("plugin semantics at the pinned versions", () => {
         assert.equal(pinnedVersion("git"), "5.10.1");
     });
 
+    test("description-setter: the test job's publisher sets the description from the first log line matching the verdict pattern", () => {
+        // jenkinsci/description-setter-plugin at 264.v1957f215dcd5 (the BOM's pin, read exactly):
+        // src/main/java/hudson/plugins/descriptionsetter/DescriptionSetterPublisher.java lines 34-40: the XStream fields regexp,
+        // regexpForFailed, description, descriptionForFailed, setForMatrix, appendMode; lines 72-75: regexpForFailed is used only
+        // when the result is worse than UNSTABLE, so an UNSTABLE build (failed gate) uses regexp.
+        // DescriptionSetterHelper.java lines 114-117: Pattern.compile(regexp), each log line in turn, the first find() wins;
+        // lines 127-132: with no description the text is group 1 ("\\1").
+        const testJob = rendered.jobs.test;
+        const publisher = /<hudson\.plugins\.descriptionsetter\.DescriptionSetterPublisher>([\s\S]*?)<\/hudson\.plugins\.descriptionsetter\.DescriptionSetterPublisher>/.exec(testJob)?.[1] ?? "";
+        const fields = [...publisher.matchAll(/^ {6}<([A-Za-z]+)/gm)].map((match) => match[1]);
+        assert.deepEqual(fields, ["regexp", "regexpForFailed", "setForMatrix", "appendMode"]);
+        assert.ok(fields.every((field) => ["regexp", "regexpForFailed", "description", "descriptionForFailed", "setForMatrix", "appendMode"].includes(field)));
+        const regexp = /<regexp>([^<]+)<\/regexp>/.exec(publisher)?.[1] ?? "";
+        assert.equal(/<regexpForFailed>([^<]+)<\/regexpForFailed>/.exec(publisher)?.[1], regexp, "a FAILURE build that printed a verdict is described the same way");
+        assert.doesNotMatch(publisher, /<description>/, "the description is the match's group 1");
+        // The line promote.py prints (ml/adult_pipeline/promote_stage.py verdict_line), as the helper matches it:
+        const line = "verdict: validation_acc 0.8724, test_acc 0.8720: promoted, v1 is the champion (first model: the gate passed and the registry has no champion)";
+        assert.equal(new RegExp(regexp).exec(line)?.[1], line.slice("verdict: ".length));
+        assert.equal(new RegExp(regexp).exec('{"validation_acc": 0.87, "verdict": "promoted"}'), null, "the metrics JSON line does not match first");
+        assert.equal(pinnedVersion("description-setter"), "264.v1957f215dcd5");
+        assert.equal(lock.plugins["description-setter"].source?.exact ?? true, true);
+    });
+
     test("configuration-as-code: ${name} is read from /run/secrets/name", () => {
         // jenkinsci/configuration-as-code-plugin at 2117.vc05a_0b_e6b_f4e,
         // plugin/src/main/java/io/jenkins/plugins/casc/impl/secrets/DockerSecretSource.java lines 21-27

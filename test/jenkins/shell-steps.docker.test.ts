@@ -34,6 +34,7 @@ const projectDir = localSettings.agent.projectDir;
 const modelImage = uniqueName("adult-mlops-jenkins-test");
 const agent = uniqueName("adult-mlops-jenkins-agent-test");
 const dataVolume = uniqueName("adult-mlops-jenkins-test-data");
+const registryVolume = uniqueName("adult-mlops-jenkins-test-registry");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "jenkins-steps-"));
 const officialSplit = { rawDataFile: "adult.data", testDataFile: "adult.test" };
 
@@ -56,6 +57,25 @@ function globalEnvironment(cascYaml: string): Record<string, string> {
 }
 
 /** One build: the step's script written to a file and executed (its #! line picks bash, as in Jenkins). */
+/** The files the test job's ArtifactArchiver would archive (its pattern, relative to the job's workspace), read from the agent. */
+function archivedFiles(summary: JobSummary): Record<string, string> {
+    const pattern = summary.archive?.artifacts ?? "";
+    const workspace = "/home/jenkins/agent/workspace/test";
+    const listing = docker(["exec", "--user", "jenkins", agent, "bash", "-c", `cd ${workspace} && for f in ${pattern}; do printf '%s\\0' "$f"; done`]).stdout;
+    const files = listing.split("\0").filter((name) => name !== "");
+    return Object.fromEntries(files.map((file) => [file, docker(["exec", "--user", "jenkins", agent, "cat", `${workspace}/${file}`]).stdout]));
+}
+
+/** The build description the test job's description setter would set: group 1 of the first log line its pattern matches. */
+function description(summary: JobSummary, output: string): string | undefined {
+    const pattern = new RegExp(summary.descriptionSetter?.regexp ?? "(?!)");
+    for (const line of output.split("\n")) {
+        const match = pattern.exec(line);
+        if (match) return match[1];
+    }
+    return undefined;
+}
+
 function runJob(job: string, summary: JobSummary, environment: Record<string, string>): JobRun {
     const [step] = summary.shellSteps;
     const workspace = summary.customWorkspace ?? `/home/jenkins/agent/workspace/${job}`;
@@ -80,12 +100,12 @@ function runChain(
     extraEnvironment: Record<string, string> = {},
     /** Global environment changed after the first job (a setting edited while the chain runs). */
     changedAfterFirstJob: Record<string, string> = {},
-): { runs: JobRun[]; container: string } {
+): { runs: JobRun[]; container: string; testJob: JobSummary } {
     const container = uniqueName(`adult-mlops-model-${name}`);
     const settings: JenkinsSettings = {
         ...localSettings,
         pipeline: { ...localSettings.pipeline, dataSource: { kind: "directory", path: sharedDataDir }, ...pipeline },
-        names: { jobModelImage: modelImage, modelContainer: container, dataVolume },
+        names: { jobModelImage: modelImage, modelContainer: container, dataVolume, registryVolume },
     };
     const rendered = renderJenkins(settings);
     const summaries = Object.fromEntries(Object.entries(rendered.jobs).map(([job, xml]) => [job, summariseJob(xml)]));
@@ -97,7 +117,7 @@ function runChain(
         if (upstream !== undefined && resultOrdinal[previous.result] > resultOrdinal[upstream.threshold as Result]) break;
         runs.push(runJob(job, summaries[job], runs.length === 0 ? environment : { ...environment, ...changedAfterFirstJob }));
     }
-    return { runs, container };
+    return { runs, container, testJob: summaries.test };
 }
 
 /** Asserts the chain's results in order and that no model container is left behind; returns the runs. */
@@ -111,6 +131,7 @@ function expectChain(chain: { runs: JobRun[]; container: string }, results: Resu
 describe("the jobs' shell steps, run in chain order in the build agent", { timeout: 40 * 60_000 }, () => {
     before(() => {
         buildAgentImage();
+        docker(["volume", "create", registryVolume]);
         // The agent's jenkins user reads the project: the copy must be world-readable like a checkout.
         const project = path.join(scratch, "project");
         for (const folder of ["ml", "scripts"]) {
@@ -127,6 +148,7 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         removeContainer(agent);
         docker(["image", "rm", `${modelImage}:jenkins`]);
         docker(["volume", "rm", dataVolume]);
+        docker(["volume", "rm", registryVolume]);
         fs.rmSync(scratch, { recursive: true, force: true });
     });
 
@@ -136,11 +158,34 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         assert.match(runs[3].output, /== \/work\/results\/test_metadata\.json\n\{/);
     });
 
+    test("champion and challenger on the stack's registry volume: the first model is promoted, a weaker logreg is rejected; the job archives the metrics and the report and describes the build with the verdict", () => {
+        docker(["volume", "rm", registryVolume]);
+        docker(["volume", "create", registryVolume]);
+        const first = runChain("champion", officialSplit);
+        expectChain(first, ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
+        const firstFiles = archivedFiles(first.testJob);
+        assert.deepEqual(Object.keys(firstFiles).sort(), ["results/metrics.json", "results/report.html", "results/test_metadata.json", "results/train_metadata.json"]);
+        const firstMetrics = JSON.parse(firstFiles["results/metrics.json"]);
+        assert.equal(firstMetrics.promoted, true);
+        assert.match(firstFiles["results/report.html"], /<img src="data:image\/png;base64,/);
+        assert.match(description(first.testJob, first.runs[3].output) ?? "", /^validation_acc 0\.\d{4}, test_acc 0\.\d{4}: promoted, v\d+ is the champion/);
+
+        const weaker = runChain("challenger", { ...officialSplit, model: "logreg" });
+        expectChain(weaker, ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
+        const metrics = JSON.parse(archivedFiles(weaker.testJob)["results/metrics.json"]);
+        assert.equal(metrics.promoted, false);
+        assert.ok(metrics.delta_vs_champion.test_acc.diff < -0.005, JSON.stringify(metrics.delta_vs_champion));
+        assert.equal(metrics.champion.version, firstMetrics.registry.version, "the champion stays the first model");
+        assert.match(description(weaker.testJob, weaker.runs[3].output) ?? "", /rejected, champion stays v\d+ \(test_acc .* worse than the champion by more than maxRegression 0\.005\)/);
+    });
+
     test("a threshold the model misses: the test job is UNSTABLE (exit = unstableReturn) and the test stage never runs", () => {
         // THRESHOLD is changed in the global environment after the container started: the message names the one it gated with.
-        const runs = expectChain(runChain("gate", { threshold: 0.99, ...officialSplit }, {}, { THRESHOLD: "0.5" }), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
+        const chain = runChain("gate", { threshold: 0.99, ...officialSplit }, {}, { THRESHOLD: "0.5" });
+        const runs = expectChain(chain, ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
         assert.equal(runs[3].exitCode, 3);
         assert.match(runs[3].output, /Validation accuracy is below THRESHOLD=0\.99: the process stopped, the test stage did not run/);
+        assert.match(description(chain.testJob, runs[3].output) ?? "", /test_acc not run: v\d+ rejected, .*\(gate failed: validation_acc 0\.\d{4} < threshold 0\.99\)/);
         assert.doesNotMatch(runs[3].output, /test_metadata\.json/);
     });
 

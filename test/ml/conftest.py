@@ -23,11 +23,14 @@ import faultserver  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "docker: needs a Docker engine (left out by npm run test:unit)")
+    config.addinivalue_line("markers", "docker: needs a Docker engine (npm test; npm run test:unit leaves it out)")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "docker: builds or runs the model image (npm test; npm run test:unit leaves it out)")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the built image needs a Docker engine: it belongs to the docker tier."""
+    for item in items:
+        if "image" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.docker)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +52,8 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path
 
 @pytest.fixture
 def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
-    """Settings for an in-process run on the sample, writing under tmp_path."""
+    """Settings for an in-process run on the sample, writing under tmp_path (an empty registry included)."""
+    (tmp_path / "registry").mkdir()
     return {
         "RAW_DATA_DIR": str(sample_dir),
         "RAW_DATA_FILE": "sample.csv",
@@ -60,6 +64,8 @@ def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
         "MODEL": "hgb",
         "SEED": "42",
         "TEST_DATA_FILE": "",
+        "REGISTRY_DIR": str(tmp_path / "registry"),
+        "MAX_REGRESSION": "0.005",
     }
 
 
@@ -67,7 +73,8 @@ def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
 def no_env_leak(monkeypatch: pytest.MonkeyPatch) -> None:
     """Host variables must not change what the tests see (they pass settings explicitly)."""
     for name in ("RAW_DATA_DIR", "RAW_DATA_FILE", "TEST_DATA_FILE", "PROCESSED_DATA_DIR", "MODEL_DIR",
-                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL", "DOWNLOAD_DEADLINE_SECONDS", "MAX_INPUT_BYTES"):
+                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL", "DOWNLOAD_DEADLINE_SECONDS", "MAX_INPUT_BYTES",
+                 "REGISTRY_DIR", "MAX_REGRESSION"):
         monkeypatch.delenv(name, raising=False)
 
 

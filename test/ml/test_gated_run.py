@@ -19,6 +19,10 @@ def test_summary_has_exactly_the_contract_keys(work_env: dict[str, str]) -> None
     assert summary["seconds"] == {"preprocessing": 1, "train": 1, "test": 1, "total": 6}
     assert (summary["model"], summary["seed"], summary["split"], summary["threshold"]) == ("hgb", 42, "random", 0.8)
     assert summary["gate_passed"] is True and isinstance(summary["test_acc"], float)
+    assert set(summary) == set(contract.METRICS_FIELDS)
+    assert summary["promoted"] is True and summary["delta_vs_champion"] is None, "the first model needs only the gate"
+    assert summary["champion"] == {"version": 1, "validation_acc": summary["validation_acc"], "test_acc": summary["test_acc"]}
+    assert set(summary["groups"]) == {"sex", "race"}
 
 
 def test_failed_gate_skips_the_test_stage(work_env: dict[str, str]) -> None:

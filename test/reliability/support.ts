@@ -1,4 +1,6 @@
 import { spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { dataPreparationEnvironment } from "../../contracts/dataPreparation";
 import { exitStatusEnvironment, modelEnvironment, ModelRunSettings } from "../../contracts/modelImage";
@@ -29,16 +31,30 @@ export interface StartedRun {
     printed(text: string, seconds: number): Promise<boolean>;
 }
 
-const defaultSettings: ModelRunSettings = { threshold: 0.8, model: "hgb", rawDataFile: "adult.data", testDataFile: "adult.test" };
+const defaultSettings: ModelRunSettings = { threshold: 0.8, maxRegression: 0.005, model: "hgb", rawDataFile: "adult.data", testDataFile: "adult.test" };
+
+/** This process's model registry and reports folder, on each engine a drill uses; removed when the process ends. */
+const registryVolume = drillName("registry");
+const reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), "adult-drill-reports-"));
+const registryHosts = new Set<string | undefined>();
+process.on("exit", () => {
+    registryHosts.forEach((host) => docker(["volume", "rm", "--force", registryVolume], { host }));
+    fs.rmSync(reportsDir, { recursive: true, force: true });
+});
 
 /** The environment the stack gives scripts/run-gated-pipeline.sh (GatedPipeline), with drill overrides. */
 export function pipelineEnvironment(image: string, source: DataSource, dataVolume: string, settings: Partial<ModelRunSettings>, extra: Record<string, string>) {
+    if (docker(["volume", "create", registryVolume], { host: extra.DOCKER_HOST }).status === 0) {
+        registryHosts.add(extra.DOCKER_HOST);
+    }
     return {
         ...process.env,
         ...modelEnvironment({ ...defaultSettings, ...settings }),
         ...dataPreparationEnvironment(source, dataVolume),
         ...exitStatusEnvironment(),
         MODEL_IMAGE: image,
+        REGISTRY_VOLUME: registryVolume,
+        REPORTS_DIR: reportsDir,
         FAIL_ON_GATE: "false",
         ...extra,
     };

@@ -3,10 +3,11 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { readDeclarations } from "../../config/declaredConfig";
 import { buildModelImage } from "../support/modelImage";
 import { checkoutId, repoRoot, sharedDataDir } from "../support/paths";
+import { screenshotReport } from "../support/reportScreenshot";
 import { serveArchive } from "./support/archiveMirror";
 import { CommandRun, realModelEffects } from "./support/realEffects";
 import { resourceNamed, runStack } from "./support/stackHarness";
@@ -32,7 +33,73 @@ function printedMetrics(runs: CommandRun[]) {
     return JSON.parse(pipelineRun.stdout.trimEnd().split("\n").pop() ?? "");
 }
 
-describe("pulumi up with a real model image build and a real gated run", { timeout: 15 * 60_000 }, () => {
+/** The registry volume the stack would create (the mocks do not): each test starts from an empty registry. */
+const registryVolume = `adult-mlops-${stackName}-registry`;
+const reportsDir = path.join(repoRoot, "reports", stackName);
+
+function freshRegistry(): void {
+    spawnSync("docker", ["volume", "rm", "--force", registryVolume]);
+    execFileSync("docker", ["volume", "create", registryVolume], { stdio: "ignore" });
+    fs.rmSync(reportsDir, { recursive: true, force: true });
+}
+
+describe("pulumi up with a real model image build and a real gated run", { timeout: 25 * 60_000 }, () => {
+    before(freshRegistry);
+    after(() => {
+        spawnSync("docker", ["volume", "rm", "--force", registryVolume]);
+        fs.rmSync(reportsDir, { recursive: true, force: true });
+    });
+
+    it("promotes the first model, rejects a weaker challenger (logreg) and keeps the champion; the report shows every figure", async () => {
+        freshRegistry();
+        const first = await runStack({ dataSource: sharedDataDir }, realModelEffects([]), { stack: stackName });
+        assert.equal(first.outputs.promoted, true, "the first model needs only the gate");
+        assert.equal(first.outputs.deltaVsChampion, null);
+        const champion = first.outputs.champion as { version: number; validation_acc: number; test_acc: number };
+        assert.deepEqual(champion, { version: 1, validation_acc: first.outputs.validationAccuracy, test_acc: first.outputs.testAccuracy });
+        assert.equal(first.outputs.reportFile, path.join(reportsDir, "1", "report.html"));
+
+        const runs: CommandRun[] = [];
+        const second = await runStack({ dataSource: sharedDataDir, model: "logreg" }, realModelEffects(runs), { stack: stackName });
+        const printed = printedMetrics(runs);
+        assert.equal(second.outputs.gatePassed, true, "logreg passes the gate: the rule, not the gate, rejects it");
+        assert.equal(second.outputs.promoted, false);
+        assert.deepEqual(second.outputs.champion, champion, "the champion stays the first model");
+        const delta = second.outputs.deltaVsChampion as Record<string, { old: number; new: number; diff: number }>;
+        assert.ok(delta.test_acc.diff < -0.005, `logreg is worse than the champion on the same rows by more than maxRegression: ${JSON.stringify(delta.test_acc)}`);
+        assert.equal(delta.test_acc.new, printed.test_acc);
+        assert.ok(delta.roc_auc.diff < 0 && delta.pr_auc.diff < 0);
+        assert.match(printed.registry.reason, /worse than the champion by more than maxRegression 0\.005/);
+        assert.equal(printed.registry.version, 2);
+        for (const attribute of ["sex", "race"]) {
+            const figures = printed.groups[attribute];
+            assert.ok(Object.keys(figures.groups).length >= 2 && figures.demographic_parity_difference > 0, attribute);
+        }
+
+        const reportFile = second.outputs.reportFile as string;
+        assert.equal(reportFile, path.join(reportsDir, "2", "report.html"));
+        const html = fs.readFileSync(reportFile, "utf8");
+        assert.match(html, /v2 rejected, champion stays v1/);
+        assert.ok(fs.existsSync(first.outputs.reportFile as string), "the first run's report is still there");
+        const png = path.join(os.tmpdir(), `report-${process.pid}.png`);
+        try {
+            const shot = screenshotReport(reportFile, png);
+            assert.deepEqual(shot, { decoded: 5, images: 5 }, "every figure loaded in Chromium");
+            assert.ok(fs.statSync(png).size > 10_000, "a real screenshot was written");
+        } finally {
+            fs.rmSync(png, { force: true });
+        }
+    });
+
+    it("refuses to run without the registry volume, naming it (a run never creates an empty registry)", async () => {
+        spawnSync("docker", ["volume", "rm", "--force", registryVolume]);
+        // In a process of its own, as `pulumi up` fails: the deployment stops with the command's status and message.
+        const failing = await runStackProcess({ dataSource: sharedDataDir });
+        assert.notEqual(failing.status, 0);
+        assert.match(failing.stderr, new RegExp(`command pipeline-run exited 6: error: the model registry volume ${registryVolume} does not exist`));
+        assert.equal(spawnSync("docker", ["volume", "inspect", registryVolume]).status, 1, "still not created");
+        freshRegistry();
+    });
     it("passes the gate on the official split and reports the printed figures as stack outputs", async () => {
         const runs: CommandRun[] = [];
         const stack = await runStack({ dataSource: sharedDataDir }, realModelEffects(runs), { stack: stackName });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { removeJobLeftoversScript } from "../../components/jenkins";
+import * as path from "node:path";
 import { repoRoot, sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
 import { readDeclarations } from "../../config/declaredConfig";
@@ -134,13 +135,21 @@ describe("local mode (no repository configured)", () => {
         assert.equal(pipelineRun.inputs.create, "bash scripts/run-gated-pipeline.sh");
         // The same model environment and gate status Jenkins' jobs get, and the data source by kind.
         assert.deepEqual(pipelineRun.inputs.environment, {
-            ...modelEnvironment({ threshold: run.outputs.threshold as number, model: run.outputs.model as ModelName, rawDataFile: "adult.data", testDataFile: "adult.test" }),
+            ...modelEnvironment({
+                threshold: run.outputs.threshold as number,
+                maxRegression: 0.005,
+                model: run.outputs.model as ModelName,
+                rawDataFile: "adult.data",
+                testDataFile: "adult.test",
+            }),
             ...exitStatusEnvironment(),
             DATA_URL: "",
             DATA_DIR: sharedDataDir,
             DATA_VOLUME: "",
             FAIL_ON_GATE: "false",
             MODEL_IMAGE: pipelineRun.inputs.environment.MODEL_IMAGE,
+            REGISTRY_VOLUME: "adult-mlops-test-registry",
+            REPORTS_DIR: path.join(repoRoot, "reports", "test"),
         });
         const [imageId, dataFingerprint, scriptDigest] = pipelineRun.inputs.triggers;
         assert.equal(imageId, pipelineRun.inputs.environment.MODEL_IMAGE);
@@ -151,8 +160,21 @@ describe("local mode (no repository configured)", () => {
         }
     });
 
+    it("creates the model registry volume, which pulumi destroy removes unless keepModelRegistry keeps it", async () => {
+        const volume = resourceNamed(run, "docker:index/volume:Volume", "pipeline-registry");
+        assert.equal(volume.inputs.name, "adult-mlops-test-registry");
+        assert.equal(volume.wire?.retainOnDelete, false);
+        const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
+        assert.ok(pipelineRun.wire?.dependencies.includes(volume.wire?.urn ?? "-"), "created before the run, removed after it");
+        const jobLeftovers = resourceNamed(run, "command:local:Command", "jenkins-job-leftovers");
+        assert.ok(jobLeftovers.wire?.dependencies.includes(volume.wire?.urn ?? "-"), "removed only after the jobs' leftovers");
+        const kept = await runStack({ ...localConfig, keepModelRegistry: "true" }, simulatedProviders);
+        assert.equal(resourceNamed(kept, "docker:index/volume:Volume", "pipeline-registry").wire?.retainOnDelete, true);
+        assert.equal(resourceNamed(kept, "docker:index/volume:Volume", "jenkins-home").wire?.retainOnDelete, false, "each volume follows its own setting");
+    });
+
     it("caches downloads in a volume only for a URL source", async () => {
-        assert.equal(resourcesOfType(run, "docker:index/volume:Volume").length, 1, "only JENKINS_HOME");
+        assert.deepEqual(resourcesOfType(run, "docker:index/volume:Volume").map((volume) => volume.name).sort(), ["jenkins-home", "pipeline-registry"], "no data volume");
         const urlRun = await runStack({}, simulatedProviders);
         const volume = resourceNamed(urlRun, "docker:index/volume:Volume", "pipeline-data");
         const pipelineRun = resourceNamed(urlRun, "command:local:Command", "pipeline-run");

@@ -28,6 +28,8 @@ export interface WireRegistration {
     inputs: Record<string, unknown>;
     /** URNs of the resources this one depends on (dependsOn and the resources its inputs came from). */
     dependencies: string[];
+    /** The retainOnDelete option: `pulumi destroy` leaves the resource where it is. */
+    retainOnDelete: boolean;
 }
 
 /** What a resource's mock returns on top of its inputs; may perform the resource's real effect. */
@@ -124,6 +126,7 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
                     parent: request.getParent(),
                     inputs: request.getObject()?.toJavaScript() ?? {},
                     dependencies: request.getDependenciesList(),
+                    retainOnDelete: request.hasRetainondelete() && request.getRetainondelete(),
                 });
                 const secretOutputs: string[] = request.getAdditionalsecretoutputsList();
                 if (secretOutputs.length > 0) {

@@ -1,0 +1,193 @@
+"""The promotion stage (promote.py, and the end of pipeline.py's gated run): scores this run's model
+on its evaluation rows, re-scores the registry's champion on the same rows, decides, records the
+version in the registry (promoted or rejected, with the reason) and writes the metrics JSON and the
+report next to the other results. Everything that reads the champion and writes the registry
+happens under the registry's lock."""
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from . import artifacts, evaluation, fairness, features, registry, report, results, stages
+from .config import Settings
+from .contract import ENVIRONMENT
+from .errors import EXIT_OK, InputError
+from .evaluation import Scored
+from .models import single_threaded_openmp
+from .promotion import Verdict, decide, metrics_diff
+
+CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass(frozen=True)
+class PromotionSettings:
+    registry_dir: str
+    max_regression: float
+
+
+def parse_max_regression(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"MAX_REGRESSION={text!r} is not a number; expected a fraction in [0, 1] such as 0.005") from None
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"MAX_REGRESSION={text!r} is out of range; expected a fraction in [0, 1] such as 0.005")
+    return value
+
+
+def load_promotion_settings(env: Mapping[str, str]) -> PromotionSettings:
+    registry_dir = env.get("REGISTRY_DIR", ENVIRONMENT["REGISTRY_DIR"][0]).strip()
+    if not registry_dir:
+        raise InputError("REGISTRY_DIR is empty; expected the folder the model registry's volume is mounted at")
+    return PromotionSettings(registry_dir, parse_max_regression(env.get("MAX_REGRESSION", ENVIRONMENT["MAX_REGRESSION"][0])))
+
+
+def source_sha256(root: str = CODE_ROOT) -> str:
+    """Content hash of the code that made the model: the stage scripts and the package (names and bytes)."""
+    digest = hashlib.sha256()
+    folders = [root, os.path.join(root, "adult_pipeline")]
+    for path in sorted(os.path.join(folder, name) for folder in folders for name in os.listdir(folder) if name.endswith(".py")):
+        digest.update(os.path.relpath(path, root).encode() + b"\0")
+        with open(path, "rb") as handle:
+            digest.update(handle.read() + b"\0")
+    return digest.hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def score_model(model_file: str, settings: Settings, check_run: Optional[str]) -> tuple[Scored, dict[str, Any]]:
+    """Scores the model in ``model_file`` on this run's evaluation rows (the processed test split); with
+    ``check_run`` the model must be the one trained on this run's data. Returns the scores and the rows' sensitive attributes."""
+    bundle = artifacts.load_model(model_file, stages.MODEL_KEYS)
+    if check_run is not None and bundle["run_id"] != check_run:
+        raise InputError(f"{model_file}: trained on other data than {settings.paths.test_csv}; expected train.py to run after preprocessing.py")
+    frame = features.read_processed(settings.paths.test_csv)
+    x, y = features.split_xy(frame)
+    with single_threaded_openmp():
+        scored = evaluation.score(bundle["model"], x, y)
+    return scored, {name: frame[name].to_numpy() for name in fairness.SENSITIVE_ATTRIBUTES}
+
+
+def rescore_champion(champion: registry.Version, settings: Settings) -> Scored:
+    try:
+        return score_model(champion.model_file, settings, None)[0]
+    except InputError as error:
+        raise registry.RegistryError(f"champion v{champion.number} cannot be re-scored: {error}") from None
+
+
+def champion_figures(version: Optional[registry.Version]) -> Optional[dict[str, Any]]:
+    if version is None:
+        return None
+    scores = version.metadata["metrics"]
+    return {"version": version.number, "validation_acc": scores.get("validation_acc"), "test_acc": scores.get("test_acc")}
+
+
+def verdict_line(summary: Mapping[str, Any], number: int, verdict: Verdict, champion: Optional[Mapping[str, Any]]) -> str:
+    """One line a person (and Jenkins' description setter) reads: the figures and the verdict."""
+    test_acc = "not run" if summary["test_acc"] is None else f"{summary['test_acc']:.4f}"
+    outcome = f"promoted, v{number} is the champion" if verdict.promoted else f"v{number} rejected, champion stays {'v' + str(champion['version']) if champion else 'none'}"
+    return f"verdict: validation_acc {summary['validation_acc']:.4f}, test_acc {test_acc}: {outcome} ({verdict.reason})"
+
+
+def render_report(content: report.ReportInput) -> Optional[str]:
+    """The report's HTML, or None with a warning: a report that fails never changes the verdict."""
+    try:
+        return report.render(content)
+    except Exception as error:  # plotting can fail in many ways; the verdict stands without the report
+        print(f"warning: the report was not written: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    challenger: Optional[Scored]
+    groups: Optional[dict[str, Any]]
+
+
+def evaluate_challenger(settings: Settings, summary: Mapping[str, Any]) -> Evaluation:
+    """Scores this run's model on its evaluation rows; nothing when the gate stopped the run (no test stage)."""
+    if not summary["gate_passed"]:
+        return Evaluation(None, None)
+    manifest = stages.read_manifest(settings)
+    scored, attributes = score_model(settings.paths.model_file, settings, manifest.get("run_id"))
+    return Evaluation(scored, fairness.fairness_figures(scored.labels, scored.predictions, attributes))
+
+
+def promote(settings: Settings, promotion: PromotionSettings, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Decides and records this run's model; returns the metrics line's promotion fields."""
+    run = evaluate_challenger(settings, summary)
+    new = {"validation_acc": summary["validation_acc"], **(evaluation.summary(run.challenger) if run.challenger else {})}
+    root = promotion.registry_dir
+    with registry.locked(root):
+        versions = registry.read_versions(root)
+        champion = registry.read_champion(root, versions)
+        rescored = rescore_champion(champion, settings) if champion and run.challenger else None
+        old = {"validation_acc": champion.metadata["metrics"]["validation_acc"], **(evaluation.summary(rescored) if rescored else {})} if champion else {}
+        verdict = decide(summary["gate_passed"], summary["validation_acc"], summary["threshold"], new.get("test_acc"), old.get("test_acc"), promotion.max_regression)
+        number = registry.next_number(versions)
+        diff = metrics_diff(old, new) if champion else None
+        html = render_report(report.ReportInput(
+            title=f"adult-mlops model v{number} ({summary['model']})",
+            verdict=verdict_line(summary, number, verdict, champion_figures(champion)),
+            facts={"version": number, "model": summary["model"], "threshold": summary["threshold"], "max_regression": promotion.max_regression,
+                   "split": summary["split"], "seed": summary["seed"], "rows": summary["rows"], "data": summary["data"],
+                   "champion before this run": f"v{champion.number}" if champion else "none"},
+            challenger=run.challenger, champion=rescored, champion_label=f"champion v{champion.number}" if champion else "",
+            diff=diff, groups=run.groups,
+        ))
+        metadata = {
+            "version": number, "created": utc_now(), "verdict": "promoted" if verdict.promoted else "rejected", "reason": verdict.reason,
+            "model": summary["model"], "threshold": summary["threshold"], "max_regression": promotion.max_regression,
+            "seed": summary["seed"], "split": summary["split"], "data": summary["data"], "rows": summary["rows"],
+            "metrics": new, "groups": run.groups, "compared_with": champion.number if champion else None,
+            "source_sha256": source_sha256(),
+        }
+        files = {registry.MODEL_FILE: lambda path: shutil.copyfile(settings.paths.model_file, path)}
+        if html is not None:
+            files[registry.REPORT_FILE] = lambda path: artifacts.write_text(path, html)
+        registry.add_version(root, number, metadata, files)
+        if verdict.promoted:
+            registry.set_champion(root, number)
+    if html is not None:
+        artifacts.write_text(results.report_file(settings.paths), html)
+    current = {"version": number, "validation_acc": new["validation_acc"], "test_acc": new.get("test_acc")} if verdict.promoted else champion_figures(champion)
+    print(verdict_line(summary, number, verdict, champion_figures(champion)))
+    return {
+        "promoted": verdict.promoted,
+        "champion": current,
+        "delta_vs_champion": diff,
+        "registry": {"version": number, "verdict": metadata["verdict"], "reason": verdict.reason,
+                     "report": registry.report_path(number) if html is not None else None},
+        "groups": run.groups,
+    }
+
+
+def write_metrics(settings: Settings, summary: Mapping[str, Any]) -> None:
+    artifacts.write_json(results.metrics_file(settings.paths), dict(summary))
+
+
+def promote_main(env: Mapping[str, str]) -> int:
+    """promote.py: the stage scripts' run (Jenkins) ends here; stage timings were not measured, so `seconds` holds nulls."""
+    settings = stages.begin("promote", env)
+    promotion = load_promotion_settings(env)
+    manifest = stages.read_manifest(settings)
+    gate = stages.gate(settings)
+    test_acc = artifacts.read_fraction(settings.paths.test_metadata, "test_acc", "test.py") if gate.passed else None
+    summary: dict[str, Any] = {
+        "validation_acc": gate.validation_acc, "test_acc": test_acc, "gate_passed": gate.passed, "threshold": settings.threshold,
+        "model": settings.model, "seed": settings.seed, "split": settings.split, "data": manifest.get("data"), "rows": manifest.get("rows"),
+        "seconds": {"preprocessing": None, "train": None, "test": None, "total": None},
+    }
+    summary.update(promote(settings, promotion, summary))
+    write_metrics(settings, summary)
+    print(json.dumps(summary, separators=(", ", ": ")))
+    return EXIT_OK
+

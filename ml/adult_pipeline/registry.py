@@ -1,0 +1,186 @@
+"""The model registry: a folder (a Docker volume) shared by every run that promotes.
+
+Layout::
+
+    REGISTRY_DIR/
+      .lock                 fcntl lock file: held while a run reads the champion and adds a version
+      champion.json         {"version": N}: the pointer, replaced atomically (write, fsync, os.replace)
+      versions/N/           one folder per version, N = 1, 2, ... allocated under the lock
+        metadata.json       what the version is, how it scored, the verdict and its reason
+        model.joblib        the model as train.py saved it
+        report.html         the run's report (absent when it could not be written)
+
+A version folder is assembled in a hidden staging folder and renamed into place, so a reader sees a
+whole version or none. Before anything is written every metadata file and the pointer are read and
+checked: a corrupt registry is reported (exit 6) and left exactly as it was.
+"""
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from . import artifacts
+from .contract import EXIT_BAD_REGISTRY
+from .errors import PipelineError
+
+LOCK_FILE = ".lock"
+CHAMPION_FILE = "champion.json"
+VERSIONS_DIR = "versions"
+METADATA_FILE = "metadata.json"
+MODEL_FILE = "model.joblib"
+REPORT_FILE = "report.html"
+STAGING_PREFIX = ".staging-"
+VERDICTS: tuple[str, ...] = ("promoted", "rejected")
+
+
+class RegistryError(PipelineError):
+    """The registry is missing, unreadable, unwritable or holds a file that is not what it should be."""
+
+    exit_code = EXIT_BAD_REGISTRY
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    folder: str
+    metadata: Mapping[str, Any]
+
+    @property
+    def model_file(self) -> str:
+        return os.path.join(self.folder, MODEL_FILE)
+
+
+def versions_dir(root: str) -> str:
+    return os.path.join(root, VERSIONS_DIR)
+
+
+def report_path(number: int) -> str:
+    """Where a version's report is, relative to the versions folder (and to an exported copy of it)."""
+    return f"{number}/{REPORT_FILE}"
+
+
+def check_root(root: str) -> None:
+    if not os.path.isdir(root):
+        raise RegistryError(f"REGISTRY_DIR={root!r} is not a directory; expected the model registry's volume mounted there")
+
+
+@contextmanager
+def locked(root: str) -> Iterator[None]:
+    """Holds the registry's lock: one run at a time reads the champion, allocates a version and writes."""
+    check_root(root)
+    try:
+        handle = open(os.path.join(root, LOCK_FILE), "a")
+    except OSError as error:
+        raise RegistryError(f"{root}: cannot open the lock file ({error.strerror}); expected a registry writable by the model's user") from None
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def check_metadata(path: str, number: int, document: Any) -> Mapping[str, Any]:
+    """The metadata of version ``number``, or RegistryError naming what is wrong with it."""
+    problem = None
+    if not isinstance(document, dict):
+        problem = "not a JSON object"
+    elif document.get("version") != number:
+        problem = f"version={document.get('version')!r}, expected {number} (its folder's name)"
+    elif document.get("verdict") not in VERDICTS:
+        problem = f"verdict={document.get('verdict')!r}, expected one of {', '.join(VERDICTS)}"
+    elif not isinstance(document.get("metrics"), dict) or not is_fraction(document["metrics"].get("validation_acc")):
+        problem = "metrics.validation_acc is missing or not a number in [0, 1]"
+    if problem:
+        raise RegistryError(f"{path}: corrupt registry metadata: {problem}; nothing was written (move the version folder away or repair the file)")
+    return document
+
+
+def is_fraction(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+
+
+def read_json_file(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: missing; the registry is incomplete (nothing was written)") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RegistryError(f"{path}: corrupt registry file, not valid JSON ({error}); nothing was written") from None
+    except OSError as error:
+        raise RegistryError(f"{path}: unreadable ({error.strerror})") from None
+
+
+def read_versions(root: str) -> dict[int, Version]:
+    """Every version in the registry, each metadata file checked; staging leftovers are skipped."""
+    folder = versions_dir(root)
+    if not os.path.isdir(folder):
+        return {}
+    found: dict[int, Version] = {}
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("."):
+            continue
+        if not name.isdigit() or name != str(int(name)):
+            raise RegistryError(f"{os.path.join(folder, name)}: unexpected entry in the registry; expected version folders named 1, 2, ...")
+        number = int(name)
+        path = os.path.join(folder, name, METADATA_FILE)
+        found[number] = Version(number, os.path.join(folder, name), check_metadata(path, number, read_json_file(path)))
+    return found
+
+
+def read_champion(root: str, versions: Mapping[int, Version]) -> Optional[Version]:
+    """The version champion.json points at; None in a registry that has no champion yet."""
+    path = os.path.join(root, CHAMPION_FILE)
+    if not os.path.exists(path):
+        return None
+    pointer = read_json_file(path)
+    number = pointer.get("version") if isinstance(pointer, dict) else None
+    if not isinstance(number, int) or number not in versions:
+        raise RegistryError(f"{path}: points at version {number!r}, which the registry does not hold; nothing was written")
+    if versions[number].metadata["verdict"] != "promoted":
+        raise RegistryError(f"{path}: points at version {number}, which was rejected; nothing was written")
+    return versions[number]
+
+
+def next_number(versions: Mapping[int, Version]) -> int:
+    return max(versions, default=0) + 1
+
+
+def remove_staging_leftovers(root: str) -> None:
+    """Staging folders a killed run left behind (only ever touched under the lock)."""
+    folder = versions_dir(root)
+    for name in os.listdir(folder):
+        if name.startswith(STAGING_PREFIX):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
+def add_version(root: str, number: int, metadata: Mapping[str, Any], files: Mapping[str, Callable[[str], None]]) -> str:
+    """Writes ``files`` (name -> writer of that path) and metadata.json into a staging folder, then renames it
+    to versions/<number> in one step. Call under the lock. Returns the version's folder."""
+    folder = versions_dir(root)
+    os.makedirs(folder, exist_ok=True)
+    remove_staging_leftovers(root)
+    staging = tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX)
+    try:
+        for name, write in files.items():
+            write(os.path.join(staging, name))
+        artifacts.write_json(os.path.join(staging, METADATA_FILE), dict(metadata))
+        os.chmod(staging, 0o755)
+        target = os.path.join(folder, str(number))
+        os.rename(staging, target)
+        return target
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def set_champion(root: str, number: int) -> None:
+    """Points champion.json at ``number``: written to a temporary file and os.replace'd (atomic)."""
+    artifacts.write_json(os.path.join(root, CHAMPION_FILE), {"version": number})

@@ -1,0 +1,14 @@
+"""Promotion: records this run's model in the model registry (REGISTRY_DIR) and makes it the champion
+only if the gate passed and it is not worse than the champion, re-scored on the same rows, by more
+than MAX_REGRESSION. Writes RESULTS_DIR/metrics.json and report.html; prints a verdict line, then
+the metrics JSON as the last line. Run after gate.py (and test.py when the gate passed).
+
+Exit 0 (promoted or rejected: the verdict is in the output), 2 bad input or setting, 6 the registry
+is missing or corrupt (nothing written)."""
+
+import sys
+
+from adult_pipeline import cli, promote_stage
+
+if __name__ == "__main__":
+    sys.exit(cli.run(promote_stage.promote_main))
