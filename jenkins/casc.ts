@@ -24,11 +24,12 @@ function literal(value: string): string {
 }
 
 /** Jenkins' global environment: the only place the jobs' scripts read their settings from. */
-function jobEnvironment({ pipeline, names }: JenkinsSettings): Record<string, string> {
+function jobEnvironment({ pipeline, names, baseImage }: JenkinsSettings): Record<string, string> {
     return {
         ...modelEnvironment(pipeline),
         ...dataPreparationEnvironment(pipeline.dataSource, names.dataVolume),
         ...exitStatusEnvironment(),
+        BASE_IMAGE: baseImage,
         MODEL_IMAGE: names.jobModelImage,
         MODEL_CONTAINER: names.modelContainer,
         REGISTRY_VOLUME: names.registryVolume,

@@ -19,6 +19,8 @@ export interface JenkinsSettings {
         hostKey?: string;
     };
     names: Pick<DockerHostNames, "jobModelImage" | "modelContainer" | "dataVolume" | "registryVolume">;
+    /** Base of the model image the first job builds: the stack's own. */
+    baseImage: string;
 }
 
 /** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
@@ -31,6 +33,7 @@ export function jenkinsSettingsOf(stack: StackSettings): JenkinsSettings {
         github: stack.github && { repository: stack.github.repository, branch: stack.github.branch, cloneUrl: stack.github.cloneUrl },
         pipeline: stack.pipeline,
         agent: { host: stack.names.agentContainer, port: 22, projectDir: AGENT_PROJECT_DIR },
+        baseImage: stack.baseImage,
         names: {
             jobModelImage: stack.names.jobModelImage,
             modelContainer: stack.names.modelContainer,

@@ -8,7 +8,8 @@ set -euo pipefail
 trap '[ "$?" -eq 0 ] || docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
 
 image="$MODEL_IMAGE:jenkins"
-docker build --tag "$image" "$WORKSPACE/ml"
+# The stack's base image (BASE_IMAGE in Jenkins' global environment), as the stack builds its own.
+docker build --build-arg BASE_IMAGE --tag "$image" "$WORKSPACE/ml"
 
 # A URL source is downloaded into DATA_VOLUME and checked against pinned checksums, once.
 data_mount="$(bash "$WORKSPACE/scripts/prepare-data.sh" "$image")"

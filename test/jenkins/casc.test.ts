@@ -119,6 +119,7 @@ describe("JCasC", () => {
             ...exitStatusEnvironment(),
             GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed),
             BAD_REGISTRY_STATUS: String(EXIT_STATUS.badRegistry),
+            BASE_IMAGE: settings.baseImage,
             MODEL_IMAGE: "adult-mlops-test-model-jenkins",
             MODEL_CONTAINER: "adult-mlops-test-model",
             REGISTRY_VOLUME: "adult-mlops-test-registry",
