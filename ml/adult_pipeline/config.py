@@ -89,16 +89,20 @@ def required(env: Mapping[str, str], name: str, expected: str) -> str:
     return value
 
 
-def parse_threshold(text: str) -> float:
+def parse_fraction(name: str, text: str, expected: str = "a number in [0, 1]") -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if math.isnan(value):
-        raise InputError(f"THRESHOLD={text!r} is not a number; expected a number in [0, 1]")
+        raise InputError(f"{name}={text!r} is not a number; expected {expected}")
     if not 0.0 <= value <= 1.0:
-        raise InputError(f"THRESHOLD={text!r} is out of range; expected a number in [0, 1]")
+        raise InputError(f"{name}={text!r} is out of range; expected {expected}")
     return value + 0.0  # -0 becomes 0.0, never -0.0
+
+
+def parse_threshold(text: str) -> float:
+    return parse_fraction("THRESHOLD", text)
 
 
 def parse_positive_integer(name: str, text: str, meaning: str) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from . import artifacts, evaluation, fairness, features, registry, report, results, stages
+from . import artifacts, config, evaluation, fairness, features, registry, report, results, stages
 from .config import Settings
 from .contract import ENVIRONMENT
 from .errors import EXIT_OK, InputError
@@ -32,13 +32,7 @@ class PromotionSettings:
 
 
 def parse_max_regression(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"MAX_REGRESSION={text!r} is not a number; expected a fraction in [0, 1] such as 0.005") from None
-    if not 0.0 <= value <= 1.0:
-        raise InputError(f"MAX_REGRESSION={text!r} is out of range; expected a fraction in [0, 1] such as 0.005")
-    return value
+    return config.parse_fraction("MAX_REGRESSION", text, "a fraction in [0, 1] such as 0.005")
 
 
 def load_promotion_settings(env: Mapping[str, str]) -> PromotionSettings:
