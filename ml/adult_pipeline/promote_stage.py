@@ -170,18 +170,18 @@ def write_metrics(settings: Settings, summary: Mapping[str, Any]) -> None:
 
 def promote_main(env: Mapping[str, str]) -> int:
     """promote.py: the stage scripts' run (Jenkins) ends here; stage timings were not measured, so `seconds` holds nulls."""
-    settings = stages.begin("promote", env)
-    promotion = load_promotion_settings(env)
-    manifest = stages.read_manifest(settings)
-    gate = stages.gate(settings)
-    test_acc = artifacts.read_fraction(settings.paths.test_metadata, "test_acc", "test.py") if gate.passed else None
-    summary: dict[str, Any] = {
-        "validation_acc": gate.validation_acc, "test_acc": test_acc, "gate_passed": gate.passed, "threshold": settings.threshold,
-        "model": settings.model, "seed": settings.seed, "split": settings.split, "data": manifest.get("data"), "rows": manifest.get("rows"),
-        "seconds": {"preprocessing": None, "train": None, "test": None, "total": None},
-    }
-    summary.update(promote(settings, promotion, summary))
-    write_metrics(settings, summary)
-    print(json.dumps(summary, separators=(", ", ": ")))
+    with stages.running("promote", env) as settings:
+        promotion = load_promotion_settings(env)
+        manifest = stages.read_manifest(settings)
+        gate = stages.gate(settings)
+        test_acc = artifacts.read_fraction(settings.paths.test_metadata, "test_acc", "test.py") if gate.passed else None
+        summary: dict[str, Any] = {
+            "validation_acc": gate.validation_acc, "test_acc": test_acc, "gate_passed": gate.passed, "threshold": settings.threshold,
+            "model": settings.model, "seed": settings.seed, "split": settings.split, "data": manifest.get("data"), "rows": manifest.get("rows"),
+            "seconds": {"preprocessing": None, "train": None, "test": None, "total": None},
+        }
+        summary.update(promote(settings, promotion, summary))
+        write_metrics(settings, summary)
+        print(json.dumps(summary, separators=(", ", ": ")))
     return EXIT_OK
 

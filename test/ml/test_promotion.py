@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ML_DIR
-from adult_pipeline import fairness, gated_run, promote_stage, registry, report, results, config
+from adult_pipeline import config, fairness, gated_run, promote_stage, registry, report, results, stages
 from adult_pipeline.contract import EXIT_BAD_REGISTRY, EXIT_OK
 from adult_pipeline.errors import InputError
 from adult_pipeline.evaluation import Scored
@@ -174,3 +174,13 @@ def test_two_real_runs_promoting_at_once_leave_a_consistent_registry(work_env: d
     assert versions[2].metadata["compared_with"] == 1, "the second to take the lock compared with the first"
     assert champion.number == 2
     shutil.rmtree(root)
+
+
+def test_promote_script_records_the_stage_scripts_run(work_env: dict[str, str]) -> None:
+    """The Jenkins chain's path: the stage scripts one by one, then promote.py."""
+    os.makedirs(work_env["REGISTRY_DIR"], exist_ok=True)
+    for stage_main in (stages.preprocessing_main, stages.train_main, stages.gate_main, stages.evaluate_main):
+        assert stage_main(work_env) == EXIT_OK
+    assert promote_stage.promote_main(work_env) == EXIT_OK
+    metrics = json.loads(Path(results.metrics_file(config.load_paths(work_env))).read_text())
+    assert metrics["promoted"] is True and metrics["registry"]["version"] == metrics["champion"]["version"]
