@@ -39,7 +39,7 @@ const jenkins = new Jenkins("jenkins", {
     stack: settings,
     projectDir,
     adminPassword,
-    outlivesJobLeftovers: [pipeline.registryVolume, ...(pipeline.dataVolume ? [pipeline.dataVolume] : [])],
+    outlivesJobLeftovers: pipeline.volumes,
     gitHubSecrets: gitHub && { webhookSecret: gitHub.webhookSecret, deployPrivateKey: gitHub.deployPrivateKey },
 });
 

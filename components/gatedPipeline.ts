@@ -39,10 +39,11 @@ export class GatedPipeline extends pulumi.ComponentResource {
     /** Null when the gate stopped the run before the test stage. */
     public readonly testAccuracy: pulumi.Output<number | null>;
     public readonly gatePassed: pulumi.Output<boolean>;
-    /** The volume caching the downloaded archive; undefined for a directory source. */
-    public readonly dataVolume: docker.Volume | undefined;
-    /** The model registry: every version, the champion pointer, the reports. Kept on destroy with keepModelRegistry. */
-    public readonly registryVolume: docker.Volume;
+    /**
+     * Every volume a model container mounts: the registry (every version, the champion pointer, the
+     * reports; kept on destroy with keepModelRegistry) and, for a URL source, the data cache.
+     */
+    public readonly volumes: docker.Volume[];
     /** Whether this run's model became the champion. */
     public readonly promoted: pulumi.Output<boolean>;
     /** The champion after this run; null while the registry has none (a first model that failed the gate). */
@@ -57,13 +58,14 @@ export class GatedPipeline extends pulumi.ComponentResource {
         const { settings } = args;
         const source = settings.dataSource;
 
-        this.dataVolume =
+        const dataVolume =
             source.kind === "url" ? new docker.Volume(`${name}-data`, { name: args.dataVolumeName }, { parent: this }) : undefined;
-        this.registryVolume = new docker.Volume(
+        const registryVolume = new docker.Volume(
             `${name}-registry`,
             { name: args.registryVolumeName },
             { parent: this, retainOnDelete: settings.keepRegistry },
         );
+        this.volumes = [registryVolume, ...(dataVolume ? [dataVolume] : [])];
         const dataFiles = [settings.rawDataFile, settings.testDataFile].filter((file) => file !== "");
 
         const run = new command.local.Command(
@@ -87,7 +89,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
                 ],
             },
             // The volumes are created first and removed after the command (whose run may be writing to them).
-            { parent: this, dependsOn: [this.registryVolume, ...(this.dataVolume ? [this.dataVolume] : [])] },
+            { parent: this, dependsOn: this.volumes },
         );
 
         // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.

@@ -51,8 +51,11 @@ for (const [mode, config, secretKeys] of modes) {
         // issue 1028 "User-provided secret bits are not preserved through resource properties"), and
         // additionalSecretOutputs names top-level properties only (pulumi/pulumi issue 3144). The docker
         // provider marks no upload field Sensitive (pulumi/pulumi-docker provider/cmd/pulumi-resource-docker/
-        // schema.json, type docker:index/ContainerUpload:ContainerUpload at line 849: no "secret": true), and
-        // nothing this program sets relies on a field a provider marks Sensitive, so there is no exception.
+        // schema.json, type docker:index/ContainerUpload:ContainerUpload at line 849: no "secret": true).
+        // The github provider marks the webhook's configuration.secret and configuration.url Sensitive
+        // (pulumi/pulumi-github v6.15.0, provider/cmd/pulumi-resource-github/schema.json lines 2106-2114,
+        // type RepositoryWebhookConfiguration), nested fields the engine does not see: the program makes
+        // the whole configuration secret instead, so no input needs an exception here.
         it("every input that carries a secret anywhere inside it is secret at its top level", () => {
             const nestedOnly = topLevelInputs(run)
                 .filter(({ value }) => !isSecretInput(value) && containsSecretMarker(value))
@@ -114,6 +117,24 @@ describe("values in the form the docker provider reads back", () => {
         }
         for (const duration of durations) {
             assert.equal(duration, formatGoDuration(parseGoDuration(duration) ?? -1));
+        }
+    });
+});
+
+describe("what the docker provider reports for an image it built and did not push", () => {
+    // pulumi/pulumi-docker provider/image.go (v5, the snapshot behind @pulumi/docker 5.2): the imageName
+    // output is the input name (line 277), and with skipPush the repoDigest output is the local image ID
+    // from `docker inspect` (lines 287-294), not a registry digest. LocalImage removes the image by that
+    // ID and its own tag by that name, and containers run the ID so that a rebuild replaces them.
+    it("the removal command gets the image's ID and tag from the provider's outputs", async () => {
+        const run = await runStack(localConfig, simulatedProviders);
+        for (const name of ["model-image", "jenkins-controller-image", "jenkins-agent-image"]) {
+            const image = resourceNamed(run, "docker:index/image:Image", name);
+            assert.equal(image.inputs.skipPush, true, name);
+            const removal = resourceNamed(run, "command:local:Command", `${name}-removal`);
+            assert.equal(removal.inputs.environment.IMAGE_ID, simulatedProviders(image).repoDigest, name);
+            assert.equal(removal.inputs.environment.IMAGE_NAME, image.inputs.imageName, name);
+            assert.ok(removal.wire?.dependencies.includes(image.wire?.urn ?? ""), `${name}: the removal depends on the image it removes`);
         }
     });
 });
