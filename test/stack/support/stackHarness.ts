@@ -30,6 +30,8 @@ export interface WireRegistration {
     dependencies: string[];
     /** The retainOnDelete option: `pulumi destroy` leaves the resource where it is. */
     retainOnDelete: boolean;
+    /** The explicit provider reference (`urn::id`); empty for the default provider of the resource's package. */
+    provider: string;
 }
 
 /** What a resource's mock returns on top of its inputs; may perform the resource's real effect. */
@@ -127,6 +129,7 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
                     inputs: request.getObject()?.toJavaScript() ?? {},
                     dependencies: request.getDependenciesList(),
                     retainOnDelete: request.hasRetainondelete() && request.getRetainondelete(),
+                    provider: request.getProvider(),
                 });
                 const secretOutputs: string[] = request.getAdditionalsecretoutputsList();
                 if (secretOutputs.length > 0) {

@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { describe, it } from "node:test";
+import { graphSnapshot } from "./support/graphSnapshot";
+import { singleEngineSnapshots } from "./support/singleEngineSnapshots";
+import { runStack } from "./support/stackHarness";
+import { simulatedProviders } from "./support/simulatedProviders";
+
+// The snapshots were written by the program as it was before build hosts existed (commit history of
+// test/stack/fixtures/): with buildHosts unset, `pulumi up` must create exactly that graph and those
+// outputs, so an existing stack sees no change. Catches an explicit provider, a renamed resource, an
+// extra output or a changed input in one-engine mode.
+describe("with one Docker engine (buildHosts unset), the graph and outputs are the snapshot's", () => {
+    for (const { file, config, secretKeys } of singleEngineSnapshots) {
+        it(file.replace(/^.*\//, ""), async () => {
+            const run = await runStack(config, simulatedProviders, { secretKeys });
+            assert.deepEqual(graphSnapshot(run), JSON.parse(fs.readFileSync(file, "utf8")));
+        });
+    }
+});
