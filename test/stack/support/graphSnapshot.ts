@@ -30,8 +30,9 @@ export function graphSnapshot(run: StackRun): object {
             };
         })
         .sort((a, b) => a.resource.localeCompare(b.resource));
-    // An export left undefined is kept by name: an output that appears or disappears is a change.
-    const outputs = Object.fromEntries(Object.entries(run.outputs).map(([name, value]) => [name, value === undefined ? "(undefined)" : normalised(value)]));
+    // An export left undefined is no stack output: the SDK treats undefined properties as absent
+    // (node_modules/@pulumi/pulumi/runtime/rpc.js, serializeFilteredProperties).
+    const outputs = Object.fromEntries(Object.entries(run.outputs).filter(([, value]) => value !== undefined).map(([name, value]) => [name, normalised(value)]));
     return { resources, outputs, secretOutputs: [...run.secretOutputs].sort() };
 }
 
