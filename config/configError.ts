@@ -13,7 +13,7 @@ export class ConfigError extends pulumi.RunError {
     ) {
         super(
             `invalid config ${configKey(key)} = ${JSON.stringify(value)}: expected ${expected}. ` +
-                `Change it with: pulumi config set ${key} <value>`,
+                `Change it with: pulumi config set ${key.includes("[") ? `--path '${key}'` : key} <value>`,
         );
     }
 }

@@ -20,14 +20,16 @@ export const CONFIG_KEYS = [
     "githubRepository",
     "githubBranch",
     "jenkinsPublicUrl",
+    "buildHosts",
+    "pipelineHost",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-/** Settings as Pulumi hands them to a program: strings, whatever their declared type. */
+/** Settings as Pulumi hands them to a program: strings, whatever their declared type (a list as its JSON). */
 export type ConfigValues = Record<ConfigKey, string>;
 
 export interface ConfigDeclaration {
-    type: "string" | "integer" | "boolean";
+    type: "string" | "integer" | "boolean" | "array";
     default: string;
     description: string;
 }
@@ -45,7 +47,8 @@ export function readDeclarations(projectDir: string): Record<ConfigKey, ConfigDe
             if (declaration === undefined) {
                 throw new Error(`Pulumi.yaml declares no config.${key}, which the program reads`);
             }
-            return [key, { type: declaration.type, default: String(declaration.default), description: declaration.description }];
+            const defaultValue = declaration.type === "array" ? JSON.stringify(declaration.default) : String(declaration.default);
+            return [key, { type: declaration.type, default: defaultValue, description: declaration.description }];
         }),
     ) as Record<ConfigKey, ConfigDeclaration>;
 }

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ModelRunSettings } from "../contracts/modelImage";
+import { BuildHostSettings, parseBuildHosts } from "./buildHosts";
 import { ConfigError } from "./configError";
 import { CONFIG_KEYS, ConfigValues, withDefaults } from "./declaredConfig";
 import { projectName } from "./project";
@@ -81,6 +82,8 @@ export interface StackSettings {
     jenkins: JenkinsStackSettings;
     /** Undefined: local mode, nothing is created on GitHub. */
     github: GitHubStackSettings | undefined;
+    /** The Docker hosts that build and train (the first runs Jenkins), and the one that runs the stack's pipeline. */
+    buildHosts: BuildHostSettings;
 }
 
 /** Checks every setting and derives what follows from them, so a bad value fails before anything is created. */
@@ -113,6 +116,7 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
             url: github?.publicUrl ?? localUrl,
         },
         github,
+        buildHosts: parseBuildHosts(values.buildHosts, values.pipelineHost, { dataSource, gitHubMode: github !== undefined }),
     };
 }
 

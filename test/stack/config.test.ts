@@ -23,7 +23,7 @@ describe("Pulumi.yaml", () => {
     it("declares exactly the settings the program reads, each with a type, a default and a description", () => {
         assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
         for (const [key, declaration] of Object.entries(readDeclarations(repoRoot))) {
-            assert.ok(["string", "integer", "boolean"].includes(declaration.type), key);
+            assert.ok(["string", "integer", "boolean", "array"].includes(declaration.type), key);
             assert.ok(declaration.description.length > 20, key);
         }
     });
@@ -99,6 +99,19 @@ const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unkn
         expected: ["https://ci.example.com/jenkins/", "https://ci.example.com/jenkins/github-webhook/"],
         bad: "http://localhost:8080",
         context: { githubRepository: "octocat/x" },
+    },
+    buildHosts: {
+        good: JSON.stringify(["unix:///var/run/docker.sock", "unix:///srv/engines/gpu.sock?name=gpu&agent=10.0.0.7"]),
+        lands: (s) => s.buildHosts.hosts.map((host) => [host.name, host.endpoint.kind, host.agent?.address]),
+        expected: [["local", "default", undefined], ["gpu", "unix", "10.0.0.7"]],
+        bad: "unix:///var/run/docker.sock",
+    },
+    pipelineHost: {
+        good: "gpu",
+        lands: (s) => s.buildHosts.pipelineHost.name,
+        expected: "gpu",
+        bad: "big-box",
+        context: { buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "unix:///srv/engines/gpu.sock?name=gpu&agent=10.0.0.7"]) },
     },
 };
 
