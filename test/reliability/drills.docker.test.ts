@@ -4,10 +4,11 @@
  * Each drill asserts the documented exit status, exactly one `error:` line naming the cause, and that
  * nothing was cached, written or promoted (no metrics line; no container, data or files left behind).
  * Servers live on a Docker network the test creates; a second Docker engine the test starts on its own
- * socket, data root, exec root and bridge is the one that is stopped. Every wait is bounded.
+ * socket, data root, exec root and bridge (test/support/secondEngine.ts) is the one that is stopped.
+ * Every wait is bounded.
  */
 import assert from "node:assert/strict";
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,6 +17,7 @@ import { DataSource } from "../../config/validators";
 import { CALLER_EXIT_STATUS, EXIT_STATUS } from "../../contracts/modelImage";
 import { buildModelImage, testModelImageTag } from "../support/modelImage";
 import { repoRoot, sharedDataDir } from "../support/paths";
+import { SecondEngine, startSecondEngine } from "../support/secondEngine";
 import { containerExists, docker, drillName, errorLines, pipelineEnvironment, promotedMetrics, sleep, startPipeline, volumeFiles } from "./support";
 
 const image = testModelImageTag;
@@ -86,36 +88,19 @@ describe("drills: the container is stopped, killed or cannot run", { timeout: 20
 });
 
 describe("drill: the Docker engine stops during a run (a second engine, started and stopped by this test)", { timeout: 20 * 60_000 }, () => {
-    const root = fs.mkdtempSync("/tmp/adult-drill-engine-");
-    const socket = `unix://${root}/docker.sock`;
-    const bridge = `adrill${process.pid % 100000}`;
-    let engine: ChildProcess | undefined;
+    let engine: SecondEngine;
 
     before(async () => {
-        execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
-        execFileSync("ip", ["addr", "add", "10.250.99.1/24", "dev", bridge]);
-        const log = fs.openSync(`${root}/dockerd.log`, "w");
-        // Its own bridge (never --bridge none, which deletes the host's docker0) and no iptables changes.
-        engine = spawn("dockerd", ["--host", socket, "--data-root", `${root}/root`, "--exec-root", `${root}/exec`, "--pidfile", `${root}/docker.pid`,
-            "--bridge", bridge, "--iptables=false", "--ip-masq=false"], { stdio: ["ignore", log, log] });
-        for (let waited = 0; docker(["version"], { host: socket }).status !== 0; waited += 1) {
-            assert.ok(waited < 60, `the second engine did not answer within 60 s: ${fs.readFileSync(`${root}/dockerd.log`, "utf8").slice(-2000)}`);
-            await sleep(1);
-        }
-        execFileSync("sh", ["-c", `docker save "$1" | DOCKER_HOST="$2" docker load`, "sh", image, socket], { stdio: "ignore", timeout: 600_000 });
+        engine = await startSecondEngine({ name: "drill", subnet: "10.250.99.1/24" });
+        engine.loadImages([image]);
     });
-    after(async () => {
-        engine?.kill("SIGKILL");
-        for (let waited = 0; engine?.exitCode === null && engine?.signalCode === null && waited < 30; waited += 1) await sleep(1);
-        spawnQuiet("sh", ["-c", `grep " ${root}/" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r -n1 umount -l`]);
-        spawnQuiet("ip", ["link", "del", bridge]);
-        fs.rmSync(root, { recursive: true, force: true });
-    });
+    after(() => engine?.remove());
 
     test("the engine stopped mid-run: the engine status, and what to do", async () => {
+        const socket = engine.socketUrl;
         const run = startPipeline(pipelineEnvironment(image, directory(sharedDataDir), "", { model: "logreg" }, { DOCKER_HOST: socket }));
         assert.ok(await run.printed("preprocessing:", 300), "the run reached training on the second engine");
-        engine?.kill("SIGTERM");
+        await engine.stop();
         const result = await run.done;
         assert.equal(result.status, CALLER_EXIT_STATUS.engineUnreachable, result.stderr);
         // The engine's shutdown first stopped the container (its own line, exit 5); the caller's line says why.
@@ -128,14 +113,6 @@ describe("drill: the Docker engine stops during a run (a second engine, started 
         assertOneError(again, new RegExp(`^error: the Docker engine ${socket} does not answer; start it`));
     });
 });
-
-function spawnQuiet(command: string, args: string[]): void {
-    try {
-        execFileSync(command, args, { stdio: "ignore", timeout: 60_000 });
-    } catch {
-        // cleanup of what may already be gone
-    }
-}
 
 describe("drills: the download server misbehaves (a server container on a network of the test)", { timeout: 20 * 60_000 }, () => {
     const network = drillName("net");
