@@ -1,21 +1,40 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { defaultEngine, DockerEngine, DockerHost } from "./components/dockerHost";
 import { GatedPipeline } from "./components/gatedPipeline";
 import { GitHubIntegration } from "./components/gitHubIntegration";
 import { Jenkins } from "./components/jenkins";
 import { LocalImage } from "./components/localImage";
-import { readJenkinsAdminPassword, readStackSettings } from "./config/stackSettings";
+import { readDockerTls, readJenkinsAdminPassword, readStackSettings } from "./config/stackSettings";
 
 const projectDir = __dirname;
 const settings = readStackSettings(projectDir);
 const { names } = settings;
+const { hosts } = settings.buildHosts;
+const pipelineBuildHost = settings.buildHosts.pipelineHost;
+const multiHost = hosts.length > 1;
+const dockerTls = readDockerTls(hosts);
 
-const modelImageBuild = new LocalImage("model-image", {
-    context: path.join(projectDir, "ml"),
-    imageName: names.modelImage,
-    buildArgs: { BASE_IMAGE: settings.baseImage },
-});
+// The default engine needs no provider of its own; any other host gets one (components/dockerHost.ts).
+const engines: DockerEngine[] = hosts.map((host) =>
+    host.endpoint.kind === "default" ? defaultEngine(host) : new DockerHost(`build-host-${host.name}`, { host, tls: dockerTls.get(host.name) }),
+);
+/** The first host's resources keep the names they had before there were build hosts. */
+const hostScoped = (resource: string, engine: DockerEngine): string => (engine === engines[0] ? resource : `${resource}-${engine.host.name}`);
+
+// On every build host: the layer cache the jobs' own builds start from, and the pipeline can move there without a rebuild.
+const modelImages = engines.map(
+    (engine) =>
+        new LocalImage(hostScoped("model-image", engine), {
+            context: path.join(projectDir, "ml"),
+            imageName: names.modelImage,
+            buildArgs: { BASE_IMAGE: settings.baseImage },
+            engine,
+        }),
+);
+const pipelineEngineIndex = hosts.indexOf(pipelineBuildHost);
+const modelImageBuild = modelImages[pipelineEngineIndex];
 
 const pipeline = new GatedPipeline("pipeline", {
     modelImageId: modelImageBuild.imageId,
@@ -23,6 +42,7 @@ const pipeline = new GatedPipeline("pipeline", {
     dataVolumeName: names.dataVolume,
     registryVolumeName: names.registryVolume,
     projectDir,
+    engine: engines[pipelineEngineIndex],
 });
 
 const gitHub = settings.github
@@ -40,6 +60,7 @@ const jenkins = new Jenkins("jenkins", {
     projectDir,
     adminPassword,
     outlivesJobLeftovers: pipeline.volumes,
+    engines,
     gitHubSecrets: gitHub && { webhookSecret: gitHub.webhookSecret, deployPrivateKey: gitHub.deployPrivateKey },
 });
 
@@ -59,3 +80,13 @@ export const jenkinsAdminUser = jenkins.adminUser;
 export const jenkinsAdminPassword = jenkins.adminPassword;
 export const githubMode = settings.github ? "on" : "off (local mode: no repository configured)";
 export const webhookUrl = gitHub?.webhookUrl;
+/** Where the pipeline ran and every build host, with more than one host (one host: the outputs stay as they were). */
+export const pipelineHost = multiHost ? pipelineBuildHost.name : undefined;
+export const buildHosts = multiHost
+    ? hosts.map((host) => ({
+          name: host.name,
+          docker: host.endpoint.kind === "default" ? "the local engine (Docker's defaults)" : host.endpoint.url,
+          agentSsh: host.agent ? `${host.agent.address}:${host.agent.port}` : "on the Jenkins network",
+          jobs: host === hosts[0] ? "github-to-container, preprocessing, train, test" : `*-on-${host.name}`,
+      }))
+    : undefined;

@@ -8,6 +8,7 @@ import { ChampionFigures, MetricDiff, parsePipelineMetrics, PipelineMetrics } fr
 import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
 import { dataFingerprint } from "../fingerprints/data";
 import { sha256OfFiles } from "../fingerprints/files";
+import { DockerEngine } from "./dockerHost";
 
 export interface GatedPipelineArgs {
     /** Local ID of the model image to run. */
@@ -20,6 +21,8 @@ export interface GatedPipelineArgs {
     registryVolumeName: string;
     /** The project's root folder, holding scripts/run-gated-pipeline.sh. */
     projectDir: string;
+    /** The engine the pipeline runs on, which holds its volumes (the model registry among them). */
+    engine: DockerEngine;
 }
 
 const runScript = path.join("scripts", "run-gated-pipeline.sh");
@@ -58,20 +61,17 @@ export class GatedPipeline extends pulumi.ComponentResource {
         const { settings } = args;
         const source = settings.dataSource;
 
-        const dataVolume =
-            source.kind === "url" ? new docker.Volume(`${name}-data`, { name: args.dataVolumeName }, { parent: this }) : undefined;
-        const registryVolume = new docker.Volume(
-            `${name}-registry`,
-            { name: args.registryVolumeName },
-            { parent: this, retainOnDelete: settings.keepRegistry },
-        );
+        const { engine } = args;
+        const onEngine = { parent: this, provider: engine.provider };
+        const dataVolume = source.kind === "url" ? new docker.Volume(`${name}-data`, { name: args.dataVolumeName }, onEngine) : undefined;
+        const registryVolume = new docker.Volume(`${name}-registry`, { name: args.registryVolumeName }, { ...onEngine, retainOnDelete: settings.keepRegistry });
         this.volumes = [registryVolume, ...(dataVolume ? [dataVolume] : [])];
         const dataFiles = [settings.rawDataFile, settings.testDataFile].filter((file) => file !== "");
 
         const run = new command.local.Command(
             `${name}-run`,
             {
-                create: `bash ${runScript}`,
+                create: `${engine.cliPreamble}bash ${runScript}`,
                 dir: args.projectDir,
                 environment: {
                     ...modelEnvironment(settings),
@@ -81,6 +81,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
                     FAIL_ON_GATE: String(settings.failOnGate),
                     REGISTRY_VOLUME: args.registryVolumeName,
                     REPORTS_DIR: settings.reportsDir,
+                    ...engine.cliEnvironment,
                 },
                 triggers: [
                     args.modelImageId,
@@ -93,7 +94,8 @@ export class GatedPipeline extends pulumi.ComponentResource {
         );
 
         // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.
-        this.metrics = run.stdout.apply((stdout) => (pulumi.runtime.isDryRun() ? notKnownUntilUp<PipelineMetrics>() : parsePipelineMetrics(stdout)));
+        // Unsecret: a TLS engine's key among the inputs makes stdout secret, and the figures are not.
+        this.metrics = pulumi.unsecret(run.stdout).apply((stdout) => (pulumi.runtime.isDryRun() ? notKnownUntilUp<PipelineMetrics>() : parsePipelineMetrics(stdout)));
         this.validationAccuracy = this.metrics.validation_acc;
         this.testAccuracy = this.metrics.test_acc;
         this.gatePassed = this.metrics.gate_passed;

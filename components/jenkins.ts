@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/stackSettings";
 import { renderJenkins } from "../jenkins/render";
 import { ADMIN_USER, AGENT_PROJECT_DIR, jenkinsSettingsOf, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import { DockerEngine } from "./dockerHost";
 import { JenkinsAgent } from "./jenkinsAgent";
 import { engineReachableCheck, LocalImage } from "./localImage";
 
@@ -33,6 +34,8 @@ export interface JenkinsArgs {
     adminPassword: pulumi.Input<string>;
     /** Resources that must outlive what the jobs leave behind, e.g. the data volume their model container mounts. */
     outlivesJobLeftovers?: pulumi.Resource[];
+    /** One per build host, the controller's first: each gets an agent and its own chain of the jobs. */
+    engines: DockerEngine[];
     /** The GitHub side's secrets, in GitHub mode (stack.github set). */
     gitHubSecrets?: {
         webhookSecret: pulumi.Input<string>;
@@ -41,8 +44,9 @@ export interface JenkinsArgs {
 }
 
 /**
- * Jenkins configured entirely as code: a controller with no executors (JCasC, the four jobs,
- * secrets as files) and one SSH build agent (JenkinsAgent) that drives the host's Docker engine.
+ * Jenkins configured entirely as code: a controller with no executors (JCasC, the jobs, secrets as
+ * files) on the first build host, and one SSH build agent (JenkinsAgent) per build host that drives
+ * that host's Docker engine and runs that host's chain of the four jobs.
  */
 export class Jenkins extends pulumi.ComponentResource {
     public readonly adminUser: string;
@@ -55,43 +59,60 @@ export class Jenkins extends pulumi.ComponentResource {
         const { names } = stack;
         this.adminUser = ADMIN_USER;
         const settings = jenkinsSettingsOf(stack);
+        const [controllerEngine] = args.engines;
+        const onControllerHost = { ...childOpts, provider: controllerEngine.provider };
 
-        const network = new docker.Network(`${name}-network`, { name: names.network }, childOpts);
-        const home = new docker.Volume(`${name}-home`, { name: names.jenkinsHome }, { ...childOpts, retainOnDelete: stack.jenkins.keepHome });
+        const network = new docker.Network(`${name}-network`, { name: names.network }, onControllerHost);
+        const home = new docker.Volume(`${name}-home`, { name: names.jenkinsHome }, { ...onControllerHost, retainOnDelete: stack.jenkins.keepHome });
         const controllerImage = new LocalImage(
             `${name}-controller-image`,
             {
                 context: path.join(args.projectDir, "jenkins"),
                 imageName: names.controllerImage,
                 buildArgs: { JENKINS_BASE_IMAGE: stack.jenkins.baseImage },
+                engine: controllerEngine,
             },
             childOpts,
         );
-        // Created before the containers so that destroy removes them first: the leftovers command's delete
-        // runs once nothing can start a model container or build a model image any more.
-        const jobLeftovers = new command.local.Command(
-            `${name}-job-leftovers`,
-            { environment: { MODEL_CONTAINER: names.modelContainer, JOB_IMAGE_REPOSITORY: names.jobModelImage }, delete: removeJobLeftoversScript },
-            { ...childOpts, dependsOn: args.outlivesJobLeftovers },
-        );
-        const agent = new JenkinsAgent(
-            `${name}-agent`,
-            {
-                hostName: names.agentContainer,
-                context: path.join(args.projectDir, "jenkins", "agent"),
-                baseImage: stack.baseImage,
-                imageName: names.agentImage,
-                networkName: network.name,
-                projectMount: stack.github ? undefined : { hostPath: args.projectDir, containerPath: AGENT_PROJECT_DIR },
-            },
-            { ...childOpts, dependsOn: [jobLeftovers] },
-        );
-        const rendered = agent.hostPublicKey.apply((hostKey) => renderJenkins({ ...settings, agent: { ...settings.agent, hostKey } }));
+        const agents: JenkinsAgent[] = [];
+        const leftovers: command.local.Command[] = [];
+        args.engines.forEach((engine, index) => {
+            const scoped = (resource: string) => (index === 0 ? `${name}-${resource}` : `${name}-${resource}-${engine.host.name}`);
+            // Created before the containers so that destroy removes them first: the leftovers command's delete
+            // runs once nothing can start a model container or build a model image any more.
+            const jobLeftovers = new command.local.Command(
+                scoped("job-leftovers"),
+                {
+                    environment: { MODEL_CONTAINER: names.modelContainer, JOB_IMAGE_REPOSITORY: names.jobModelImage, ...engine.cliEnvironment },
+                    delete: `${engine.cliPreamble}${removeJobLeftoversScript}`,
+                },
+                { ...childOpts, dependsOn: args.outlivesJobLeftovers },
+            );
+            const agent = new JenkinsAgent(
+                scoped("agent"),
+                {
+                    hostName: names.agentContainer,
+                    context: path.join(args.projectDir, "jenkins", "agent"),
+                    baseImage: stack.baseImage,
+                    imageName: names.agentImage,
+                    engine,
+                    reachedAt: engine.host.agent ?? { networkName: network.name },
+                    projectMount: stack.github ? undefined : { hostPath: args.projectDir, containerPath: AGENT_PROJECT_DIR },
+                    trustedLoginKey: agents[0]?.loginPublicKey,
+                },
+                { ...childOpts, dependsOn: [jobLeftovers] },
+            );
+            agents.push(agent);
+            leftovers.push(jobLeftovers);
+        });
+        const rendered = pulumi
+            .all(agents.map((agent) => agent.hostPublicKey))
+            .apply((hostKeys) => renderJenkins({ ...settings, agents: settings.agents.map((agent, index) => ({ ...agent, hostKey: hostKeys[index] })) }));
 
         this.adminPassword = pulumi.secret(args.adminPassword);
         const secretFiles: Record<string, pulumi.Input<string>> = {
             [SECRET_NAMES.adminPassword]: this.adminPassword,
-            [SECRET_NAMES.agentSshKey]: agent.controllerPrivateKey,
+            [SECRET_NAMES.agentSshKey]: agents[0].controllerPrivateKey as pulumi.Output<string>,
             ...(args.gitHubSecrets && {
                 [SECRET_NAMES.githubWebhookSecret]: args.gitHubSecrets.webhookSecret,
                 [SECRET_NAMES.githubDeployKey]: args.gitHubSecrets.deployPrivateKey,
@@ -124,7 +145,7 @@ export class Jenkins extends pulumi.ComponentResource {
                 wait: true,
                 waitTimeout: controllerStartTimeoutSeconds,
             },
-            { ...childOpts, dependsOn: [jobLeftovers] },
+            { ...onControllerHost, dependsOn: [leftovers[0]] },
         );
 
         this.registerOutputs({ adminUser: this.adminUser, adminPassword: this.adminPassword });

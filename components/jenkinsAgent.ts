@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { AGENT_HOST_KEY_FILE } from "../jenkins/settings";
+import { DockerEngine } from "./dockerHost";
 import { LocalImage } from "./localImage";
 
 export interface JenkinsAgentArgs {
@@ -12,33 +13,44 @@ export interface JenkinsAgentArgs {
     /** Base of the agent image, e.g. `debian:trixie-slim`. */
     baseImage: string;
     imageName: string;
-    /** Docker network the controller reaches the agent on. */
-    networkName: pulumi.Input<string>;
+    /** The build host's engine: the agent runs there and drives it through its socket. */
+    engine: DockerEngine;
+    /**
+     * How the controller reaches the agent's SSH server: on the controller's Docker network (same host),
+     * or through a port published at an address of the agent's host (another build host).
+     */
+    reachedAt: { networkName: pulumi.Input<string> } | { address: string; port: number };
     /** A host folder to mount read-only into the agent (local mode's project checkout). */
     projectMount?: { hostPath: string; containerPath: string };
+    /** The controller's login public key, when another agent generated the pair: the controller has one SSH credential for all. */
+    trustedLoginKey?: pulumi.Input<string>;
 }
 
 /**
- * The SSH build agent: runs the jobs with the host's Docker engine. Both key pairs of the SSH
- * connection are generated here, so the controller logs in with a key the agent trusts and pins
- * a host key that survives re-creating the agent.
+ * The SSH build agent: runs the jobs with the host's Docker engine. The key pairs of the SSH
+ * connection are generated here (the login pair by the first agent only), so the controller logs in
+ * with a key the agent trusts and pins a host key that survives re-creating the agent.
  */
 export class JenkinsAgent extends pulumi.ComponentResource {
-    /** The controller's private key for logging in to the agent. */
-    public readonly controllerPrivateKey: pulumi.Output<string>;
+    /** The controller's private key for logging in to the agents; undefined when `trustedLoginKey` was given. */
+    public readonly controllerPrivateKey: pulumi.Output<string> | undefined;
+    /** The public half, which the agent trusts. */
+    public readonly loginPublicKey: pulumi.Output<string>;
     /** The agent's SSH host public key, for the controller to pin. */
     public readonly hostPublicKey: pulumi.Output<string>;
 
     constructor(name: string, args: JenkinsAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("adult-mlops:index:JenkinsAgent", name, {}, opts);
         const childOpts = { parent: this };
+        const { engine, reachedAt } = args;
 
         const image = new LocalImage(
             `${name}-image`,
-            { context: args.context, imageName: args.imageName, buildArgs: { BASE_IMAGE: args.baseImage } },
+            { context: args.context, imageName: args.imageName, buildArgs: { BASE_IMAGE: args.baseImage }, engine },
             childOpts,
         );
-        const loginKey = new tls.PrivateKey(`${name}-key`, { algorithm: "ED25519" }, childOpts);
+        const loginKey = args.trustedLoginKey === undefined ? new tls.PrivateKey(`${name}-key`, { algorithm: "ED25519" }, childOpts) : undefined;
+        this.loginPublicKey = loginKey ? loginKey.publicKeyOpenssh : pulumi.output(args.trustedLoginKey as pulumi.Input<string>);
         const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, childOpts);
 
         new docker.Container(
@@ -47,11 +59,13 @@ export class JenkinsAgent extends pulumi.ComponentResource {
                 name: args.hostName,
                 image: image.imageId,
                 restart: "unless-stopped",
-                envs: [pulumi.interpolate`JENKINS_AGENT_SSH_PUBKEY=${loginKey.publicKeyOpenssh}`],
-                networksAdvanced: [{ name: args.networkName, aliases: [args.hostName] }],
+                envs: [pulumi.interpolate`JENKINS_AGENT_SSH_PUBKEY=${this.loginPublicKey}`],
+                ...("networkName" in reachedAt
+                    ? { networksAdvanced: [{ name: reachedAt.networkName, aliases: [args.hostName] }] }
+                    : { ports: [{ internal: 22, external: reachedAt.port, ip: reachedAt.address }] }),
                 volumes: [
                     // The jobs drive the host's engine so they share its images and the data volume (jenkins/README.md).
-                    { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
+                    { hostPath: engine.host.socketPath, containerPath: "/var/run/docker.sock" },
                     ...(args.projectMount ? [{ ...args.projectMount, readOnly: true }] : []),
                 ],
                 // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
@@ -59,10 +73,10 @@ export class JenkinsAgent extends pulumi.ComponentResource {
             },
             // A component's dependsOn does not reach its children: the container itself must wait for (and,
             // on destroy, go before) what the caller names.
-            { ...childOpts, dependsOn: opts?.dependsOn },
+            { ...childOpts, provider: engine.provider, dependsOn: opts?.dependsOn },
         );
 
-        this.controllerPrivateKey = pulumi.secret(loginKey.privateKeyOpenssh);
+        this.controllerPrivateKey = loginKey && pulumi.secret(loginKey.privateKeyOpenssh);
         // OpenSSH's "type base64 [comment]\n"; Jenkins pins "type base64".
         this.hostPublicKey = hostKey.publicKeyOpenssh.apply((key) => key.trim().split(/\s+/).slice(0, 2).join(" "));
         this.registerOutputs({ hostPublicKey: this.hostPublicKey });

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { DockerEngine } from "./dockerHost";
 
 export interface LocalImageArgs {
     /** Folder holding the Dockerfile; it is the build context too. */
@@ -10,6 +11,8 @@ export interface LocalImageArgs {
     imageName: pulumi.Input<string>;
     /** Build arguments; an empty value is left out so the Dockerfile's own default applies. */
     buildArgs?: Record<string, pulumi.Input<string>>;
+    /** The engine it is built on and removed from; unset: the default one. */
+    engine?: DockerEngine;
 }
 
 /**
@@ -39,14 +42,14 @@ export class LocalImage extends pulumi.ComponentResource {
                     args: withoutEmptyValues(args.buildArgs ?? {}),
                 },
             },
-            { parent: this },
+            { parent: this, provider: args.engine?.provider },
         );
 
         const removal = new command.local.Command(
             `${name}-removal`,
             {
-                environment: { IMAGE_ID: image.repoDigest, IMAGE_NAME: image.imageName },
-                delete: removeImageScript,
+                environment: { IMAGE_ID: image.repoDigest, IMAGE_NAME: image.imageName, ...args.engine?.cliEnvironment },
+                delete: `${args.engine?.cliPreamble ?? ""}${removeImageScript}`,
                 triggers: [image.repoDigest],
             },
             { parent: this },

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ModelRunSettings } from "../contracts/modelImage";
-import { BuildHostSettings, parseBuildHosts } from "./buildHosts";
+import { BuildHost, BuildHostSettings, parseBuildHosts } from "./buildHosts";
 import { ConfigError } from "./configError";
 import { CONFIG_KEYS, ConfigValues, withDefaults } from "./declaredConfig";
 import { projectName } from "./project";
@@ -161,6 +161,32 @@ export function readStackSettings(projectDir: string): StackSettings {
     const config = new pulumi.Config(projectName);
     const set = Object.fromEntries(CONFIG_KEYS.map((key) => [key, config.get(key)]).filter(([, value]) => value !== undefined));
     return parseStackSettings(withDefaults(projectDir, set), { projectDir, stack: pulumi.getStack() });
+}
+
+/** PEM client material of a tcp:// build host's engine. */
+export interface DockerTlsMaterial {
+    ca: string;
+    cert: string;
+    key: string;
+}
+
+/**
+ * TLS material of each tcp:// build host, from the secret config `dockerTls.<host name>`
+ * (`pulumi config set --secret --path 'dockerTls.gpu.key' -- "$(cat key.pem)"`, likewise ca and cert).
+ */
+export function readDockerTls(hosts: BuildHost[]): Map<string, pulumi.Output<DockerTlsMaterial>> {
+    const config = new pulumi.Config(projectName);
+    const configured = config.getObject<Record<string, Partial<DockerTlsMaterial>>>("dockerTls") ?? {};
+    const material = new Map<string, pulumi.Output<DockerTlsMaterial>>();
+    for (const host of hosts.filter((candidate) => candidate.endpoint.kind === "tcp")) {
+        const entry = configured[host.name] ?? {};
+        const missing = (["ca", "cert", "key"] as const).filter((part) => typeof entry[part] !== "string" || !entry[part]?.includes("-----BEGIN "));
+        if (missing.length > 0) {
+            throw new ConfigError(`dockerTls.${host.name}`, "(secret)", `PEM ca, cert and key for the TCP engine of build host ${host.name} (missing or not PEM: ${missing.join(", ")}); set each with pulumi config set --secret --path 'dockerTls.${host.name}.${missing[0]}' -- "$(cat ${missing[0]}.pem)"`);
+        }
+        material.set(host.name, pulumi.secret(entry as DockerTlsMaterial));
+    }
+    return material;
 }
 
 /** The admin password the user set (`pulumi config set --secret jenkinsAdminPassword`); unset, one is generated. */

@@ -27,7 +27,7 @@ export const MODEL_IMAGE_ENVIRONMENT = {
     DATA_URL: { default: "https://archive.ics.uci.edu/static/public/2/adult.zip", meaning: "fetch_data.py only: where the UCI archive is downloaded from" },
     DOWNLOAD_DEADLINE_SECONDS: { default: "300", meaning: "fetch_data.py only: the whole download, retries included, must end within this many seconds" },
     MAX_INPUT_BYTES: { default: "67108864", meaning: "the largest raw or test file read, in bytes (memory use is about 15 times the file size)" },
-    REGISTRY_DIR: { default: "/registry", meaning: "the model registry (mount its volume): one folder per version, the champion pointer" },
+    REGISTRY_DIR: { default: "/registry", meaning: "the model registry (mount its volume): one folder per version, the champion pointer; empty: none here, the verdict is reported and nothing recorded" },
     MAX_REGRESSION: {
         default: "0.005",
         meaning: "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this",

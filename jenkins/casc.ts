@@ -1,8 +1,7 @@
 import YAML from "yaml";
 import { dataPreparationEnvironment } from "../contracts/dataPreparation";
 import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
-import { AGENT_LABEL } from "./jobs";
-import { ADMIN_USER, JenkinsSettings, SECRET_NAMES } from "./settings";
+import { ADMIN_USER, AgentSettings, JenkinsSettings, SECRET_NAMES } from "./settings";
 
 /** GitHub's published SSH host keys (api.github.com/meta): clones of the repository verify against them. */
 const GITHUB_HOST_KEYS = [
@@ -10,7 +9,6 @@ const GITHUB_HOST_KEYS = [
     "github.com ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=",
 ];
 
-const AGENT_NODE_NAME = "docker-agent";
 const AGENT_REMOTE_FS = "/home/jenkins/agent";
 
 /** JCasC reads `${name}` from the secret file SECRETS_DIR/name. */
@@ -79,6 +77,32 @@ function credentials(settings: JenkinsSettings): object[] {
     ];
 }
 
+/** A permanent SSH agent on one build host, with a single executor for its chain. */
+function agentNode(agent: AgentSettings): object {
+    return {
+        permanent: {
+            name: agent.node,
+            labelString: agent.label,
+            mode: "EXCLUSIVE",
+            // One executor: the chain's jobs share one model container and run one at a time.
+            numExecutors: 1,
+            remoteFS: AGENT_REMOTE_FS,
+            retentionStrategy: "always",
+            launcher: {
+                ssh: {
+                    host: agent.host,
+                    port: agent.port,
+                    credentialsId: SECRET_NAMES.agentSshKey,
+                    launchTimeoutSeconds: 60,
+                    maxNumRetries: 10,
+                    retryWaitTime: 15,
+                    sshHostKeyVerificationStrategy: agentHostKeyVerification(agent.hostKey),
+                },
+            },
+        },
+    };
+}
+
 /** The controller's whole configuration as JCasC YAML (CASC_PATH). */
 export function renderCasc(settings: JenkinsSettings): string {
     const github = settings.github !== undefined;
@@ -87,7 +111,7 @@ export function renderCasc(settings: JenkinsSettings): string {
             systemMessage: "Configured as code from the project's jenkins/ folder: changes made here are replaced at the next start.",
             numExecutors: 0,
             mode: "EXCLUSIVE",
-            // No inbound (JNLP) agents: the only agent is launched over SSH.
+            // No inbound (JNLP) agents: every agent is launched over SSH.
             slaveAgentPort: -1,
             securityRealm: {
                 local: {
@@ -104,30 +128,7 @@ export function renderCasc(settings: JenkinsSettings): string {
                     },
                 },
             ],
-            nodes: [
-                {
-                    permanent: {
-                        name: AGENT_NODE_NAME,
-                        labelString: AGENT_LABEL,
-                        mode: "EXCLUSIVE",
-                        // One executor: the chain's jobs share one model container and run one at a time.
-                        numExecutors: 1,
-                        remoteFS: AGENT_REMOTE_FS,
-                        retentionStrategy: "always",
-                        launcher: {
-                            ssh: {
-                                host: settings.agent.host,
-                                port: settings.agent.port,
-                                credentialsId: SECRET_NAMES.agentSshKey,
-                                launchTimeoutSeconds: 60,
-                                maxNumRetries: 10,
-                                retryWaitTime: 15,
-                                sshHostKeyVerificationStrategy: agentHostKeyVerification(settings.agent.hostKey),
-                            },
-                        },
-                    },
-                },
-            ],
+            nodes: settings.agents.map(agentNode),
         },
         credentials: { system: { domainCredentials: [{ credentials: credentials(settings) }] } },
         ...(github && {

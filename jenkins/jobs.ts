@@ -2,15 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EXIT_STATUS } from "../contracts/modelImage";
 import { FreestyleJob, renderFreestyleJob } from "./freestyle";
-import { JenkinsSettings, SECRET_NAMES } from "./settings";
+import { AgentSettings, JenkinsSettings, SECRET_NAMES } from "./settings";
 import { element, XmlElement } from "./xml";
 
 /** The chain, in order: each job after the first starts when the one before it succeeds. */
 export const JOB_NAMES = ["github-to-container", "preprocessing", "train", "test"] as const;
 export type JobName = (typeof JOB_NAMES)[number];
-
-/** Label of the SSH agent, the only node with executors. */
-export const AGENT_LABEL = "docker";
 
 /** Shell steps live as real scripts in jenkins/jobs/ (linted, and shared with the JJB definitions in the tests). */
 const JOB_SCRIPTS_DIR = path.join(__dirname, "jobs");
@@ -20,10 +17,17 @@ const MODEL_CONTAINER_LIBRARY = path.join(__dirname, "..", "scripts", "model-con
 /**
  * A job's shell step: scripts/model-container.sh, then the job's script (whose own #! line becomes a
  * comment), joined as Jenkins Job Builder's `!include-raw: [a, b]` joins them. Every job gets the
- * library this way because only the first job's workspace is the project.
+ * library this way because only the first job's workspace is the project. A chain on a host without
+ * the model registry gets a line between them that leaves the registry out.
  */
-function jobScript(file: string): string {
-    return [MODEL_CONTAINER_LIBRARY, path.join(JOB_SCRIPTS_DIR, file)].map((script) => fs.readFileSync(script, "utf8")).join("\n");
+function jobScript(file: string, agent: AgentSettings): string {
+    const [library, script] = [MODEL_CONTAINER_LIBRARY, path.join(JOB_SCRIPTS_DIR, file)].map((source) => fs.readFileSync(source, "utf8"));
+    return [library, ...(agent.holdsRegistry ? [] : [withoutRegistry(agent)]), script].join("\n");
+}
+
+/** The chain's model container gets no registry (scripts/registry-mount.sh, promote.py): it reports its verdict, it records nothing. */
+function withoutRegistry(agent: AgentSettings): string {
+    return `# Build host ${agent.buildHost} does not hold the model registry (pipelineHost does): this chain promotes nothing.\nREGISTRY_VOLUME=""\n`;
 }
 
 function gitScm(github: NonNullable<JenkinsSettings["github"]>): XmlElement {
@@ -46,7 +50,7 @@ function gitScm(github: NonNullable<JenkinsSettings["github"]>): XmlElement {
     );
 }
 
-function afterSuccessOf(upstream: JobName): XmlElement {
+function afterSuccessOf(upstream: string): XmlElement {
     return element("jenkins.triggers.ReverseBuildTrigger", [
         element("spec", ""),
         element("upstreamProjects", upstream),
@@ -59,25 +63,25 @@ function afterSuccessOf(upstream: JobName): XmlElement {
     ]);
 }
 
-function firstJob(settings: JenkinsSettings): FreestyleJob {
+function firstJob(settings: JenkinsSettings, agent: AgentSettings): FreestyleJob {
     const common = {
-        assignedNode: AGENT_LABEL,
+        assignedNode: agent.label,
         blockWhileDownstreamBuilds: true,
-        shell: { command: jobScript("github-to-container.sh") },
+        shell: { command: jobScript("github-to-container.sh", agent) },
     };
     const { github } = settings;
     if (github === undefined) {
         return {
             ...common,
-            description: `Builds the model image from ${settings.agent.projectDir}/ml (the project, mounted read-only) and starts the ${settings.names.modelContainer} container. Start it with Build Now.`,
+            description: `Builds the model image from ${settings.projectDir}/ml (the project, mounted read-only) and starts the ${settings.names.modelContainer} container${onHost(agent)}. Start it with Build Now.`,
             properties: [],
             triggers: [],
-            customWorkspace: settings.agent.projectDir,
+            customWorkspace: settings.projectDir,
         };
     }
     return {
         ...common,
-        description: `On every push to ${github.repository}, builds the model image from ml/ and starts the ${settings.names.modelContainer} container.`,
+        description: `On every push to ${github.repository}, builds the model image from ml/ and starts the ${settings.names.modelContainer} container${onHost(agent)}.`,
         properties: [
             element("com.coravy.hudson.plugins.github.GithubProjectProperty", [
                 element("projectUrl", `https://github.com/${github.repository}/`),
@@ -88,12 +92,17 @@ function firstJob(settings: JenkinsSettings): FreestyleJob {
     };
 }
 
-function chainedJob(upstream: JobName, description: string, shell: FreestyleJob["shell"], publishers: XmlElement[] = []): FreestyleJob {
+/** Names the build host in a description, for every chain but the first host's. */
+function onHost(agent: AgentSettings): string {
+    return agent.jobSuffix === "" ? "" : ` on build host ${agent.buildHost}`;
+}
+
+function chainedJob(agent: AgentSettings, upstream: JobName, description: string, shell: FreestyleJob["shell"], publishers: XmlElement[] = []): FreestyleJob {
     return {
         description,
-        assignedNode: AGENT_LABEL,
+        assignedNode: agent.label,
         properties: [],
-        triggers: [afterSuccessOf(upstream)],
+        triggers: [afterSuccessOf(`${upstream}${agent.jobSuffix}`)],
         blockWhileDownstreamBuilds: false,
         shell,
         publishers,
@@ -128,20 +137,36 @@ function describeWithVerdict(): XmlElement {
     ]);
 }
 
-/** The four freestyle jobs' config.xml, keyed by job name in chain order. */
-export function renderJobs(settings: JenkinsSettings): Record<JobName, string> {
-    const stage = { command: jobScript("run-stage.sh") };
-    const jobs: Record<JobName, FreestyleJob> = {
-        "github-to-container": firstJob(settings),
-        preprocessing: chainedJob("github-to-container", "Runs preprocessing.py in the model container.", stage),
-        train: chainedJob("preprocessing", "Runs train.py in the model container.", stage),
+/** The four jobs of one agent's chain, bound to its label, in chain order. */
+function chain(settings: JenkinsSettings, agent: AgentSettings): Record<JobName, FreestyleJob> {
+    const stage = { command: jobScript("run-stage.sh", agent) };
+    const promotion = agent.holdsRegistry
+        ? "then promote.py: the model becomes champion in the registry only if it is not worse than the champion by more than MAX_REGRESSION"
+        : `then promote.py reports the verdict (the model registry is not on build host ${agent.buildHost}: nothing is promoted)`;
+    return {
+        "github-to-container": firstJob(settings, agent),
+        preprocessing: chainedJob(agent, "github-to-container", `Runs preprocessing.py in the model container${onHost(agent)}.`, stage),
+        train: chainedJob(agent, "preprocessing", `Runs train.py in the model container${onHost(agent)}.`, stage),
         test: chainedJob(
+            agent,
             "train",
-            "Runs gate.py, and test.py only when validation accuracy reaches THRESHOLD (else the build is UNSTABLE), then promote.py: the model becomes champion in the registry only if it is not worse than the champion by more than MAX_REGRESSION. Archives the metrics and the report; the description shows the figures and the verdict. Then removes the model container.",
+            `Runs gate.py, and test.py only when validation accuracy reaches THRESHOLD (else the build is UNSTABLE), ${promotion}. Archives the metrics and the report; the description shows the figures and the verdict. Then removes the model container${onHost(agent)}.`,
             // gate.py's status for a failed gate marks the build UNSTABLE.
-            { command: jobScript("gate-and-test.sh"), unstableReturn: EXIT_STATUS.gateFailed },
+            { command: jobScript("gate-and-test.sh", agent), unstableReturn: EXIT_STATUS.gateFailed },
             [archiveResults(), describeWithVerdict()],
         ),
     };
-    return Object.fromEntries(JOB_NAMES.map((name) => [name, renderFreestyleJob(jobs[name])])) as Record<JobName, string>;
+}
+
+/**
+ * Every job's config.xml, keyed by job name: one chain per agent, each in chain order. The first
+ * host's jobs keep the plain names; another host's carry its name (`train-on-gpu`).
+ */
+export function renderJobs(settings: JenkinsSettings): Record<string, string> {
+    return Object.fromEntries(
+        settings.agents.flatMap((agent) => {
+            const jobs = chain(settings, agent);
+            return JOB_NAMES.map((name) => [`${name}${agent.jobSuffix}`, renderFreestyleJob(jobs[name])]);
+        }),
+    );
 }

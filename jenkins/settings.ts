@@ -3,21 +3,36 @@ import { DockerHostNames, PipelineSettings, StackSettings } from "../config/stac
 /** The only Jenkins user; the password comes from a secret file. */
 export const ADMIN_USER = "admin";
 
+/** One SSH build agent, on one build host, with its own chain of the four jobs. */
+export interface AgentSettings {
+    /** The build host's name (config/buildHosts.ts). */
+    buildHost: string;
+    /** Jenkins node name. */
+    node: string;
+    /** The only label of the node: its chain's jobs are bound to it, so a chain never leaves its host's engine. */
+    label: string;
+    /** Appended to the job names of this agent's chain; empty for the first host's (today's names). */
+    jobSuffix: string;
+    /** Where the controller reaches the agent's SSH server. */
+    host: string;
+    port: number;
+    /** The agent's SSH host public key ("ssh-ed25519 AAAA..."): pins it. Absent: the key seen on the first connection is trusted and kept. */
+    hostKey?: string;
+    /** Whether the model registry is on this host's engine: only that chain promotes. */
+    holdsRegistry: boolean;
+}
+
 /** What the Jenkins configuration is rendered from: the stack's checked settings, nothing re-parsed. */
 export interface JenkinsSettings {
     /** The URL users and GitHub reach Jenkins at, e.g. "http://127.0.0.1:8080/". */
     url: string;
-    /** Undefined: local mode (no SCM, no push trigger; the first job builds `agent.projectDir`). */
+    /** Undefined: local mode (no SCM, no push trigger; the first job builds `projectDir`). */
     github?: { repository: string; branch: string; cloneUrl: string };
     pipeline: PipelineSettings;
-    agent: {
-        host: string;
-        port: number;
-        /** Local mode's custom workspace inside the agent: the project checkout, mounted read-only. */
-        projectDir: string;
-        /** The agent's SSH host public key ("ssh-ed25519 AAAA..."): pins it. Absent: the key seen on the first connection is trusted and kept. */
-        hostKey?: string;
-    };
+    /** Local mode's custom workspace inside every agent: the project checkout, mounted read-only. */
+    projectDir: string;
+    /** One per build host, the controller's host first. */
+    agents: AgentSettings[];
     names: Pick<DockerHostNames, "jobModelImage" | "modelContainer" | "dataVolume" | "registryVolume">;
     /** Base of the model image the first job builds: the stack's own. */
     baseImage: string;
@@ -26,13 +41,26 @@ export interface JenkinsSettings {
 /** Where the agent finds the project checkout in local mode (bind-mounted read-only). */
 export const AGENT_PROJECT_DIR = "/srv/adult-mlops/project";
 
-/** The Jenkins settings of a stack; the agent's host key is added once it exists. */
+/** The first host's node and label, as they were before build hosts existed. */
+const FIRST_AGENT = { node: "docker-agent", label: "docker" };
+
+/** The Jenkins settings of a stack; each agent's host key is added once it exists. */
 export function jenkinsSettingsOf(stack: StackSettings): JenkinsSettings {
+    const { hosts, pipelineHost } = stack.buildHosts;
     return {
         url: stack.jenkins.url,
         github: stack.github && { repository: stack.github.repository, branch: stack.github.branch, cloneUrl: stack.github.cloneUrl },
         pipeline: stack.pipeline,
-        agent: { host: stack.names.agentContainer, port: 22, projectDir: AGENT_PROJECT_DIR },
+        projectDir: AGENT_PROJECT_DIR,
+        agents: hosts.map((host, index) => ({
+            buildHost: host.name,
+            ...(index === 0 ? FIRST_AGENT : { node: `${FIRST_AGENT.node}-${host.name}`, label: `${FIRST_AGENT.label}-${host.name}` }),
+            jobSuffix: index === 0 ? "" : `-on-${host.name}`,
+            // The first host's agent is on the controller's network; the others publish their SSH port on their host.
+            host: host.agent?.address ?? stack.names.agentContainer,
+            port: host.agent?.port ?? 22,
+            holdsRegistry: host === pipelineHost,
+        })),
         baseImage: stack.baseImage,
         names: {
             jobModelImage: stack.names.jobModelImage,

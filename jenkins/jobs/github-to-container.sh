@@ -13,8 +13,11 @@ docker build --build-arg BASE_IMAGE --tag "$image" "$WORKSPACE/ml"
 
 # A URL source is downloaded into DATA_VOLUME and checked against pinned checksums, once.
 data_mount="$(bash "$WORKSPACE/scripts/prepare-data.sh" "$image")"
-# The model registry the stack created (the test job promotes into it).
+# The model registry the stack created (the test job promotes into it); none on a build host
+# without it, where REGISTRY_DIR is left empty and promote.py records nothing.
 registry_mount="$(bash "$WORKSPACE/scripts/registry-mount.sh")"
+registry_args=(--env REGISTRY_DIR=)
+[ -z "$registry_mount" ] || registry_args=(--mount "$registry_mount,target=/registry")
 
 # Replaces a container that an aborted chain left behind.
 docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true
@@ -25,5 +28,5 @@ for name in $MODEL_ENV_VARS; do env_args+=(--env "$name"); done
 # shellcheck disable=SC2154 # model_container_flags comes from scripts/model-container.sh
 docker run --detach --name "$MODEL_CONTAINER" --network none "${model_container_flags[@]}" \
   --mount "$data_mount,target=/data,readonly" "${env_args[@]}" \
-  --mount "$registry_mount,target=/registry" \
+  "${registry_args[@]}" \
   "$image" sleep infinity

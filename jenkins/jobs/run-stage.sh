@@ -1,12 +1,15 @@
 #!/bin/bash
-# Jobs preprocessing and train: each runs the pipeline stage of its own name
-# (preprocessing.py, train.py) in the model container started by github-to-container.
+# Jobs preprocessing and train (and their copies in other build hosts' chains): each runs the
+# pipeline stage of its own name (preprocessing.py, train.py) in the model container started by
+# github-to-container.
 # jenkins/jobs.ts puts scripts/model-container.sh (explain_model_exit) in front of it.
 set -euo pipefail
 # A failed stage ends the chain here, so its container must not outlive it.
 trap '[ "$?" -eq 0 ] || docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
 
 stage="${JOB_NAME##*/}"
+# A chain on another build host carries its name: preprocessing-on-gpu.
+stage="${stage%-on-*}"
 case "$stage" in
   preprocessing | train) ;;
   *)

@@ -30,7 +30,7 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
         "67108864",
         "the largest raw or test file read, in bytes (memory use is about 15 times the file size)",
     ),
-    "REGISTRY_DIR": ("/registry", "the model registry (mount its volume): one folder per version, the champion pointer"),
+    "REGISTRY_DIR": ("/registry", "the model registry (mount its volume): one folder per version, the champion pointer; empty: none here, the verdict is reported and nothing recorded"),
     "MAX_REGRESSION": ("0.005", "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this"),
 }
 

@@ -25,9 +25,14 @@ from .promotion import Verdict, decide, metrics_diff
 CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# A Jenkins chain on a build host other than the registry's runs its model container with REGISTRY_DIR empty.
+NO_REGISTRY_REASON = "no model registry on this build host (it is on pipelineHost's engine): nothing recorded"
+
+
 @dataclass(frozen=True)
 class PromotionSettings:
-    registry_dir: str
+    """``registry_dir`` None: no registry here; the verdict is reported and nothing is recorded."""
+    registry_dir: Optional[str]
     max_regression: float
 
 
@@ -37,9 +42,7 @@ def parse_max_regression(text: str) -> float:
 
 def load_promotion_settings(env: Mapping[str, str]) -> PromotionSettings:
     registry_dir = env.get("REGISTRY_DIR", ENVIRONMENT["REGISTRY_DIR"][0]).strip()
-    if not registry_dir:
-        raise InputError("REGISTRY_DIR is empty; expected the folder the model registry's volume is mounted at")
-    return PromotionSettings(registry_dir, parse_max_regression(env.get("MAX_REGRESSION", ENVIRONMENT["MAX_REGRESSION"][0])))
+    return PromotionSettings(registry_dir or None, parse_max_regression(env.get("MAX_REGRESSION", ENVIRONMENT["MAX_REGRESSION"][0])))
 
 
 def source_sha256(root: str = CODE_ROOT) -> str:
@@ -84,11 +87,14 @@ def champion_figures(version: Optional[registry.Version]) -> Optional[dict[str, 
     return {"version": version.number, "validation_acc": scores.get("validation_acc"), "test_acc": scores.get("test_acc")}
 
 
-def verdict_line(summary: Mapping[str, Any], number: int, verdict: Verdict, champion: Optional[Mapping[str, Any]]) -> str:
+def verdict_line(summary: Mapping[str, Any], outcome: str, reason: str) -> str:
     """One line a person (and Jenkins' description setter) reads: the figures and the verdict."""
     test_acc = "not run" if summary["test_acc"] is None else f"{summary['test_acc']:.4f}"
-    outcome = f"promoted, v{number} is the champion" if verdict.promoted else f"v{number} rejected, champion stays {'v' + str(champion['version']) if champion else 'none'}"
-    return f"verdict: validation_acc {summary['validation_acc']:.4f}, test_acc {test_acc}: {outcome} ({verdict.reason})"
+    return f"verdict: validation_acc {summary['validation_acc']:.4f}, test_acc {test_acc}: {outcome} ({reason})"
+
+
+def recorded_outcome(number: int, verdict: Verdict, champion: Optional[Mapping[str, Any]]) -> str:
+    return f"promoted, v{number} is the champion" if verdict.promoted else f"v{number} rejected, champion stays {'v' + str(champion['version']) if champion else 'none'}"
 
 
 def render_report(content: report.ReportInput) -> Optional[str]:
@@ -115,11 +121,35 @@ def evaluate_challenger(settings: Settings, summary: Mapping[str, Any]) -> Evalu
     return Evaluation(scored, fairness.fairness_figures(scored.labels, scored.predictions, attributes))
 
 
+def report_unrecorded(settings: Settings, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """No registry here: the figures, the report and the verdict, with no champion to compare against and nothing recorded."""
+    run = evaluate_challenger(settings, summary)
+    line = verdict_line(summary, "not recorded", NO_REGISTRY_REASON)
+    html = render_report(report.ReportInput(
+        title=f"adult-mlops model ({summary['model']}), not recorded", verdict=line,
+        facts={"model": summary["model"], "threshold": summary["threshold"], "split": summary["split"], "seed": summary["seed"],
+               "rows": summary["rows"], "data": summary["data"], "model registry": "none on this build host"},
+        challenger=run.challenger, champion=None, champion_label="", diff=None, groups=run.groups,
+    ))
+    if html is not None:
+        artifacts.write_text(results.report_file(settings.paths), html)
+    print(line)
+    return {
+        "promoted": False,
+        "champion": None,
+        "delta_vs_champion": None,
+        "registry": {"version": None, "verdict": "not recorded", "reason": NO_REGISTRY_REASON, "report": None},
+        "groups": run.groups,
+    }
+
+
 def promote(settings: Settings, promotion: PromotionSettings, summary: Mapping[str, Any]) -> dict[str, Any]:
     """Decides and records this run's model; returns the metrics line's promotion fields."""
+    root = promotion.registry_dir
+    if root is None:
+        return report_unrecorded(settings, summary)
     run = evaluate_challenger(settings, summary)
     new = {"validation_acc": summary["validation_acc"], **(evaluation.summary(run.challenger) if run.challenger else {})}
-    root = promotion.registry_dir
     with registry.locked(root):
         versions = registry.read_versions(root)
         champion = registry.read_champion(root, versions)
@@ -130,7 +160,7 @@ def promote(settings: Settings, promotion: PromotionSettings, summary: Mapping[s
         diff = metrics_diff(old, new) if champion else None
         html = render_report(report.ReportInput(
             title=f"adult-mlops model v{number} ({summary['model']})",
-            verdict=verdict_line(summary, number, verdict, champion_figures(champion)),
+            verdict=verdict_line(summary, recorded_outcome(number, verdict, champion_figures(champion)), verdict.reason),
             facts={"version": number, "model": summary["model"], "threshold": summary["threshold"], "max_regression": promotion.max_regression,
                    "split": summary["split"], "seed": summary["seed"], "rows": summary["rows"], "data": summary["data"],
                    "champion before this run": f"v{champion.number}" if champion else "none"},
@@ -153,7 +183,7 @@ def promote(settings: Settings, promotion: PromotionSettings, summary: Mapping[s
     if html is not None:
         artifacts.write_text(results.report_file(settings.paths), html)
     current = {"version": number, "validation_acc": new["validation_acc"], "test_acc": new.get("test_acc")} if verdict.promoted else champion_figures(champion)
-    print(verdict_line(summary, number, verdict, champion_figures(champion)))
+    print(verdict_line(summary, recorded_outcome(number, verdict, champion_figures(champion)), verdict.reason))
     return {
         "promoted": verdict.promoted,
         "champion": current,

@@ -79,7 +79,7 @@ describe("JCasC", () => {
         assert.equal(ssh.port, 22);
         assert.equal(ssh.credentialsId, SECRET_NAMES.agentSshKey);
         assert.deepEqual(ssh.sshHostKeyVerificationStrategy, { manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: false } });
-        const pinned = casc({ ...localSettings, agent: { ...localSettings.agent, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2y" } });
+        const pinned = casc({ ...localSettings, agents: [{ ...localSettings.agents[0], hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2y" }] });
         assert.deepEqual(pinned.jenkins.nodes[0].permanent.launcher.ssh.sshHostKeyVerificationStrategy, {
             manuallyProvidedKeyVerificationStrategy: { key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB2y" },
         });

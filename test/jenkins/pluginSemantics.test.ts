@@ -22,7 +22,7 @@ type Tree = Record<string, any>;
 
 const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, "jenkins", "plugins.lock.json"), "utf8"));
 const dockerfile = fs.readFileSync(path.join(repoRoot, "jenkins", "Dockerfile"), "utf8");
-const pinnedSettings: JenkinsSettings = { ...gitHubSettings, agent: { ...gitHubSettings.agent, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForTheTest" } };
+const pinnedSettings: JenkinsSettings = { ...gitHubSettings, agents: [{ ...gitHubSettings.agents[0], hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForTheTest" }] };
 const rendered = renderJenkins(pinnedSettings);
 const casc: Tree = YAML.parse(rendered.cascYaml);
 const firstJob = rendered.jobs["github-to-container"];
@@ -84,7 +84,7 @@ describe("plugin semantics at the pinned versions", () => {
             ["host", "port", "credentialsId", "jvmOptions", "javaPath", "prefixStartSlaveCmd", "suffixStartSlaveCmd", "launchTimeoutSeconds", "maxNumRetries", "retryWaitTime", "sshHostKeyVerificationStrategy"],
             "ssh launcher",
         );
-        assert.deepEqual(ssh.sshHostKeyVerificationStrategy, { manuallyProvidedKeyVerificationStrategy: { key: pinnedSettings.agent.hostKey } });
+        assert.deepEqual(ssh.sshHostKeyVerificationStrategy, { manuallyProvidedKeyVerificationStrategy: { key: pinnedSettings.agents[0].hostKey } });
         const trusted: Tree = YAML.parse(renderJenkins(gitHubSettings).cascYaml).jenkins.nodes[0].permanent.launcher.ssh;
         assert.deepEqual(trusted.sshHostKeyVerificationStrategy, { manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: false } });
         assert.equal(pinnedVersion("ssh-slaves"), "3.1097.v868116049892");

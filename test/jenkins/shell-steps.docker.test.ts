@@ -30,7 +30,7 @@ interface JobRun {
     output: string;
 }
 
-const projectDir = localSettings.agent.projectDir;
+const projectDir = localSettings.projectDir;
 const modelImage = uniqueName("adult-mlops-jenkins-test");
 const agent = uniqueName("adult-mlops-jenkins-agent-test");
 const dataVolume = uniqueName("adult-mlops-jenkins-test-data");

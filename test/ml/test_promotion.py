@@ -3,6 +3,7 @@ files), the per-group figures, the report, and two real runs promoting into one 
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -132,6 +133,19 @@ def test_corrupt_registry_is_reported_and_left_as_it_was(work_env: dict[str, str
     after = registry_files(root)
     after.pop(".lock", None), before.pop(".lock", None)
     assert after == before, "nothing was written"
+
+
+def test_without_a_registry_the_verdict_is_reported_and_nothing_recorded(work_env: dict[str, str], capsys) -> None:
+    """A Jenkins chain on a build host other than the registry's: REGISTRY_DIR is empty."""
+    untouched = Path(work_env["REGISTRY_DIR"])
+    summary = run_in_process({**work_env, "REGISTRY_DIR": ""})
+    assert summary["promoted"] is False and summary["champion"] is None and summary["delta_vs_champion"] is None
+    assert summary["registry"] == {"version": None, "verdict": "not recorded", "reason": promote_stage.NO_REGISTRY_REASON, "report": None}
+    assert summary["test_acc"] is not None and summary["groups"]["sex"]["groups"]
+    assert re.search(r"^verdict: validation_acc 0\.\d{4}, test_acc 0\.\d{4}: not recorded \(no model registry on this build host", capsys.readouterr().out, re.M)
+    paths = config.load_paths(work_env)
+    assert "not recorded" in Path(results.report_file(paths)).read_text()
+    assert os.listdir(untouched) == [], "the registry folder of the other test runs was not used"
 
 
 def test_empty_registry_takes_the_first_model(work_env: dict[str, str]) -> None:
