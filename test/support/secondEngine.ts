@@ -1,8 +1,10 @@
 /**
  * A second Docker engine for the tests that stop an engine or reach one over TLS: a dockerd of the test
  * with its own unix socket, data root, exec root, pid file, configuration and bridge, removed afterwards.
- * Its bridge is made here with `ip link add`: `--bridge none` would delete the host's docker0. It changes
- * no iptables rules (--iptables=false --ip-masq=false), so the main engine's networking is left alone.
+ * Its bridge is made here with `ip link add`: `--bridge none` would delete the host's docker0. The engine
+ * changes no iptables rules (--iptables=false --ip-masq=false), so the main engine's networking is left
+ * alone; with `outbound`, the test adds (and removes) the three rules that let its containers reach what
+ * the main engine's reach (a `docker build`'s apt, as on a real build host).
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -36,6 +38,8 @@ export interface SecondEngineOptions {
     subnet: string;
     /** also listen on tcp://127.0.0.1:PORT, answering only clients with a certificate of the engine's own CA */
     tls?: boolean;
+    /** its containers reach the networks the host reaches, through NAT on its subnet */
+    outbound?: boolean;
 }
 
 const answerSeconds = 60;
@@ -54,15 +58,18 @@ export async function startSecondEngine(options: SecondEngineOptions): Promise<S
         daemon.kill(signal);
         if (!(await exited(daemon, exitSeconds))) throw new Error(`the second engine did not exit within ${exitSeconds} s of ${signal}: ${logTail(root)}`);
     };
+    const outboundRules = options.outbound ? natRules(bridge, options.subnet) : [];
     const remove = async () => {
         await stop().catch(() => stop("SIGKILL"));
         unmountUnder(root);
+        for (const rule of outboundRules) spawnSync("iptables", ["-t", rule.table, "-D", ...rule.spec], { stdio: "ignore" });
         spawnSync("ip", ["link", "del", bridge], { stdio: "ignore" });
         fs.rmSync(root, { recursive: true, force: true });
     };
 
     try {
         createBridge(bridge, options.subnet);
+        for (const rule of outboundRules) execFileSync("iptables", ["-t", rule.table, "-I", ...rule.spec], { stdio: ["ignore", "ignore", "pipe"] });
         const tls = options.tls ? await tlsListener(root) : undefined;
         daemon = startDaemon(root, bridge, [socketUrl, ...(tls ? [tls.url] : [])], tls?.serverFlags ?? []);
         await waitUntilAnswering(daemon, root, [["--host", socketUrl], ...(tls ? [tls.clientFlags] : [])]);
@@ -93,6 +100,15 @@ function bridgeName(name: string): string {
 function createBridge(bridge: string, subnet: string): void {
     execFileSync("ip", ["link", "add", bridge, "type", "bridge"], { stdio: ["ignore", "ignore", "pipe"] });
     execFileSync("ip", ["addr", "add", subnet, "dev", bridge], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** What --ip-masq and docker's FORWARD rules would do for its bridge: masquerade what leaves it, let replies back in. */
+function natRules(bridge: string, subnet: string): Array<{ table: string; spec: string[] }> {
+    return [
+        { table: "nat", spec: ["POSTROUTING", "-s", subnet, "!", "-o", bridge, "-j", "MASQUERADE"] },
+        { table: "filter", spec: ["FORWARD", "-i", bridge, "!", "-o", bridge, "-j", "ACCEPT"] },
+        { table: "filter", spec: ["FORWARD", "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+    ];
 }
 
 interface TlsListener {

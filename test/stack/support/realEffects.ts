@@ -13,14 +13,20 @@ export interface CommandRun {
 
 /**
  * Performs what the real providers would for the model image and the commands: `docker build`
- * of every image whose context is the project's ml/ folder, and each command's `create` run with
- * its own interpreter, folder and environment. Jenkins' images, GitHub and generators stay simulated.
+ * of every image whose context is the project's ml/ folder, on the engine of the image's Docker
+ * provider (its `host`; the default engine without one), and each command's `create` run with its own
+ * interpreter, folder and environment. Jenkins' images, GitHub and generators stay simulated.
  * Every command run is appended to `commandRuns`.
  */
 export function realModelEffects(commandRuns: CommandRun[]) {
+    const dockerHosts = new Map<string, string>();
     return async (resource: RecordedResource): Promise<Record<string, unknown>> => {
+        if (resource.type === "pulumi:providers:docker") {
+            dockerHosts.set(`${resource.name}-id`, resource.inputs.host);
+        }
         if (resource.type === "docker:index/image:Image" && /[\\/]ml$/.test(resource.inputs.build.context)) {
-            return { repoDigest: buildImage(resource.inputs) };
+            const providerId = resource.provider?.split("::").pop();
+            return { repoDigest: buildImage(resource.inputs, providerId === undefined ? undefined : dockerHosts.get(providerId)) };
         }
         if (resource.type === "command:local:Command" && resource.inputs.create) {
             return runCommand(resource, commandRuns);
@@ -29,14 +35,15 @@ export function realModelEffects(commandRuns: CommandRun[]) {
     };
 }
 
-function buildImage(inputs: Record<string, any>): string {
+function buildImage(inputs: Record<string, any>, dockerHost: string | undefined): string {
     const buildArgs = Object.entries<string>(inputs.build.args ?? {}).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]);
+    const engine = dockerHost === undefined ? [] : ["--host", dockerHost];
     execFileSync(
         "docker",
-        ["build", "--quiet", "--file", inputs.build.dockerfile, "--tag", inputs.imageName, ...buildArgs, inputs.build.context],
+        [...engine, "build", "--quiet", "--file", inputs.build.dockerfile, "--tag", inputs.imageName, ...buildArgs, inputs.build.context],
         { stdio: ["ignore", "ignore", "inherit"] },
     );
-    return execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", inputs.imageName], { encoding: "utf8" }).trim();
+    return execFileSync("docker", [...engine, "image", "inspect", "--format", "{{.Id}}", inputs.imageName], { encoding: "utf8" }).trim();
 }
 
 /** Asynchronous, so that servers the test runs in this process (a data mirror) keep answering. */

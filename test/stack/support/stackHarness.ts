@@ -13,6 +13,8 @@ export interface RecordedResource {
     name: string;
     /** Inputs as the mocks receive them: the SDK hoists a nested secret marker to the top-level input here. */
     inputs: Record<string, any>;
+    /** The explicit provider's reference (`urn::id`), if any. */
+    provider?: string;
     /** What the engine receives for this resource, filled in once the registration completes. */
     wire?: WireRegistration;
 }
@@ -74,7 +76,7 @@ export async function runStack(
     await pulumi.runtime.setMocks(
         {
             newResource: async (args) => {
-                const resource = { type: args.type, name: args.name, inputs: args.inputs };
+                const resource = { type: args.type, name: args.name, inputs: args.inputs, provider: args.provider || undefined };
                 resources.push(resource);
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...(await effect(resource)) } };
             },
