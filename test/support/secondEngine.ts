@@ -38,7 +38,10 @@ export interface SecondEngineOptions {
     subnet: string;
     /** also listen on tcp://127.0.0.1:PORT, answering only clients with a certificate of the engine's own CA */
     tls?: boolean;
-    /** its containers reach the networks the host reaches, through NAT on its subnet */
+    /**
+     * its containers reach the networks the host reaches (NAT), and each other on the networks a test
+     * creates on it, which take their subnets from `10.251.X.0/24` (X: the third octet of `subnet`)
+     */
     outbound?: boolean;
 }
 
@@ -58,7 +61,8 @@ export async function startSecondEngine(options: SecondEngineOptions): Promise<S
         daemon.kill(signal);
         if (!(await exited(daemon, exitSeconds))) throw new Error(`the second engine did not exit within ${exitSeconds} s of ${signal}: ${logTail(root)}`);
     };
-    const outboundRules = options.outbound ? natRules(bridge, options.subnet) : [];
+    const pool = addressPool(options.subnet);
+    const outboundRules = options.outbound ? natRules(bridge, [options.subnet, pool]) : [];
     const remove = async () => {
         await stop().catch(() => stop("SIGKILL"));
         unmountUnder(root);
@@ -71,7 +75,7 @@ export async function startSecondEngine(options: SecondEngineOptions): Promise<S
         createBridge(bridge, options.subnet);
         for (const rule of outboundRules) execFileSync("iptables", ["-t", rule.table, "-I", ...rule.spec], { stdio: ["ignore", "ignore", "pipe"] });
         const tls = options.tls ? await tlsListener(root) : undefined;
-        daemon = startDaemon(root, bridge, [socketUrl, ...(tls ? [tls.url] : [])], tls?.serverFlags ?? []);
+        daemon = startDaemon(root, bridge, pool, [socketUrl, ...(tls ? [tls.url] : [])], tls?.serverFlags ?? []);
         await waitUntilAnswering(daemon, root, [["--host", socketUrl], ...(tls ? [tls.clientFlags] : [])]);
         return {
             socketUrl,
@@ -102,13 +106,29 @@ function createBridge(bridge: string, subnet: string): void {
     execFileSync("ip", ["addr", "add", subnet, "dev", bridge], { stdio: ["ignore", "ignore", "pipe"] });
 }
 
-/** What --ip-masq and docker's FORWARD rules would do for its bridge: masquerade what leaves it, let replies back in. */
-function natRules(bridge: string, subnet: string): Array<{ table: string; spec: string[] }> {
-    return [
-        { table: "nat", spec: ["POSTROUTING", "-s", subnet, "!", "-o", bridge, "-j", "MASQUERADE"] },
-        { table: "filter", spec: ["FORWARD", "-i", bridge, "!", "-o", bridge, "-j", "ACCEPT"] },
-        { table: "filter", spec: ["FORWARD", "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
-    ];
+/**
+ * Where the networks created on it take their subnets: a range of its own, so that they never collide
+ * with the main engine's (both would otherwise start at 172.18.0.0/16).
+ */
+function addressPool(subnet: string): string {
+    const match = /^10\.250\.(\d{1,3})\.1\/24$/.exec(subnet);
+    if (match === null) {
+        throw new Error(`second engine subnet ${JSON.stringify(subnet)}: expected 10.250.X.1/24`);
+    }
+    return `10.251.${match[1]}.0/24`;
+}
+
+/**
+ * What --ip-masq and docker's FORWARD rules would do for its networks: masquerade what leaves them,
+ * forward what they send (to each other too: bridged traffic passes the FORWARD chain, whose policy the
+ * main engine set to DROP) and the replies.
+ */
+function natRules(bridge: string, subnets: string[]): Array<{ table: string; spec: string[] }> {
+    return subnets.flatMap((subnet) => [
+        { table: "nat", spec: ["POSTROUTING", "-s", subnet, "!", "-d", subnet, "!", "-o", bridge, "-j", "MASQUERADE"] },
+        { table: "filter", spec: ["FORWARD", "-s", subnet, "-j", "ACCEPT"] },
+        { table: "filter", spec: ["FORWARD", "-d", subnet, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+    ]);
 }
 
 interface TlsListener {
@@ -158,14 +178,14 @@ function freePort(): Promise<number> {
     });
 }
 
-function startDaemon(root: string, bridge: string, hosts: string[], tlsFlags: string[]): ChildProcess {
+function startDaemon(root: string, bridge: string, pool: string, hosts: string[], tlsFlags: string[]): ChildProcess {
     // An empty configuration of its own: settings in the host's /etc/docker/daemon.json (hosts, bridge) would clash.
     fs.writeFileSync(path.join(root, "daemon.json"), "{}\n");
     const log = fs.openSync(path.join(root, "dockerd.log"), "w");
     try {
         return spawn("dockerd", [...hosts.flatMap((host) => ["--host", host]), "--config-file", path.join(root, "daemon.json"),
             "--data-root", path.join(root, "data"), "--exec-root", path.join(root, "exec"), "--pidfile", path.join(root, "docker.pid"),
-            "--bridge", bridge, "--iptables=false", "--ip-masq=false", ...tlsFlags], { stdio: ["ignore", log, log] });
+            "--bridge", bridge, "--default-address-pool", `base=${pool},size=28`, "--iptables=false", "--ip-masq=false", ...tlsFlags], { stdio: ["ignore", log, log] });
     } finally {
         fs.closeSync(log);
     }

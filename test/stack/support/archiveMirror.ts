@@ -13,8 +13,16 @@ export interface ArchiveMirror {
     close(): void;
 }
 
-function docker(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    return spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
+function dockerOn(host: string | undefined) {
+    return (args: string[]): { status: number | null; stdout: string; stderr: string } =>
+        spawnSync("docker", [...(host === undefined ? [] : ["--host", host]), ...args], { encoding: "utf8", timeout: 120_000 });
+}
+
+export interface MirrorPlacement {
+    /** The engine it runs on (a `--host` URL); unset: the default one. */
+    dockerHost?: string;
+    /** Container and network name; unset: a unique one. Mirrors of one name on several engines give the same URL. */
+    name?: string;
 }
 
 /**
@@ -22,8 +30,9 @@ function docker(args: string[]): { status: number | null; stdout: string; stderr
  * (`python3 -m http.server`, the zip mounted read-only) on a Docker network of its own: a URL data source
  * is downloaded and verified for real without the host's network and without leaving this machine.
  */
-export async function serveArchive(dataDir: string, files: string[], image: string): Promise<ArchiveMirror> {
-    const name = `adult-mlops-mirror-${process.pid}-${Date.now().toString(36)}`;
+export async function serveArchive(dataDir: string, files: string[], image: string, placement: MirrorPlacement = {}): Promise<ArchiveMirror> {
+    const name = placement.name ?? `adult-mlops-mirror-${process.pid}-${Date.now().toString(36)}`;
+    const docker = dockerOn(placement.dockerHost);
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "adult-archive-"));
     fs.chmodSync(workDir, 0o755);
     execFileSync("/usr/bin/python3", ["-m", "zipfile", "-c", path.join(workDir, "adult.zip"), ...files.map((file) => path.join(dataDir, file))]);
