@@ -8,15 +8,18 @@ export interface DockerEngine {
     host: BuildHost;
     /** Undefined: the docker package's default provider (Docker's own defaults, as a one-engine stack has always used). */
     provider: docker.Provider | undefined;
-    /** Variables that point the docker CLI of a command at the engine; none for the default one. */
-    cliEnvironment: Record<string, pulumi.Input<string>>;
+    /**
+     * A command's environment plus the variables that point its docker CLI at the engine (none for the
+     * default one); secret as a whole when they hold a TLS key, as the engine encrypts top-level inputs only.
+     */
+    commandEnvironment(base: Record<string, pulumi.Input<string>>): pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Shell put in front of a command's script (TLS: the client material as files for the CLI); empty when none is needed. */
     cliPreamble: string;
 }
 
 /** The engine a one-engine stack uses: nothing explicit, so its resources are exactly those of a stack without build hosts. */
 export function defaultEngine(host: BuildHost): DockerEngine {
-    return { host, provider: undefined, cliEnvironment: {}, cliPreamble: "" };
+    return { host, provider: undefined, commandEnvironment: (base) => base, cliPreamble: "" };
 }
 
 /**
@@ -46,8 +49,9 @@ export interface DockerHostArgs {
 export class DockerHost extends pulumi.ComponentResource implements DockerEngine {
     public readonly host: BuildHost;
     public readonly provider: docker.Provider;
-    public readonly cliEnvironment: Record<string, pulumi.Input<string>>;
     public readonly cliPreamble: string;
+    private readonly cliEnvironment: Record<string, pulumi.Input<string>>;
+    private readonly cliEnvironmentIsSecret: boolean;
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("adult-mlops:index:DockerHost", name, {}, opts);
@@ -81,7 +85,13 @@ export class DockerHost extends pulumi.ComponentResource implements DockerEngine
                 DOCKER_TLS_KEY: pulumi.secret(material.apply((m) => m.key)),
             }),
         };
+        this.cliEnvironmentIsSecret = material !== undefined;
         this.cliPreamble = material ? tlsFilesPreamble : "";
         this.registerOutputs({});
+    }
+
+    public commandEnvironment(base: Record<string, pulumi.Input<string>>): pulumi.Input<Record<string, pulumi.Input<string>>> {
+        const environment = { ...base, ...this.cliEnvironment };
+        return this.cliEnvironmentIsSecret ? pulumi.secret(environment) : environment;
     }
 }

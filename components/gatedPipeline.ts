@@ -73,7 +73,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
             {
                 create: `${engine.cliPreamble}bash ${runScript}`,
                 dir: args.projectDir,
-                environment: {
+                environment: engine.commandEnvironment({
                     ...modelEnvironment(settings),
                     ...dataPreparationEnvironment(source, args.dataVolumeName),
                     ...exitStatusEnvironment(),
@@ -81,8 +81,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
                     FAIL_ON_GATE: String(settings.failOnGate),
                     REGISTRY_VOLUME: args.registryVolumeName,
                     REPORTS_DIR: settings.reportsDir,
-                    ...engine.cliEnvironment,
-                },
+                }),
                 triggers: [
                     args.modelImageId,
                     dataFingerprint(source, dataFiles),

@@ -83,7 +83,7 @@ export class Jenkins extends pulumi.ComponentResource {
             const jobLeftovers = new command.local.Command(
                 scoped("job-leftovers"),
                 {
-                    environment: { MODEL_CONTAINER: names.modelContainer, JOB_IMAGE_REPOSITORY: names.jobModelImage, ...engine.cliEnvironment },
+                    environment: engine.commandEnvironment({ MODEL_CONTAINER: names.modelContainer, JOB_IMAGE_REPOSITORY: names.jobModelImage }),
                     delete: `${engine.cliPreamble}${removeJobLeftoversScript}`,
                 },
                 { ...childOpts, dependsOn: args.outlivesJobLeftovers },

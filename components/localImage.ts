@@ -11,8 +11,8 @@ export interface LocalImageArgs {
     imageName: pulumi.Input<string>;
     /** Build arguments; an empty value is left out so the Dockerfile's own default applies. */
     buildArgs?: Record<string, pulumi.Input<string>>;
-    /** The engine it is built on and removed from; unset: the default one. */
-    engine?: DockerEngine;
+    /** The engine it is built on and removed from. */
+    engine: DockerEngine;
 }
 
 /**
@@ -42,14 +42,14 @@ export class LocalImage extends pulumi.ComponentResource {
                     args: withoutEmptyValues(args.buildArgs ?? {}),
                 },
             },
-            { parent: this, provider: args.engine?.provider },
+            { parent: this, provider: args.engine.provider },
         );
 
         const removal = new command.local.Command(
             `${name}-removal`,
             {
-                environment: { IMAGE_ID: image.repoDigest, IMAGE_NAME: image.imageName, ...args.engine?.cliEnvironment },
-                delete: `${args.engine?.cliPreamble ?? ""}${removeImageScript}`,
+                environment: args.engine.commandEnvironment({ IMAGE_ID: image.repoDigest, IMAGE_NAME: image.imageName }),
+                delete: `${args.engine.cliPreamble}${removeImageScript}`,
                 triggers: [image.repoDigest],
             },
             { parent: this },

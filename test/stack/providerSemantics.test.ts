@@ -8,11 +8,21 @@ import { before, describe, it } from "node:test";
 import { formatGoDuration, parseGoDuration } from "./support/goDuration";
 import { simulatedProviders } from "./support/simulatedProviders";
 import { isSecretInput, RecordedResource, resourceNamed, runStack, StackRun } from "./support/stackHarness";
-import { configuredAdminPassword, configuredGitHubToken, gitHubConfig, gitHubSecretKeys, localConfig } from "./support/stackModes";
+import {
+    configuredAdminPassword,
+    configuredGitHubToken,
+    configuredTlsKey,
+    gitHubConfig,
+    gitHubSecretKeys,
+    localConfig,
+    multiHostConfig,
+    multiHostSecretKeys,
+} from "./support/stackModes";
 
 const modes: Array<[string, Record<string, string>, string[]]> = [
     ["local mode", localConfig, []],
     ["GitHub mode", gitHubConfig, gitHubSecretKeys],
+    ["three build hosts, one with TLS", multiHostConfig, multiHostSecretKeys],
 ];
 
 function containsSecretMarker(value: unknown): boolean {
@@ -28,7 +38,7 @@ function secretValues(run: StackRun): string[] {
         const outputs = simulatedProviders(resource);
         return [outputs.result, outputs.privateKeyOpenssh].filter((value): value is string => typeof value === "string");
     });
-    return [configuredAdminPassword, configuredGitHubToken, ...generated];
+    return [configuredAdminPassword, configuredGitHubToken, configuredTlsKey, ...generated];
 }
 
 /** Top-level inputs as the engine gets them, with their resource's name. */
