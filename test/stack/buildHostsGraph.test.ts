@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import YAML from "yaml";
+import { JOB_NAMES } from "../../jenkins/jobs";
+import { summariseJob } from "../jenkins/jobXml";
+import { simulatedProviders } from "./support/simulatedProviders";
+import { isSecretInput, RecordedResource, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
+import { multiHostConfig, multiHostSecretKeys } from "./support/stackModes";
+
+/** The explicit provider's resource name, or undefined for the default provider. */
+function providerOf(resource: RecordedResource): string | undefined {
+    return resource.provider?.split("::").pop()?.replace(/-id$/, "");
+}
+
+function controllerFiles(run: StackRun): Map<string, string> {
+    const uploads: Array<{ file: string; content: string }> = revealed(resourceNamed(run, "docker:index/container:Container", "jenkins-controller").inputs.uploads);
+    return new Map(uploads.map((upload) => [upload.file, upload.content]));
+}
+
+const hosts = ["local", "gpu-box", "trainer"] as const;
+const scoped = (resource: string, host: string) => (host === "local" ? resource : `${resource}-${host}`);
+
+describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipelineHost), trainer over TCP with TLS", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runStack(multiHostConfig, simulatedProviders, { secretKeys: multiHostSecretKeys });
+    });
+
+    // Catches the first host moved to an explicit provider (which would replace every resource it has), or a host without its own.
+    it("gives each host but the local engine a Docker provider of its own, at its URL", () => {
+        const providers = resourcesOfType(run, "pulumi:providers:docker").map((p) => [p.name, p.inputs.host]);
+        assert.deepEqual(providers.sort(), [["build-host-gpu-box", "ssh://ci@gpu-box.lab.example"], ["build-host-trainer", "tcp://trainer.lab.example:2376"]]);
+    });
+
+    // pulumi/pulumi-docker provider/image.go configureDockerClientInner (lines 994-1022): an image is built
+    // with the provider's host and TLS material, and all three of caMaterial, certMaterial and keyMaterial are
+    // required together. The schema marks none of them secret (provider/cmd/pulumi-resource-docker/schema.json,
+    // provider inputProperties), so the key must be a secret input of its own.
+    it("hands the TLS host's provider all three PEM materials, the key as a secret", () => {
+        const provider = resourceNamed(run, "pulumi:providers:docker", "build-host-trainer");
+        assert.ok(isSecretInput(provider.wire?.inputs.keyMaterial));
+        for (const material of ["caMaterial", "certMaterial"]) {
+            assert.match(String(revealed(provider.inputs[material])), /-----BEGIN CERTIFICATE-----/);
+        }
+    });
+
+    it("builds the model and agent images on every host, each with that host's provider", () => {
+        for (const host of hosts) {
+            const expected = host === "local" ? undefined : `build-host-${host}`;
+            assert.equal(providerOf(resourceNamed(run, "docker:index/image:Image", scoped("model-image", host))), expected, host);
+            assert.equal(providerOf(resourceNamed(run, "docker:index/image:Image", scoped("jenkins-agent", host) + "-image")), expected, host);
+        }
+        assert.equal(providerOf(resourceNamed(run, "docker:index/image:Image", "jenkins-controller-image")), undefined, "the controller stays on the first host");
+    });
+
+    it("runs the pipeline on pipelineHost: its image, its volumes, its engine for the command's docker CLI", () => {
+        const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
+        const gpuImage = simulatedProviders(resourceNamed(run, "docker:index/image:Image", "model-image-gpu-box")).repoDigest;
+        assert.equal(pipelineRun.inputs.environment.DOCKER_HOST, "ssh://ci@gpu-box.lab.example");
+        assert.equal(pipelineRun.inputs.environment.MODEL_IMAGE, gpuImage);
+        for (const volume of resourcesOfType(run, "docker:index/volume:Volume").filter((v) => v.name.startsWith("pipeline-"))) {
+            assert.equal(providerOf(volume), "build-host-gpu-box", volume.name);
+        }
+        assert.equal(run.outputs.pipelineHost, "gpu-box");
+        assert.deepEqual(run.outputs.modelImage, { name: "adult-mlops-test-model:latest", digest: gpuImage });
+        assert.equal(run.secretOutputs.has("pipelineMetrics"), false, "the figures stay plain");
+    });
+
+    // Catches an agent published on 0.0.0.0 (the provider's default ip) or at another address than the one the controller dials.
+    it("publishes each other host's agent SSH at its configured address only; the first host's stays on the Jenkins network", () => {
+        const agents = Object.fromEntries(hosts.map((host) => [host, resourceNamed(run, "docker:index/container:Container", scoped("jenkins-agent", host))]));
+        assert.equal(agents.local.inputs.ports, undefined);
+        assert.equal(agents.local.inputs.networksAdvanced[0].name, "adult-mlops-test-jenkins");
+        assert.deepEqual(agents["gpu-box"].inputs.ports, [{ internal: 22, external: 2222, ip: "10.0.0.12" }]);
+        assert.deepEqual(agents.trainer.inputs.ports, [{ internal: 22, external: 2022, ip: "10.0.0.13" }]);
+        for (const container of resourcesOfType(run, "docker:index/container:Container")) {
+            for (const port of container.inputs.ports ?? []) {
+                assert.ok(port.ip && port.ip !== "0.0.0.0", `${container.name} publishes ${port.external} on ${port.ip}`);
+            }
+        }
+        for (const host of hosts) {
+            assert.equal(providerOf(agents[host]), host === "local" ? undefined : `build-host-${host}`);
+            assert.ok(agents[host].inputs.volumes.some((v: { hostPath: string; containerPath: string }) => v.hostPath === "/var/run/docker.sock" && v.containerPath === "/var/run/docker.sock"));
+        }
+    });
+
+    it("lets the controller log in to every agent with one key, and pins each agent's own host key", () => {
+        const loginKeys = resourcesOfType(run, "tls:index/privateKey:PrivateKey").filter((key) => key.name.startsWith("jenkins-agent") && !key.name.endsWith("-host-key"));
+        assert.deepEqual(loginKeys.map((key) => key.name), ["jenkins-agent-key"]);
+        const trusted = hosts.map((host) => revealed(resourceNamed(run, "docker:index/container:Container", scoped("jenkins-agent", host)).inputs.envs));
+        assert.deepEqual(trusted[1], trusted[0]);
+        assert.deepEqual(trusted[2], trusted[0]);
+
+        const nodes = YAML.parse(controllerFiles(run).get("/var/jenkins_conf/jenkins.yaml") ?? "").jenkins.nodes.map((node: any) => node.permanent);
+        assert.deepEqual(
+            nodes.map((node: any) => [node.name, node.labelString, node.numExecutors, node.launcher.ssh.host, node.launcher.ssh.port]),
+            [
+                ["docker-agent", "docker", 1, "adult-mlops-test-jenkins-agent", 22],
+                ["docker-agent-gpu-box", "docker-gpu-box", 1, "10.0.0.12", 2222],
+                ["docker-agent-trainer", "docker-trainer", 1, "10.0.0.13", 2022],
+            ],
+        );
+        hosts.forEach((host, index) => {
+            const hostKey = String(simulatedProviders(resourceNamed(run, "tls:index/privateKey:PrivateKey", `${scoped("jenkins-agent", host)}-host-key`)).publicKeyOpenssh);
+            assert.equal(nodes[index].launcher.ssh.sshHostKeyVerificationStrategy.manuallyProvidedKeyVerificationStrategy.key, hostKey.trim().split(" ").slice(0, 2).join(" "));
+        });
+    });
+
+    // Catches a chain whose jobs could run on two hosts (the model container lives on one engine), or a
+    // registry written from a host that does not hold it.
+    it("gives each host its own chain of the four jobs, bound to its label; only pipelineHost's chain promotes", () => {
+        const files = controllerFiles(run);
+        for (const [host, label, suffix] of [["local", "docker", ""], ["gpu-box", "docker-gpu-box", "-on-gpu-box"], ["trainer", "docker-trainer", "-on-trainer"]]) {
+            const jobs = JOB_NAMES.map((job) => summariseJob(files.get(`/usr/share/jenkins/ref/jobs/${job}${suffix}/config.xml.override`) ?? ""));
+            assert.deepEqual(jobs.map((job) => job.assignedNode), [label, label, label, label], host);
+            assert.deepEqual(jobs.map((job) => job.upstream?.projects), [undefined, ...JOB_NAMES.slice(0, 3).map((job) => [`${job}${suffix}`])], host);
+            const withoutRegistry = jobs.map((job) => job.shellSteps[0].command.includes('\nREGISTRY_VOLUME=""\n'));
+            assert.deepEqual(withoutRegistry, Array(4).fill(host !== "gpu-box"), host);
+        }
+        assert.equal([...files.keys()].filter((file) => file.endsWith("config.xml.override")).length, 12);
+    });
+
+    it("says where the pipeline ran and what runs on each host", () => {
+        assert.deepEqual(run.outputs.buildHosts, [
+            { name: "local", docker: "the local engine (Docker's defaults)", agentSsh: "on the Jenkins network", jobs: "github-to-container, preprocessing, train, test" },
+            { name: "gpu-box", docker: "ssh://ci@gpu-box.lab.example", agentSsh: "10.0.0.12:2222", jobs: "*-on-gpu-box" },
+            { name: "trainer", docker: "tcp://trainer.lab.example:2376", agentSsh: "10.0.0.13:2022", jobs: "*-on-trainer" },
+        ]);
+    });
+
+    it("points every command of the TLS host at it with the client material written to files, removed on exit", () => {
+        for (const name of ["model-image-trainer-removal", "jenkins-job-leftovers-trainer"]) {
+            const removal = resourceNamed(run, "command:local:Command", name);
+            const environment = revealed(removal.inputs.environment);
+            assert.equal(environment.DOCKER_HOST, "tcp://trainer.lab.example:2376");
+            assert.match(environment.DOCKER_TLS_KEY, /BEGIN EC PRIVATE KEY/);
+            assert.match(removal.inputs.delete, /^DOCKER_CERT_PATH="\$\(mktemp -d\)"\ntrap 'rm -rf "\$DOCKER_CERT_PATH"' EXIT\n/);
+        }
+    });
+});
+
+describe("a missing TLS material", () => {
+    it("is refused before anything is created, naming the host and the key to set", async () => {
+        await assert.rejects(runStack({ ...multiHostConfig, dockerTls: JSON.stringify({}) }, simulatedProviders, { secretKeys: multiHostSecretKeys }), (error: Error) => {
+            assert.match(error.message, /^invalid config adult-mlops:dockerTls\.trainer = "\(secret\)": expected PEM ca, cert and key for the TCP engine of build host trainer \(missing or not PEM: ca, cert, key\)/);
+            return true;
+        });
+    });
+});
