@@ -7,14 +7,17 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { tlsFilesPreamble } from "../../components/dockerHost";
 import { baseImage, buildModelImage } from "../support/modelImage";
 import { checkoutId, repoRoot, sharedDataDir } from "../support/paths";
 import { SecondEngine, startSecondEngine } from "../support/secondEngine";
 import { serveArchive } from "./support/archiveMirror";
 import { CommandRun, realModelEffects } from "./support/realEffects";
 import { resourceNamed, runStack } from "./support/stackHarness";
+import { gitHubConfig, gitHubSecretKeys } from "./support/stackModes";
 
 const stackName = `hosts-${checkoutId}`;
 const registryVolume = `adult-mlops-${stackName}-registry`;
@@ -46,15 +49,18 @@ function lastMetrics(runs: CommandRun[]) {
 }
 
 describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
+    let mirrorImage = "";
     const local = "unix:///var/run/docker.sock";
     let engine: SecondEngine;
     let second = "";
     const hostsConfig = () => JSON.stringify([local, `${engine.socketUrl}?name=second&agent=127.0.0.1:2222`]);
 
     before(async () => {
-        engine = await startSecondEngine({ name: "hosts", subnet: "10.250.95.1/24", outbound: true });
+        mirrorImage = buildModelImage();
+        engine = await startSecondEngine({ name: "hosts", subnet: "10.250.95.1/24", outbound: true, tls: true });
         second = engine.socketUrl;
-        engine.loadImages([baseImage]);
+        // The base for its builds, and the image the data mirrors run (python3).
+        engine.loadImages([baseImage, mirrorImage]);
         for (const host of [local, second]) {
             docker(host, ["volume", "rm", "--force", registryVolume]);
             docker(host, ["image", "rm", modelImage]);
@@ -101,8 +107,8 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
         const name = `adult-mlops-mirror-${checkoutId}`;
         // One mirror per engine under one name: each engine's containers reach their own at the same URL.
         const mirrors = {
-            local: await serveArchive(sharedDataDir, archived, buildModelImage(), { name }),
-            second: await serveArchive(sharedDataDir, archived, modelImage, { name, dockerHost: second }),
+            local: await serveArchive(sharedDataDir, archived, mirrorImage, { name }),
+            second: await serveArchive(sharedDataDir, archived, mirrorImage, { name, dockerHost: second }),
         };
         process.env.FETCH_NETWORK = name;
         try {
@@ -121,6 +127,41 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
             mirrors.local.close();
             mirrors.second.close();
             for (const host of [local, second]) docker(host, ["volume", "rm", "--force", dataVolume]);
+        }
+    });
+
+    it("reaches a host over TCP with TLS material from secret configuration: builds there, runs the pipeline there, leaves no key on disk", async () => {
+        const tempDirs = () => new Set(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith("tmp.")));
+        const before = tempDirs();
+        const versionsBefore = registryVersions(second).length;
+        const name = `adult-mlops-mirror-tls-${checkoutId}`;
+        const mirror = await serveArchive(sharedDataDir, archived, mirrorImage, { name, dockerHost: second });
+        process.env.FETCH_NETWORK = name;
+        try {
+            const runs: CommandRun[] = [];
+            const stack = await runStack(
+                {
+                    ...gitHubConfig,
+                    dataSource: mirror.url,
+                    buildHosts: JSON.stringify([local, `${engine.tlsUrl}?name=second&agent=127.0.0.1:2222&socket=${engine.socketPath}`]),
+                    pipelineHost: "second",
+                    dockerTls: JSON.stringify({ second: engine.clientTls }),
+                },
+                realModelEffects(runs),
+                { stack: stackName, secretKeys: [...gitHubSecretKeys, "dockerTls"] },
+            );
+            const { run, metrics } = lastMetrics(runs);
+            assert.equal(run.environment.DOCKER_HOST, engine.tlsUrl);
+            assert.ok(run.create.startsWith(tlsFilesPreamble), "the command writes the client material for the CLI");
+            assert.equal(mirror.requests(), 1, "the TLS host downloaded the data itself");
+            assert.equal(stack.outputs.validationAccuracy, metrics.validation_acc);
+            assert.equal(stack.secretOutputs.has("validationAccuracy"), false, "the figures are not secret though a key was among the command's inputs");
+            assert.equal(registryVersions(second).length, versionsBefore + 1, "the run went into the TLS host's registry");
+            assert.deepEqual([...tempDirs()].filter((dir) => !before.has(dir)), [], "the client material was removed");
+        } finally {
+            delete process.env.FETCH_NETWORK;
+            mirror.close();
+            docker(second, ["volume", "rm", "--force", dataVolume]);
         }
     });
 
