@@ -35,23 +35,28 @@ export function makeSshKey(dir: string, name: string): string {
     return fs.readFileSync(path.join(dir, `${name}.pub`), "utf8").trim();
 }
 
-/** Starts an agent container and waits until its sshd listens. */
-export function startAgent(name: string, runOptions: string[]): void {
-    const run = docker(["run", "--detach", "--name", name, ...runOptions, agentImageTag]);
+/** The docker CLI's arguments for the engine `engine` (its --host; undefined: the default engine). */
+export function onEngine(engine: string | undefined, args: string[]): string[] {
+    return engine === undefined ? args : ["--host", engine, ...args];
+}
+
+/** Starts an agent container (on `engine`, else the default engine) and waits until its sshd listens. */
+export function startAgent(name: string, runOptions: string[], engine?: string): void {
+    const run = docker(onEngine(engine, ["run", "--detach", "--name", name, ...runOptions, agentImageTag]));
     if (run.status !== 0) {
         throw new Error(`agent did not start: ${run.stderr}`);
     }
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-        const logs = docker(["logs", name]);
+        const logs = docker(onEngine(engine, ["logs", name]));
         if (`${logs.stdout}${logs.stderr}`.includes("Server listening")) {
             return;
         }
         execFileSync("sleep", ["0.5"]);
     }
-    throw new Error(`sshd in ${name} did not come up: ${docker(["logs", name]).stderr}`);
+    throw new Error(`sshd in ${name} did not come up: ${docker(onEngine(engine, ["logs", name])).stderr}`);
 }
 
-export function removeContainer(name: string): void {
-    docker(["rm", "--force", name]);
+export function removeContainer(name: string, engine?: string): void {
+    docker(onEngine(engine, ["rm", "--force", name]));
 }

@@ -167,7 +167,7 @@ function certificate(dir: string, name: string, subject: string, extensions: str
 }
 
 /** A port nothing listens on now (the kernel's choice for port 0). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.once("error", reject);
