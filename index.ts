@@ -61,6 +61,7 @@ const jenkins = new Jenkins("jenkins", {
     adminPassword,
     outlivesJobLeftovers: pipeline.volumes,
     engines,
+    pipelineHost: pipelineBuildHost.name,
     gitHubSecrets: gitHub && { webhookSecret: gitHub.webhookSecret, deployPrivateKey: gitHub.deployPrivateKey },
 });
 

@@ -36,6 +36,11 @@ export interface JenkinsArgs {
     outlivesJobLeftovers?: pulumi.Resource[];
     /** One per build host, the controller's first: each gets an agent and its own chain of the jobs. */
     engines: DockerEngine[];
+    /**
+     * The host whose engine the stack's pipeline uses; with a URL data source every other host gets a data
+     * volume of its own here (its chain downloads and verifies its own copy into it).
+     */
+    pipelineHost: string;
     /** The GitHub side's secrets, in GitHub mode (stack.github set). */
     gitHubSecrets?: {
         webhookSecret: pulumi.Input<string>;
@@ -80,13 +85,15 @@ export class Jenkins extends pulumi.ComponentResource {
             const scoped = (resource: string) => (index === 0 ? `${name}-${resource}` : `${name}-${resource}-${engine.host.name}`);
             // Created before the containers so that destroy removes them first: the leftovers command's delete
             // runs once nothing can start a model container or build a model image any more.
+            const needsOwnData = stack.pipeline.dataSource.kind === "url" && engine.host.name !== args.pipelineHost;
+            const dataVolume = needsOwnData ? [new docker.Volume(scoped("job-data"), { name: names.dataVolume }, { ...childOpts, provider: engine.provider })] : [];
             const jobLeftovers = new command.local.Command(
                 scoped("job-leftovers"),
                 {
                     environment: engine.commandEnvironment({ MODEL_CONTAINER: names.modelContainer, JOB_IMAGE_REPOSITORY: names.jobModelImage }),
                     delete: `${engine.cliPreamble}${removeJobLeftoversScript}`,
                 },
-                { ...childOpts, dependsOn: args.outlivesJobLeftovers },
+                { ...childOpts, dependsOn: [...(args.outlivesJobLeftovers ?? []), ...dataVolume] },
             );
             const agent = new JenkinsAgent(
                 scoped("agent"),

@@ -66,6 +66,18 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
         assert.equal(run.secretOutputs.has("pipelineMetrics"), false, "the figures stay plain");
     });
 
+    // Catches a host whose chain would download into a volume nothing removes on destroy.
+    it("gives every host but pipelineHost a data volume of its own for its chain's verified copy, on its engine", () => {
+        const volumes = resourcesOfType(run, "docker:index/volume:Volume").filter((volume) => volume.inputs.name === "adult-mlops-test-data");
+        assert.deepEqual(volumes.map((volume) => [volume.name, providerOf(volume)]).sort(), [
+            ["jenkins-job-data", undefined],
+            ["jenkins-job-data-trainer", "build-host-trainer"],
+            ["pipeline-data", "build-host-gpu-box"],
+        ]);
+        const leftovers = resourceNamed(run, "command:local:Command", "jenkins-job-leftovers-trainer");
+        assert.ok(leftovers.wire?.dependencies.includes(volumes.find((v) => v.name === "jenkins-job-data-trainer")?.wire?.urn ?? "?"), "removed after the leftovers");
+    });
+
     // Catches an agent published on 0.0.0.0 (the provider's default ip) or at another address than the one the controller dials.
     it("publishes each other host's agent SSH at its configured address only; the first host's stays on the Jenkins network", () => {
         const agents = Object.fromEntries(hosts.map((host) => [host, resourceNamed(run, "docker:index/container:Container", scoped("jenkins-agent", host))]));
