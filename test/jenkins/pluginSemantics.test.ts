@@ -16,7 +16,8 @@ import { renderJenkins } from "../../jenkins/render";
 import { JENKINS_REF_DIR, JenkinsSettings, SECRET_NAMES, SECRETS_DIR } from "../../jenkins/settings";
 import { versionAtLeast } from "../../jenkins/tools/pluginVersion";
 import { repoRoot } from "../support/paths";
-import { gitHubSettings } from "./fixtures";
+import { gitHubSettings, jenkinsSettingsFor } from "./fixtures";
+import { summariseJob } from "./jobXml";
 
 type Tree = Record<string, any>;
 
@@ -204,6 +205,26 @@ describe("plugin semantics at the pinned versions", () => {
         // AbstractJenkinsManifestMojo.java line 225); the lock records it per plugin.
         for (const [id, plugin] of Object.entries<Tree>(lock.plugins)) {
             if (plugin.requiredCore !== null) assert.ok(versionAtLeast(lock.core.version, plugin.requiredCore), `${id} needs ${plugin.requiredCore}`);
+        }
+    });
+});
+
+describe("Jenkins core semantics the build hosts' chains rely on", () => {
+    // jenkinsci/jenkins core/src/main/java/hudson/model/AbstractProject.java, getCauseOfBlockage and
+    // getBuildingDownstream: a job with blockBuildWhenDownstreamBuilding waits while any project of ITS
+    // transitive downstream (the dependency graph of its triggers) is building or queued. Each host's
+    // first job must therefore have exactly its own chain downstream: then it waits for its chain only,
+    // and the hosts' chains run at the same time. (Read at the core source the code search holds, not at
+    // the pinned LTS tag, like the other core facts in the header.)
+    test("each host's first job has exactly its own chain as its transitive downstream", () => {
+        const settings = jenkinsSettingsFor({ buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/e/docker.sock?name=second&agent=127.0.0.1:2222"]) });
+        const jobs = Object.fromEntries(Object.entries(renderJenkins(settings).jobs).map(([name, xml]) => [name, summariseJob(xml)]));
+        const downstreamOf = (job: string): string[] => Object.keys(jobs).filter((other) => jobs[other].upstream?.projects.includes(job));
+        const transitive = (job: string): string[] => downstreamOf(job).flatMap((next) => [next, ...transitive(next)]);
+        assert.deepEqual(transitive("github-to-container"), ["preprocessing", "train", "test"]);
+        assert.deepEqual(transitive("github-to-container-on-second"), ["preprocessing-on-second", "train-on-second", "test-on-second"]);
+        for (const first of ["github-to-container", "github-to-container-on-second"]) {
+            assert.equal(jobs[first].blockBuildWhenDownstreamBuilding, true, first);
         }
     });
 });
