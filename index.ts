@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { defaultEngine, DockerEngine, DockerHost } from "./components/dockerHost";
+import { dockerEngines, hostScopedName } from "./components/dockerHost";
 import { GatedPipeline } from "./components/gatedPipeline";
 import { GitHubIntegration } from "./components/gitHubIntegration";
 import { Jenkins } from "./components/jenkins";
@@ -14,19 +14,12 @@ const { names } = settings;
 const { hosts } = settings.buildHosts;
 const pipelineBuildHost = settings.buildHosts.pipelineHost;
 const multiHost = hosts.length > 1;
-const dockerTls = readDockerTls(hosts);
-
-// The default engine needs no provider of its own; any other host gets one (components/dockerHost.ts).
-const engines: DockerEngine[] = hosts.map((host) =>
-    host.endpoint.kind === "default" ? defaultEngine(host) : new DockerHost(`build-host-${host.name}`, { host, tls: dockerTls.get(host.name) }),
-);
-/** The first host's resources keep the names they had before there were build hosts. */
-const hostScoped = (resource: string, engine: DockerEngine): string => (engine === engines[0] ? resource : `${resource}-${engine.host.name}`);
+const engines = dockerEngines(hosts, readDockerTls(hosts));
 
 // On every build host: the layer cache the jobs' own builds start from, and the pipeline can move there without a rebuild.
 const modelImages = engines.map(
     (engine) =>
-        new LocalImage(hostScoped("model-image", engine), {
+        new LocalImage(hostScopedName("model-image", engine.host, hosts), {
             context: path.join(projectDir, "ml"),
             imageName: names.modelImage,
             buildArgs: { BASE_IMAGE: settings.baseImage },

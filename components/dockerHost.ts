@@ -22,6 +22,16 @@ export function defaultEngine(host: BuildHost): DockerEngine {
     return { host, provider: undefined, commandEnvironment: (base) => base, cliPreamble: "" };
 }
 
+/** One engine per build host, in their order: the default engine as it is, a DockerHost for any other. */
+export function dockerEngines(hosts: BuildHost[], tls: Map<string, pulumi.Output<DockerTlsMaterial>>): DockerEngine[] {
+    return hosts.map((host) => (host.endpoint.kind === "default" ? defaultEngine(host) : new DockerHost(`build-host-${host.name}`, { host, tls: tls.get(host.name) })));
+}
+
+/** A resource's name on a build host: the first host's keep the names they had before there were build hosts. */
+export function hostScopedName(resource: string, host: BuildHost, hosts: BuildHost[]): string {
+    return host === hosts[0] ? resource : `${resource}-${host.name}`;
+}
+
 /**
  * The docker CLI takes TLS material from files only (DOCKER_CERT_PATH): the command writes the
  * secret variables to a private temporary folder and removes it when the command ends.

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/stackSettings";
 import { renderJenkins } from "../jenkins/render";
 import { ADMIN_USER, AGENT_PROJECT_DIR, jenkinsSettingsOf, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
-import { DockerEngine } from "./dockerHost";
+import { DockerEngine, hostScopedName } from "./dockerHost";
 import { JenkinsAgent } from "./jenkinsAgent";
 import { engineReachableCheck, LocalImage } from "./localImage";
 
@@ -81,12 +81,13 @@ export class Jenkins extends pulumi.ComponentResource {
         );
         const agents: JenkinsAgent[] = [];
         const leftovers: command.local.Command[] = [];
-        args.engines.forEach((engine, index) => {
-            const scoped = (resource: string) => (index === 0 ? `${name}-${resource}` : `${name}-${resource}-${engine.host.name}`);
-            // Created before the containers so that destroy removes them first: the leftovers command's delete
-            // runs once nothing can start a model container or build a model image any more.
+        const hosts = args.engines.map((engine) => engine.host);
+        for (const engine of args.engines) {
+            const scoped = (resource: string) => hostScopedName(`${name}-${resource}`, engine.host, hosts);
             const needsOwnData = stack.pipeline.dataSource.kind === "url" && engine.host.name !== args.pipelineHost;
             const dataVolume = needsOwnData ? [new docker.Volume(scoped("job-data"), { name: names.dataVolume }, { ...childOpts, provider: engine.provider })] : [];
+            // Created before the containers so that destroy removes them first: the leftovers command's delete
+            // runs once nothing can start a model container or build a model image any more.
             const jobLeftovers = new command.local.Command(
                 scoped("job-leftovers"),
                 {
@@ -111,7 +112,7 @@ export class Jenkins extends pulumi.ComponentResource {
             );
             agents.push(agent);
             leftovers.push(jobLeftovers);
-        });
+        }
         const rendered = pulumi
             .all(agents.map((agent) => agent.hostPublicKey))
             .apply((hostKeys) => renderJenkins({ ...settings, agents: settings.agents.map((agent, index) => ({ ...agent, hostKey: hostKeys[index] })) }));
