@@ -14,23 +14,37 @@ import { summariseJob } from "./jobXml";
 
 const jjbDir = path.join(__dirname, "jjb");
 
+/** Two build hosts in local mode: the local engine (first, so pipelineHost) and "second", as test/jenkins/jjb/second-host/ spells it out. */
+const twoHostSettings: JenkinsSettings = jenkinsSettingsFor({
+    buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/engine/docker.sock?name=second&agent=127.0.0.1:2222"]),
+});
+const SECOND_SUFFIX = "-on-second";
+/** The lines jenkins/jobs.ts puts between model-container.sh and the job's script on a host without the registry, with the newline !include-raw's join adds. */
+const WITHOUT_REGISTRY = fs.readFileSync(path.join(jjbDir, "second-host", "without-registry.sh.inc"), "utf8") + "\n";
+/** What opens every job's step, followed by the newline of the join. */
+const MODEL_CONTAINER_LIBRARY = fs.readFileSync(path.join(repoRoot, "scripts", "model-container.sh"), "utf8") + "\n";
+
+/** Which hand-written definitions describe a stack: the chain's templates and the first host's project, the first job's variant, any other host's project. */
+type Variant = { firstJob: "github" | "local"; otherHosts: "second-host"[] };
+
 /**
- * Renders the hand-written JJB definitions (the chain plus one variant of the first job) with jenkins-jobs.
- * They are copied to a scratch folder first, filling in @GATE_FAILED_STATUS@ from the image's contract
- * and pointing the shared shell scripts' includes at jenkins/jobs/.
+ * Renders the hand-written JJB definitions with jenkins-jobs. Their YAML files are copied to a
+ * scratch folder first, filling in @GATE_FAILED_STATUS@ from the image's contract and pointing the
+ * includes at the shared shell scripts (jenkins/jobs/, scripts/) and at the fixtures next to them (@JJB@).
  */
-function renderWithJenkinsJobBuilder(variant: "github" | "local"): Record<string, string> {
+function renderWithJenkinsJobBuilder(variant: Variant): Record<string, string> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "jjb-"));
     try {
         const definitions = path.join(workDir, "definitions");
         fs.mkdirSync(definitions);
-        for (const part of ["chain", variant]) {
-            for (const file of fs.readdirSync(path.join(jjbDir, part))) {
+        for (const part of ["chain", variant.firstJob, ...variant.otherHosts]) {
+            for (const file of fs.readdirSync(path.join(jjbDir, part)).filter((name) => name.endsWith(".yaml"))) {
                 const yaml = fs
                     .readFileSync(path.join(jjbDir, part, file), "utf8")
                     .replaceAll("@GATE_FAILED_STATUS@", String(EXIT_STATUS.gateFailed))
                     .replaceAll("@JOB_SCRIPTS@", path.join(repoRoot, "jenkins", "jobs"))
-                    .replaceAll("@SCRIPTS@", path.join(repoRoot, "scripts"));
+                    .replaceAll("@SCRIPTS@", path.join(repoRoot, "scripts"))
+                    .replaceAll("@JJB@", jjbDir);
                 fs.writeFileSync(path.join(definitions, `${part}-${file}`), yaml);
             }
         }
@@ -42,18 +56,80 @@ function renderWithJenkinsJobBuilder(variant: "github" | "local"): Record<string
     }
 }
 
-function assertAgreement(variant: "github" | "local", settings: JenkinsSettings): void {
+/** Every job name of a stack: the chain once per agent, with that agent's suffix. */
+function jobNamesOf(settings: JenkinsSettings): string[] {
+    return settings.agents.flatMap((agent) => JOB_NAMES.map((name) => `${name}${agent.jobSuffix}`));
+}
+
+function assertAgreement(variant: Variant, settings: JenkinsSettings): void {
     const ours = renderJenkins(settings).jobs;
     const theirs = renderWithJenkinsJobBuilder(variant);
-    assert.deepEqual(Object.keys(theirs).sort(), [...JOB_NAMES].sort());
-    for (const name of JOB_NAMES) {
+    const names = jobNamesOf(settings);
+    assert.deepEqual(Object.keys(ours).sort(), [...names].sort());
+    assert.deepEqual(Object.keys(theirs).sort(), [...names].sort());
+    for (const name of names) {
         assert.deepEqual(summariseJob(ours[name]), summariseJob(theirs[name]), `job ${name} differs from its JJB definition`);
     }
 }
 
+/**
+ * The second host's chain is the first's but for what makes it the second host's: every name (and so
+ * every upstream) carries -on-second, every job is bound to docker-second, and every step has the
+ * lines that leave the registry out between model-container.sh and the job's script. Anything else
+ * differing, or these differing otherwise, fails.
+ */
+function assertSecondChainMirrorsFirst(jobs: Record<string, string>): void {
+    for (const name of JOB_NAMES) {
+        const first = summariseJob(jobs[name]);
+        const second = summariseJob(jobs[`${name}${SECOND_SUFFIX}`]);
+        assert.equal(first.assignedNode, "docker", `${name} is bound to the first host's label`);
+        assert.equal(second.assignedNode, "docker-second", `${name}${SECOND_SUFFIX} is bound to the second host's label`);
+        assert.equal(second.upstream === undefined, first.upstream === undefined, `${name}: only the first job of a chain has no upstream`);
+        if (first.upstream !== undefined && second.upstream !== undefined) {
+            assert.deepEqual(
+                second.upstream.projects,
+                first.upstream.projects.map((project) => `${project}${SECOND_SUFFIX}`),
+                `${name}${SECOND_SUFFIX} follows its own chain`,
+            );
+            assert.ok(first.upstream.projects.every((project) => (JOB_NAMES as readonly string[]).includes(project)), `${name} follows the first chain`);
+        }
+        for (const [index, step] of second.shellSteps.entries()) {
+            assert.ok(step.command.startsWith(MODEL_CONTAINER_LIBRARY + WITHOUT_REGISTRY), `${name}${SECOND_SUFFIX} step ${index} leaves the registry out right after model-container.sh`);
+            assert.equal(step.command.split(WITHOUT_REGISTRY).length, 2, `${name}${SECOND_SUFFIX} step ${index} leaves the registry out once`);
+        }
+        for (const [index, step] of first.shellSteps.entries()) {
+            assert.ok(!step.command.includes(WITHOUT_REGISTRY), `${name} step ${index} keeps the registry`);
+        }
+        const withoutHostDifferences = {
+            ...second,
+            assignedNode: first.assignedNode,
+            upstream: first.upstream,
+            shellSteps: second.shellSteps.map((step) => ({ ...step, command: step.command.replace(MODEL_CONTAINER_LIBRARY + WITHOUT_REGISTRY, MODEL_CONTAINER_LIBRARY) })),
+        };
+        assert.deepEqual(withoutHostDifferences, first, `${name}${SECOND_SUFFIX} differs from ${name} in more than its host`);
+    }
+}
+
+function descriptionOf(configXml: string): string {
+    return /<description>([^<]*)<\/description>/.exec(configXml)?.[1] ?? "";
+}
+
 describe("the rendered jobs agree with the hand-written Jenkins Job Builder definitions", () => {
-    test("GitHub mode", () => assertAgreement("github", gitHubSettings));
-    test("local mode", () => assertAgreement("local", localSettings));
+    test("GitHub mode", () => assertAgreement({ firstJob: "github", otherHosts: [] }, gitHubSettings));
+    test("local mode", () => assertAgreement({ firstJob: "local", otherHosts: [] }, localSettings));
+    test("local mode on two build hosts: a chain per host, the second's named for it, bound to its label and without the registry", () =>
+        assertAgreement({ firstJob: "local", otherHosts: ["second-host"] }, twoHostSettings));
+
+    test("the two hosts' chains differ only in names, upstreams, labels, descriptions and the registry lines", () => {
+        const ours = renderJenkins(twoHostSettings).jobs;
+        assertSecondChainMirrorsFirst(ours);
+        assertSecondChainMirrorsFirst(renderWithJenkinsJobBuilder({ firstJob: "local", otherHosts: ["second-host"] }));
+        // Descriptions are in neither the summaries nor the JJB definitions: the second chain's name their host.
+        for (const name of JOB_NAMES) {
+            assert.match(descriptionOf(ours[`${name}${SECOND_SUFFIX}`]), / on build host second\b/, name);
+            assert.doesNotMatch(descriptionOf(ours[name]), /build host/, name);
+        }
+    });
 
     test("the comparison sees what matters (it is not comparing empty summaries)", () => {
         const first = summariseJob(renderJenkins(gitHubSettings).jobs["github-to-container"]);
@@ -74,6 +150,6 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
 
     test("a different branch or repository in settings breaks the agreement", () => {
         const other = jenkinsSettingsFor({ githubRepository: "acme/other", githubBranch: "dev", jenkinsPublicUrl: "https://jenkins.example.org/" });
-        assert.throws(() => assertAgreement("github", other), /github-to-container differs/);
+        assert.throws(() => assertAgreement({ firstJob: "github", otherHosts: [] }, other), /github-to-container differs/);
     });
 });
