@@ -33,6 +33,10 @@ function readStackFile(file: string): { stack: string; values: Partial<ConfigVal
     }
     const entries = CONFIG_KEYS.flatMap((key) => {
         const value = (config as Record<string, unknown>)[configKey(key)];
+        if (Array.isArray(value)) {
+            // A list setting (buildHosts) reaches a program as its JSON, as Pulumi hands it over.
+            return [[key, JSON.stringify(value)]];
+        }
         return value === undefined || (typeof value === "object" && value !== null) ? [] : [[key, String(value)]];
     });
     const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? "dev";

@@ -63,6 +63,27 @@ describe("npm run render:jenkins", () => {
         assert.match(casc, /key: MODEL_CONTAINER\n\s+value: adult-mlops-staging-model\n/, "names follow the stack's name");
     });
 
+    // Catches a list setting dropped (the file holds it as a YAML list, the program reads it as JSON).
+    test("takes build hosts as the stack file lists them: one chain of jobs per host", () => {
+        const stackFile = path.join(workDir, "Pulumi.hosts.yaml");
+        fs.writeFileSync(
+            stackFile,
+            YAML.stringify({
+                config: {
+                    "adult-mlops:githubRepository": "acme/adult-mlops",
+                    "adult-mlops:jenkinsPublicUrl": "https://jenkins.example.org/",
+                    "adult-mlops:buildHosts": ["unix:///var/run/docker.sock", "ssh://ci@gpu-box.example.org?agent=10.0.0.12"],
+                },
+            }),
+        );
+        const out = path.join(workDir, "hosts");
+        const result = renderCli(out, stackFile);
+        assert.equal(result.status, 0, result.stderr);
+        const jobs = filesUnder(path.join(out, "jobs")).map((file) => file.split("/")[0]);
+        assert.deepEqual(jobs, [...JOB_NAMES, ...JOB_NAMES.map((name) => `${name}-on-gpu-box`)].sort());
+        assert.equal(summariseJob(fs.readFileSync(path.join(out, "jobs", "train-on-gpu-box", "config.xml"), "utf8")).assignedNode, "docker-gpu-box");
+    });
+
     test("a bad setting: exit 2, the same one-line message as pulumi up, nothing written", () => {
         const stackFile = path.join(workDir, "Pulumi.bad.yaml");
         fs.writeFileSync(stackFile, YAML.stringify({ config: { "adult-mlops:threshold": "1.5" } }));
