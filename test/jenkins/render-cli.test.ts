@@ -79,7 +79,7 @@ describe("npm run render:jenkins", () => {
         const out = path.join(workDir, "hosts");
         const result = renderCli(out, stackFile);
         assert.equal(result.status, 0, result.stderr);
-        const jobs = filesUnder(path.join(out, "jobs")).map((file) => file.split("/")[0]);
+        const jobs = filesUnder(path.join(out, "jobs")).map((file) => file.split("/")[0]).sort();
         assert.deepEqual(jobs, [...JOB_NAMES, ...JOB_NAMES.map((name) => `${name}-on-gpu-box`)].sort());
         assert.equal(summariseJob(fs.readFileSync(path.join(out, "jobs", "train-on-gpu-box", "config.xml"), "utf8")).assignedNode, "docker-gpu-box");
     });
