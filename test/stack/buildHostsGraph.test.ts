@@ -44,6 +44,15 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
         }
     });
 
+    // pulumi/pulumi-docker provider/image.go lines 1053-1061: an ssh:// host is reached through docker's
+    // connhelper (GetConnectionHelperWithSSHOpts), which runs the system's ssh with the provider's sshOpts
+    // appended. With none, ssh checks the host key against the user's known_hosts and refuses an unknown
+    // one in a non-interactive run: nothing may turn that off.
+    it("leaves an SSH host's host key check to the user's known_hosts (no sshOpts)", () => {
+        const provider = resourceNamed(run, "pulumi:providers:docker", "build-host-gpu-box");
+        assert.equal(provider.inputs.sshOpts, undefined);
+    });
+
     it("builds the model and agent images on every host, each with that host's provider", () => {
         for (const host of hosts) {
             const expected = host === "local" ? undefined : `build-host-${host}`;
