@@ -160,6 +160,18 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
     });
 });
 
+describe("the pipeline on the TLS host", () => {
+    // The key among the command's inputs makes its stdout secret (test/stack/support/stackHarness.ts
+    // outputsMadeSecretByInputs, citing pulumi-command); the figures parsed from it are not secrets.
+    it("keeps the figures plain outputs though the command's environment is secret", async () => {
+        const run = await runStack({ ...multiHostConfig, pipelineHost: "trainer" }, simulatedProviders, { secretKeys: multiHostSecretKeys });
+        assert.ok(isSecretInput(resourceNamed(run, "command:local:Command", "pipeline-run").wire?.inputs.environment));
+        for (const output of ["pipelineMetrics", "validationAccuracy", "testAccuracy", "gatePassed", "promoted", "champion"]) {
+            assert.equal(run.secretOutputs.has(output), false, output);
+        }
+    });
+});
+
 describe("a missing TLS material", () => {
     it("is refused before anything is created, naming the host and the key to set", async () => {
         await assert.rejects(runStack({ ...multiHostConfig, dockerTls: JSON.stringify({}) }, simulatedProviders, { secretKeys: multiHostSecretKeys }), (error: Error) => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { formatGoDuration, parseGoDuration } from "./support/goDuration";
 import { simulatedProviders } from "./support/simulatedProviders";
-import { isSecretInput, RecordedResource, resourceNamed, runStack, StackRun } from "./support/stackHarness";
+import { containsSecretInput, isSecretInput, RecordedResource, resourceNamed, runStack, StackRun } from "./support/stackHarness";
 import {
     configuredAdminPassword,
     configuredGitHubToken,
@@ -24,13 +24,6 @@ const modes: Array<[string, Record<string, string>, string[]]> = [
     ["GitHub mode", gitHubConfig, gitHubSecretKeys],
     ["three build hosts, one with TLS", multiHostConfig, multiHostSecretKeys],
 ];
-
-function containsSecretMarker(value: unknown): boolean {
-    if (isSecretInput(value)) {
-        return true;
-    }
-    return typeof value === "object" && value !== null && Object.values(value).some(containsSecretMarker);
-}
 
 /** Every secret value of a run: the configured ones and what the providers generate (passwords, private keys). */
 function secretValues(run: StackRun): string[] {
@@ -68,7 +61,7 @@ for (const [mode, config, secretKeys] of modes) {
         // the whole configuration secret instead, so no input needs an exception here.
         it("every input that carries a secret anywhere inside it is secret at its top level", () => {
             const nestedOnly = topLevelInputs(run)
-                .filter(({ value }) => !isSecretInput(value) && containsSecretMarker(value))
+                .filter(({ value }) => !isSecretInput(value) && containsSecretInput(value))
                 .map(({ where }) => where);
             assert.deepEqual(nestedOnly, []);
         });

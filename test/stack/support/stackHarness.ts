@@ -133,7 +133,7 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
                     retainOnDelete: request.hasRetainondelete() && request.getRetainondelete(),
                     provider: request.getProvider(),
                 });
-                const secretOutputs: string[] = request.getAdditionalsecretoutputsList();
+                const secretOutputs: string[] = [...request.getAdditionalsecretoutputsList(), ...outputsMadeSecretByInputs(request.getType(), request.getObject()?.toJavaScript())];
                 if (secretOutputs.length > 0) {
                     response.setObject(Struct.fromJavaScript(withSecretFields(response.getObject().toJavaScript(), secretOutputs)));
                 }
@@ -142,6 +142,15 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
         });
     };
     return recorded;
+}
+
+/**
+ * pulumi/pulumi-command v1.2.1 provider/pkg/provider/local/commandController.go lines 59-64: the command
+ * keeps pulumi-go-provider's default wiring, "every output depend[s] on every input", so a secret anywhere
+ * among a command's inputs makes its stdout and stderr secret.
+ */
+function outputsMadeSecretByInputs(type: string, inputs: unknown): string[] {
+    return type === "command:local:Command" && containsSecretInput(inputs) ? ["stdout", "stderr"] : [];
 }
 
 function withSecretFields(state: Record<string, unknown>, names: string[]): Record<string, unknown> {
@@ -185,6 +194,14 @@ const secretMarker = "1b47061264138c4ac30d75fd1eb44270";
 /** True when the mocks received this input as a secret (the engine then encrypts it in state). */
 export function isSecretInput(value: unknown): boolean {
     return typeof value === "object" && value !== null && secretSignature in value;
+}
+
+/** True when the value or anything inside it is a secret input. */
+export function containsSecretInput(value: unknown): boolean {
+    if (isSecretInput(value)) {
+        return true;
+    }
+    return typeof value === "object" && value !== null && Object.values(value).some(containsSecretInput);
 }
 
 /** The input with every secret wrapper taken off, for checking where values went. */
