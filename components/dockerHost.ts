@@ -60,8 +60,7 @@ export class DockerHost extends pulumi.ComponentResource implements DockerEngine
     public readonly host: BuildHost;
     public readonly provider: docker.Provider;
     public readonly cliPreamble: string;
-    private readonly cliEnvironment: Record<string, pulumi.Input<string>>;
-    private readonly cliEnvironmentIsSecret: boolean;
+    public readonly commandEnvironment: DockerEngine["commandEnvironment"];
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("adult-mlops:index:DockerHost", name, {}, opts);
@@ -72,36 +71,17 @@ export class DockerHost extends pulumi.ComponentResource implements DockerEngine
         if (host.endpoint.kind === "tcp" && tls === undefined) {
             throw new Error(`build host ${host.name} is reached over TCP and needs its TLS material`);
         }
-        const material = host.endpoint.kind === "tcp" ? tls : undefined;
+        // The schema marks none of these secret: the key must be a secret input of its own to be encrypted in state.
+        const pem = host.endpoint.kind === "tcp" && tls ? { ca: tls.apply((m) => m.ca), cert: tls.apply((m) => m.cert), key: pulumi.secret(tls.apply((m) => m.key)) } : undefined;
         this.host = host;
         this.provider = new docker.Provider(
             name,
-            {
-                host: host.endpoint.url,
-                // The schema does not mark these secret: each must be a secret input as a whole to be encrypted in state.
-                ...(material && {
-                    caMaterial: material.apply((m) => m.ca),
-                    certMaterial: material.apply((m) => m.cert),
-                    keyMaterial: pulumi.secret(material.apply((m) => m.key)),
-                }),
-            },
+            { host: host.endpoint.url, ...(pem && { caMaterial: pem.ca, certMaterial: pem.cert, keyMaterial: pem.key }) },
             { parent: this },
         );
-        this.cliEnvironment = {
-            DOCKER_HOST: host.endpoint.url,
-            ...(material && {
-                DOCKER_TLS_CA: material.apply((m) => m.ca),
-                DOCKER_TLS_CERT: material.apply((m) => m.cert),
-                DOCKER_TLS_KEY: pulumi.secret(material.apply((m) => m.key)),
-            }),
-        };
-        this.cliEnvironmentIsSecret = material !== undefined;
-        this.cliPreamble = material ? tlsFilesPreamble : "";
+        const cliEnvironment = { DOCKER_HOST: host.endpoint.url, ...(pem && { DOCKER_TLS_CA: pem.ca, DOCKER_TLS_CERT: pem.cert, DOCKER_TLS_KEY: pem.key }) };
+        this.commandEnvironment = (base) => (pem ? pulumi.secret({ ...base, ...cliEnvironment }) : { ...base, ...cliEnvironment });
+        this.cliPreamble = pem ? tlsFilesPreamble : "";
         this.registerOutputs({});
-    }
-
-    public commandEnvironment(base: Record<string, pulumi.Input<string>>): pulumi.Input<Record<string, pulumi.Input<string>>> {
-        const environment = { ...base, ...this.cliEnvironment };
-        return this.cliEnvironmentIsSecret ? pulumi.secret(environment) : environment;
     }
 }

@@ -2,10 +2,10 @@ import { ConfigError } from "./configError";
 import { DataSource } from "./validators";
 
 /** The local engine's socket, as Docker's own default (DOCKER_HOST unset) reaches it. */
-export const LOCAL_DOCKER_SOCKET = "/var/run/docker.sock";
+const LOCAL_DOCKER_SOCKET = "/var/run/docker.sock";
 
 /** Port the agents on the other build hosts publish their SSH server on unless `agent=` names one. */
-export const DEFAULT_AGENT_PORT = 2222;
+const DEFAULT_AGENT_PORT = 2222;
 
 /** How the program reaches a build host's Docker engine. */
 export type DockerEndpoint =

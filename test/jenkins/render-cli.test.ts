@@ -19,6 +19,14 @@ function renderCli(...args: string[]) {
     });
 }
 
+/** A Pulumi.<stack>.yaml in the scratch folder, GitHub mode plus `config` (keys without the project prefix). */
+function gitHubStackFile(stack: string, config: Record<string, unknown>): string {
+    const file = path.join(workDir, `Pulumi.${stack}.yaml`);
+    const settings = { githubRepository: "acme/adult-mlops", jenkinsPublicUrl: "https://jenkins.example.org/", ...config };
+    fs.writeFileSync(file, YAML.stringify({ config: Object.fromEntries(Object.entries(settings).map(([key, value]) => [`adult-mlops:${key}`, value])) }));
+    return file;
+}
+
 function filesUnder(dir: string): string[] {
     return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((entry) => entry.isFile())
@@ -41,18 +49,7 @@ describe("npm run render:jenkins", () => {
     });
 
     test("takes a stack's settings file (Pulumi.<stack>.yaml), over Pulumi.yaml's defaults", () => {
-        const stackFile = path.join(workDir, "Pulumi.staging.yaml");
-        fs.writeFileSync(
-            stackFile,
-            YAML.stringify({
-                config: {
-                    "adult-mlops:githubRepository": "acme/adult-mlops",
-                    "adult-mlops:jenkinsPublicUrl": "https://jenkins.example.org/",
-                    "adult-mlops:threshold": "0.9",
-                    "adult-mlops:jenkinsAdminPassword": { secure: "v1:ignored" },
-                },
-            }),
-        );
+        const stackFile = gitHubStackFile("staging", { threshold: "0.9", jenkinsAdminPassword: { secure: "v1:ignored" } });
         const out = path.join(workDir, "github");
         const result = renderCli(out, stackFile);
         assert.equal(result.status, 0, result.stderr);
@@ -65,17 +62,7 @@ describe("npm run render:jenkins", () => {
 
     // Catches a list setting dropped (the file holds it as a YAML list, the program reads it as JSON).
     test("takes build hosts as the stack file lists them: one chain of jobs per host", () => {
-        const stackFile = path.join(workDir, "Pulumi.hosts.yaml");
-        fs.writeFileSync(
-            stackFile,
-            YAML.stringify({
-                config: {
-                    "adult-mlops:githubRepository": "acme/adult-mlops",
-                    "adult-mlops:jenkinsPublicUrl": "https://jenkins.example.org/",
-                    "adult-mlops:buildHosts": ["unix:///var/run/docker.sock", "ssh://ci@gpu-box.example.org?agent=10.0.0.12"],
-                },
-            }),
-        );
+        const stackFile = gitHubStackFile("hosts", { buildHosts: ["unix:///var/run/docker.sock", "ssh://ci@gpu-box.example.org?agent=10.0.0.12"] });
         const out = path.join(workDir, "hosts");
         const result = renderCli(out, stackFile);
         assert.equal(result.status, 0, result.stderr);

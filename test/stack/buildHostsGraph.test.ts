@@ -87,7 +87,9 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
         assert.ok(leftovers.wire?.dependencies.includes(volumes.find((v) => v.name === "jenkins-job-data-trainer")?.wire?.urn ?? "?"), "removed after the leftovers");
     });
 
-    // Catches an agent published on 0.0.0.0 (the provider's default ip) or at another address than the one the controller dials.
+    // pulumi/pulumi-docker provider/cmd/pulumi-resource-docker/schema.json (v5.1.0+24, line 788),
+    // docker:index/ContainerPort:ContainerPort: ip "Defaults to `0.0.0.0`". Catches an agent published on
+    // every interface, or at another address than the one the controller dials.
     it("publishes each other host's agent SSH at its configured address only; the first host's stays on the Jenkins network", () => {
         const agents = Object.fromEntries(hosts.map((host) => [host, resourceNamed(run, "docker:index/container:Container", scoped("jenkins-agent", host))]));
         assert.equal(agents.local.inputs.ports, undefined);
