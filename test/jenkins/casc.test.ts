@@ -67,7 +67,7 @@ describe("JCasC", () => {
     test("security: no anonymous access, CSRF crumbs, no executors on the controller, admin from the secret file", () => {
         const { jenkins } = casc(localSettings);
         assert.deepEqual(jenkins.authorizationStrategy, { loggedInUsersCanDoAnything: { allowAnonymousRead: false } });
-        assert.ok(jenkins.crumbIssuer.standard);
+        assert.equal(jenkins.crumbIssuer, "standard");
         assert.equal(jenkins.numExecutors, 0);
         assert.equal(jenkins.securityRealm.local.allowsSignup, false);
         assert.deepEqual(jenkins.securityRealm.local.users, [{ id: "admin", password: "${jenkins-admin-password}" }]);

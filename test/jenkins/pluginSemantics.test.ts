@@ -4,8 +4,9 @@
  * older one: the lock's source.readVersion). Each test cites repository, file, tag and line, and
  * asserts on this repository's rendered output or files, so a change that breaks the fact fails.
  *
- * Jenkins core keys (location.url, crumbIssuer.standard, loggedInUsersCanDoAnything,
- * ReverseBuildTrigger, envVars) are not covered here: core's source at the pinned LTS was not read.
+ * Jenkins core keys (location.url, crumbIssuer, loggedInUsersCanDoAnything, ReverseBuildTrigger,
+ * envVars) are not covered here: cascSchema.test.ts checks every JCasC attribute and job XML element,
+ * core's included, against jenkins/casc-schema.json, read from core and the plugins at the pinned tags.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
