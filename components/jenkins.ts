@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { StackSettings } from "../config/stackSettings";
 import { renderJenkins } from "../jenkins/render";
-import { ADMIN_USER, AGENT_PROJECT_DIR, jenkinsSettingsOf, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import { ADMIN_USER, AGENT_PROJECT_DIR, jenkinsSettingsOf, SECRET_FILE_MODE, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
 import { DockerEngine, hostScopedName } from "./dockerHost";
 import { JenkinsAgent } from "./jenkinsAgent";
 import { engineReachableCheck, LocalImage } from "./localImage";
@@ -23,6 +23,11 @@ const controllerHealthcheck = {
     startPeriod: "3m0s",
     retries: 6,
 };
+/**
+ * How long a replacement or `pulumi destroy` lets Jenkins stop on SIGTERM (it saves its state, ends its
+ * builds) before the engine kills it; without it the provider stops the container with a zero timeout.
+ */
+export const CONTROLLER_STOP_GRACE_SECONDS = 60;
 /** How long `pulumi up` waits for a healthy controller: a cold start on a small host, with room to spare. */
 const controllerStartTimeoutSeconds = 300;
 
@@ -140,11 +145,13 @@ export class Jenkins extends pulumi.ComponentResource {
                 uploads: pulumi.secret(
                     rendered.apply(({ controllerFiles }) => [
                         ...controllerFiles.map((file) => ({ file: file.path, content: file.content })),
+                        // Readable by the jenkins user whether or not the provider honours `owner`: the image's
+                        // SECRETS_DIR is jenkins' own with mode 0700 (jenkins/Dockerfile), so no other user reaches them.
                         ...Object.entries(secretFiles).map(([secretName, content]) => ({
                             file: `${SECRETS_DIR}/${secretName}`,
                             content,
                             owner: jenkinsUid,
-                            permissions: "0400",
+                            permissions: SECRET_FILE_MODE,
                         })),
                     ]),
                 ),
@@ -152,6 +159,7 @@ export class Jenkins extends pulumi.ComponentResource {
                 // `pulumi up` fails unless Jenkins answers within the timeout (a JCasC error, a plugin that does not load).
                 wait: true,
                 waitTimeout: controllerStartTimeoutSeconds,
+                destroyGraceSeconds: CONTROLLER_STOP_GRACE_SECONDS,
             },
             { ...onControllerHost, dependsOn: [leftovers[0]] },
         );

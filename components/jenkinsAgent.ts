@@ -5,6 +5,9 @@ import { AGENT_HOST_KEY_FILE } from "../jenkins/settings";
 import { DockerEngine } from "./dockerHost";
 import { LocalImage } from "./localImage";
 
+/** How long a replacement or `pulumi destroy` lets the agent's sshd and a running job's step end on SIGTERM. */
+export const AGENT_STOP_GRACE_SECONDS = 30;
+
 export interface JenkinsAgentArgs {
     /** Container name, also its host name on the Jenkins network. */
     hostName: string;
@@ -70,6 +73,7 @@ export class JenkinsAgent extends pulumi.ComponentResource {
                 ],
                 // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
                 uploads: pulumi.secret([{ file: AGENT_HOST_KEY_FILE, content: hostKey.privateKeyOpenssh, permissions: "0400" }]),
+                destroyGraceSeconds: AGENT_STOP_GRACE_SECONDS,
             },
             // A component's dependsOn does not reach its children: the container itself must wait for (and,
             // on destroy, go before) what the caller names.

@@ -39,6 +39,8 @@ export class LocalImage extends pulumi.ComponentResource {
                 build: {
                     context: args.context,
                     dockerfile: path.join(args.context, "Dockerfile"),
+                    // The engine's own platform: without it the provider builds for the machine running Pulumi.
+                    platform: args.engine.host.platform,
                     args: withoutEmptyValues(args.buildArgs ?? {}),
                 },
             },

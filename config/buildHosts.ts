@@ -7,6 +7,24 @@ const LOCAL_DOCKER_SOCKET = "/var/run/docker.sock";
 /** Port the agents on the other build hosts publish their SSH server on unless `agent=` names one. */
 const DEFAULT_AGENT_PORT = 2222;
 
+/** Node's names for the processor architectures Docker builds for, as OCI platforms name them. */
+const OCI_ARCHITECTURES: Partial<Record<NodeJS.Architecture, string>> = {
+    x64: "amd64",
+    arm64: "arm64",
+    arm: "arm/v7",
+    ia32: "386",
+    ppc64: "ppc64le",
+    riscv64: "riscv64",
+    s390x: "s390x",
+};
+
+/** The platform of the machine running Pulumi: a build host's default, as the local engine's images are built for it. */
+export function platformOfThisMachine(): string {
+    return `linux/${OCI_ARCHITECTURES[process.arch] ?? process.arch}`;
+}
+
+const platformPattern = /^linux\/[a-z0-9]+(\/v[0-9])?$/;
+
 /** How the program reaches a build host's Docker engine. */
 export type DockerEndpoint =
     /** The engine Docker's defaults reach (DOCKER_HOST of the environment, else the local socket): today's behaviour, no explicit provider. */
@@ -28,6 +46,8 @@ export interface BuildHost {
      * Undefined for the first host, whose agent sits on the controller's Docker network.
      */
     agent: { address: string; port: number } | undefined;
+    /** The OCI platform its images are built for (`linux/arm64`): the engine's, so its containers run natively. */
+    platform: string;
 }
 
 export interface BuildHostSettings {
@@ -37,7 +57,7 @@ export interface BuildHostSettings {
     pipelineHost: BuildHost;
 }
 
-const example = "a Docker host URL: unix:///var/run/docker.sock, ssh://user@host[:port] or tcp://host:2376, optionally with ?name=NAME&agent=IP[:PORT]&socket=/path";
+const example = "a Docker host URL: unix:///var/run/docker.sock, ssh://user@host[:port] or tcp://host:2376, optionally with ?name=NAME&agent=IP[:PORT]&socket=/path&platform=linux/ARCH";
 const hostName = /^[a-z][a-z0-9-]{0,19}$/;
 
 /**
@@ -57,7 +77,7 @@ export function parseBuildHosts(rawHosts: string, rawPipelineHost: string, conte
 }
 
 function localEngine(): BuildHost {
-    return { name: "local", endpoint: { kind: "default" }, socketPath: LOCAL_DOCKER_SOCKET, agent: undefined };
+    return { name: "local", endpoint: { kind: "default" }, socketPath: LOCAL_DOCKER_SOCKET, agent: undefined, platform: platformOfThisMachine() };
 }
 
 function parseList(raw: string): string[] {
@@ -82,9 +102,9 @@ function parseHost(entry: string, index: number): BuildHost {
     }
     const url = new URL(entry);
     const options = Object.fromEntries(url.searchParams);
-    const unknown = Object.keys(options).filter((key) => !["name", "agent", "socket"].includes(key));
+    const unknown = Object.keys(options).filter((key) => !["name", "agent", "socket", "platform"].includes(key));
     if (unknown.length > 0 || url.hash !== "") {
-        fail(`only name, agent and socket may follow the "?" (found ${[...unknown, url.hash].filter(Boolean).join(", ")})`);
+        fail(`only name, agent, socket and platform may follow the "?" (found ${[...unknown, url.hash].filter(Boolean).join(", ")})`);
     }
     const endpoint = parseEndpoint(url, fail);
     const name = options.name ?? defaultName(endpoint, url);
@@ -99,7 +119,11 @@ function parseHost(entry: string, index: number): BuildHost {
         fail("the first host runs the controller, whose agent sits on its Docker network: give agent= to the other hosts only");
     }
     const agent = index === 0 ? undefined : parseAgent(options.agent, fail);
-    return { name: name as string, endpoint, socketPath, agent };
+    const platform = options.platform ?? platformOfThisMachine();
+    if (!platformPattern.test(platform)) {
+        fail(`platform= must be the engine's OCI platform, such as linux/amd64 or linux/arm64 (not "${platform}")`);
+    }
+    return { name: name as string, endpoint, socketPath, agent, platform };
 }
 
 function parseEndpoint(url: URL, fail: (why: string) => never): DockerEndpoint {

@@ -5,6 +5,7 @@ export interface FreestyleJob {
     description: string;
     /** Label expression of the nodes the job may run on. */
     assignedNode: string;
+    /** Besides the build discarder every job has. */
     properties: XmlElement[];
     /** Undefined: no SCM (hudson.scm.NullSCM). */
     scm?: XmlElement;
@@ -15,6 +16,28 @@ export interface FreestyleJob {
     shell: { command: string; unstableReturn?: number };
     /** Post-build steps, in order. */
     publishers?: XmlElement[];
+}
+
+/**
+ * Keeps the newest builds and the newest builds' artifacts (the test job archives a report each run), so
+ * JENKINS_HOME does not grow without bound. Core's jenkins.model.BuildDiscarderProperty with
+ * hudson.tasks.LogRotator; -1 is LogRotator's "no limit" for the day counts.
+ */
+export const BUILD_RETENTION = { numToKeep: 50, artifactNumToKeep: 10 } as const;
+
+function buildDiscarder(): XmlElement {
+    return element("jenkins.model.BuildDiscarderProperty", [
+        element(
+            "strategy",
+            [
+                element("daysToKeep", "-1"),
+                element("numToKeep", String(BUILD_RETENTION.numToKeep)),
+                element("artifactDaysToKeep", "-1"),
+                element("artifactNumToKeep", String(BUILD_RETENTION.artifactNumToKeep)),
+            ],
+            { class: "hudson.tasks.LogRotator" },
+        ),
+    ]);
 }
 
 function shellBuilder(shell: FreestyleJob["shell"]): XmlElement {
@@ -30,7 +53,7 @@ export function renderFreestyleJob(job: FreestyleJob): string {
         element("project", [
             element("description", job.description),
             element("keepDependencies", "false"),
-            element("properties", job.properties),
+            element("properties", [buildDiscarder(), ...job.properties]),
             job.scm ?? element("scm", undefined, { class: "hudson.scm.NullSCM" }),
             element("assignedNode", job.assignedNode),
             element("canRoam", "false"),

@@ -92,8 +92,15 @@ export const SECRET_NAMES = {
     agentSshKey: "jenkins-agent-ssh-key",
 } as const;
 
-/** JCasC's default secret-file directory (its Docker secrets source). */
+/** JCasC's default secret-file directory (its Docker secrets source); the controller image makes it jenkins' own, mode 0700. */
 export const SECRETS_DIR = "/run/secrets";
+
+/**
+ * The controller's secret files are readable by anyone who reaches them, and only the jenkins user
+ * reaches SECRETS_DIR: a file the provider uploads as root (an upload `owner` it does not honour, as
+ * kreuzwerker/terraform-provider-docker releases whose tar header has no Uid do) is still Jenkins'.
+ */
+export const SECRET_FILE_MODE = "0444";
 
 /** CASC_JENKINS_CONFIG in the controller image. */
 export const CASC_PATH = "/var/jenkins_conf/jenkins.yaml";

@@ -6,6 +6,8 @@ export interface JobSummary {
     blockBuildWhenDownstreamBuilding: boolean;
     customWorkspace: string | undefined;
     gitHubProjectUrl: string | undefined;
+    /** LogRotator's limits, as text: daysToKeep, numToKeep, artifactDaysToKeep, artifactNumToKeep. */
+    buildDiscarder: Record<string, string> | undefined;
     scm: { class: string; remotes: { url: string; credentialsId: string }[]; branches: string[] };
     gitHubPushTrigger: boolean;
     upstream: { projects: string[]; threshold: string } | undefined;
@@ -33,6 +35,15 @@ function textOf(node: unknown): string | undefined {
     return typeof node === "string" ? node : undefined;
 }
 
+function logRotatorOf(properties: unknown): Record<string, string> | undefined {
+    const strategy = child(child(properties, "jenkins.model.BuildDiscarderProperty"), "strategy");
+    if (strategy === undefined) {
+        return undefined;
+    }
+    const fields = ["daysToKeep", "numToKeep", "artifactDaysToKeep", "artifactNumToKeep"];
+    return { class: strategy["@_class"], ...Object.fromEntries(fields.map((field) => [field, String(strategy[field])])) };
+}
+
 export function summariseJob(configXml: string): JobSummary {
     const project = parser.parse(configXml).project as Node;
     const scm = project.scm as Node;
@@ -45,6 +56,7 @@ export function summariseJob(configXml: string): JobSummary {
         assignedNode: project.assignedNode,
         blockBuildWhenDownstreamBuilding: project.blockBuildWhenDownstreamBuilding === "true",
         customWorkspace: textOf(project.customWorkspace),
+        buildDiscarder: logRotatorOf(project.properties),
         gitHubProjectUrl: textOf(child(child(project.properties, "com.coravy.hudson.plugins.github.GithubProjectProperty"), "projectUrl")),
         scm: {
             class: scm["@_class"],

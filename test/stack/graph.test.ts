@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { removeJobLeftoversScript } from "../../components/jenkins";
+import { SECRET_FILE_MODE } from "../../jenkins/settings";
 import * as path from "node:path";
 import { repoRoot, sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
@@ -111,7 +112,8 @@ describe("local mode (no repository configured)", () => {
         const secretFiles = uploadsOf(run, "jenkins-controller").filter((upload) => upload.file.startsWith("/run/secrets/"));
         assert.deepEqual(secretFiles.map((f) => f.file).sort(), ["/run/secrets/jenkins-admin-password", "/run/secrets/jenkins-agent-ssh-key"]);
         for (const file of secretFiles) {
-            assert.equal(file.permissions, "0400");
+            // Readable by uid 1000 only through the image's SECRETS_DIR (test/jenkins/secretFiles.docker.test.ts proves it).
+            assert.deepEqual([file.owner, file.permissions], ["1000", SECRET_FILE_MODE]);
         }
         const generated = resourceNamed(run, "random:index/randomPassword:RandomPassword", "jenkins-admin-password");
         assert.equal(generated.inputs.length >= 20, true);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { formatGoDuration, parseGoDuration } from "./support/goDuration";
 import { simulatedProviders } from "./support/simulatedProviders";
-import { containsSecretInput, isSecretInput, RecordedResource, resourceNamed, runStack, StackRun } from "./support/stackHarness";
+import { containsSecretInput, isSecretInput, RecordedResource, resourceNamed, resourcesOfType, runStack, StackRun } from "./support/stackHarness";
 import {
     configuredAdminPassword,
     configuredGitHubToken,
@@ -185,5 +185,42 @@ describe("previews", () => {
         }
         const up = await runStack(localConfig, simulatedProviders);
         assert.equal(up.unknownOutputs.has("validationAccuracy"), false, "an update reports the figures");
+    });
+});
+
+describe("stopping the containers that hold state", () => {
+    // kreuzwerker/terraform-provider-docker v0.0.0-20260916201441-96d331c98ff4 (the Go module proxy's
+    // newest), internal/provider/resource_docker_container_funcs.go lines 1146-1153
+    // (resourceDockerContainerDelete): the container is stopped with destroy_grace_seconds as the
+    // timeout, and with 0 when it is unset, so Docker sends SIGKILL right after SIGTERM. A replacement
+    // deletes the old container the same way, so without it every admin-password change kills Jenkins.
+    for (const [mode, config, secretKeys] of modes) {
+        it(`${mode}: the controller and every agent get a grace period to stop on SIGTERM`, async () => {
+            const run = await runStack(config, simulatedProviders, { secretKeys });
+            const containers = resourcesOfType(run, "docker:index/container:Container");
+            assert.ok(containers.length >= 2, "the controller and at least one agent");
+            for (const container of containers) {
+                assert.ok(container.inputs.destroyGraceSeconds >= 10, `${container.name}: destroyGraceSeconds ${container.inputs.destroyGraceSeconds}`);
+            }
+        });
+    }
+});
+
+describe("the platform each image is built for", () => {
+    // @pulumi/docker 5.2 types/input.d.ts, DockerBuild.platform: "Set the target platform for the build.
+    // Defaults to `GOOS/GOARCH`", the machine running the provider, not the engine: a build host of
+    // another architecture would get images it cannot run.
+    it("every image is built for its build host's platform", async () => {
+        const buildHosts = JSON.parse(multiHostConfig.buildHosts).map((url: string) => (url.includes("gpu-box") ? `${url}&platform=linux/arm64` : url));
+        const config = { ...multiHostConfig, buildHosts: JSON.stringify(buildHosts) };
+        const run = await runStack(config, simulatedProviders, { secretKeys: multiHostSecretKeys });
+        const images = resourcesOfType(run, "docker:index/image:Image");
+        assert.ok(images.length >= 6, "model, controller and agent images across the hosts");
+        for (const image of images) {
+            assert.match(String(image.inputs.build.platform), /^linux\/(amd64|arm64)$/, image.name);
+        }
+        const armHost = images.filter((image) => image.name.includes("gpu-box"));
+        assert.ok(armHost.length >= 2, "the arm host's images");
+        armHost.forEach((image) => assert.equal(image.inputs.build.platform, "linux/arm64", image.name));
     });
 });

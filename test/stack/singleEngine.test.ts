@@ -6,10 +6,12 @@ import { singleEngineSnapshots } from "./support/singleEngineSnapshots";
 import { runStack } from "./support/stackHarness";
 import { simulatedProviders } from "./support/simulatedProviders";
 
-// The snapshots were written by the program as it was before build hosts existed (commit history of
-// test/stack/fixtures/): with buildHosts unset, `pulumi up` must create exactly that graph and those
-// outputs, so an existing stack sees no change. Catches an explicit provider, a renamed resource, an
-// extra output or a changed input in one-engine mode.
+// The snapshots were written by the program as it was before build hosts existed, and rewritten once
+// since, for changes meant to reach every stack (each image's build platform, the containers' stop
+// grace, the secret files' mode, the jobs' build discarder, the crumb issuer without a removed
+// attribute; git log test/stack/fixtures/): with buildHosts unset, `pulumi up` must create exactly
+// that graph and those outputs. Catches an explicit provider, a renamed resource, an extra output or
+// a changed input in one-engine mode.
 describe("with one Docker engine (buildHosts unset), the graph and outputs are the snapshot's", () => {
     for (const { file, config, secretKeys } of singleEngineSnapshots) {
         it(file.replace(/^.*\//, ""), async () => {

@@ -69,10 +69,11 @@ function onEngine<T>(engine: EngineAccess | undefined, build: (flags: string[]) 
 
 function buildImage(inputs: Record<string, any>, engine: EngineAccess | undefined): string {
     const buildArgs = Object.entries<string>(inputs.build.args ?? {}).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]);
+    const platform = inputs.build.platform === undefined ? [] : ["--platform", inputs.build.platform];
     return onEngine(engine, (flags) => {
         execFileSync(
             "docker",
-            [...flags, "build", "--quiet", "--file", inputs.build.dockerfile, "--tag", inputs.imageName, ...buildArgs, inputs.build.context],
+            [...flags, "build", "--quiet", "--file", inputs.build.dockerfile, "--tag", inputs.imageName, ...platform, ...buildArgs, inputs.build.context],
             { stdio: ["ignore", "ignore", "inherit"] },
         );
         return execFileSync("docker", [...flags, "image", "inspect", "--format", "{{.Id}}", inputs.imageName], { encoding: "utf8" }).trim();
