@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineSettings } from "../config/stackSettings";
-import { dataPreparationEnvironment } from "../contracts/dataPreparation";
+import { dataPreparationEnvironment, signedDataUrl } from "../contracts/dataPreparation";
 import { ChampionFigures, MetricDiff, parsePipelineMetrics, PipelineMetrics } from "../contracts/metricsLine";
 import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
 import { dataFingerprint } from "../fingerprints/data";
@@ -67,6 +67,10 @@ export class GatedPipeline extends pulumi.ComponentResource {
         const registryVolume = new docker.Volume(`${name}-registry`, { name: args.registryVolumeName }, { ...onEngine, retainOnDelete: settings.keepRegistry });
         this.volumes = [registryVolume, ...(dataVolume ? [dataVolume] : [])];
         const dataFiles = [settings.rawDataFile, settings.testDataFile].filter((file) => file !== "");
+        const data = dataPreparationEnvironment(source, args.dataVolumeName);
+        // A signed URL's query string is a secret: encrypted in state and hidden in a preview's diff (the
+        // figures stay plain: stdout is unsecreted below).
+        const dataEnvironment = signedDataUrl(source) === undefined ? data : { ...data, DATA_URL: pulumi.secret(data.DATA_URL) };
 
         const run = new command.local.Command(
             `${name}-run`,
@@ -75,7 +79,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
                 dir: args.projectDir,
                 environment: engine.commandEnvironment({
                     ...modelEnvironment(settings),
-                    ...dataPreparationEnvironment(source, args.dataVolumeName),
+                    ...dataEnvironment,
                     ...exitStatusEnvironment(),
                     MODEL_IMAGE: args.modelImageId,
                     FAIL_ON_GATE: String(settings.failOnGate),
@@ -93,7 +97,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
         );
 
         // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.
-        // Unsecret: a TLS engine's key among the inputs makes stdout secret, and the figures are not.
+        // Unsecret: a TLS engine's key or a signed data URL among the inputs makes stdout secret, and the figures are not.
         this.metrics = pulumi.unsecret(run.stdout).apply((stdout) => (pulumi.runtime.isDryRun() ? notKnownUntilUp<PipelineMetrics>() : parsePipelineMetrics(stdout)));
         this.validationAccuracy = this.metrics.validation_acc;
         this.testAccuracy = this.metrics.test_acc;

@@ -143,11 +143,11 @@ export class Jenkins extends pulumi.ComponentResource {
                 volumes: [{ volumeName: home.name, containerPath: "/var/jenkins_home" }],
                 // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
                 uploads: pulumi.secret(
-                    rendered.apply(({ controllerFiles }) => [
+                    rendered.apply(({ controllerFiles, secretFiles: configurationSecrets }) => [
                         ...controllerFiles.map((file) => ({ file: file.path, content: file.content })),
                         // Readable by the jenkins user whether or not the provider honours `owner`: the image's
                         // SECRETS_DIR is jenkins' own with mode 0700 (jenkins/Dockerfile), so no other user reaches them.
-                        ...Object.entries(secretFiles).map(([secretName, content]) => ({
+                        ...Object.entries({ ...secretFiles, ...configurationSecrets }).map(([secretName, content]) => ({
                             file: `${SECRETS_DIR}/${secretName}`,
                             content,
                             owner: jenkinsUid,

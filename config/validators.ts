@@ -124,17 +124,38 @@ function isLocalOrPrivateHost(hostname: string): boolean {
     return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
 }
 
+/**
+ * A URL as an error message or a log may show it: no user name or password (the host part up to its
+ * last `@`, as `***@`), no query string or fragment (a pre-signed URL's signature, as `?…` or `#…`).
+ * Works on any string, a URL that does not parse included. The image's fetch script
+ * (ml/adult_pipeline/fetch.py redacted_url) and the shell scripts (scripts/model-container.sh
+ * redact_url) print the data URL the same way.
+ */
+export function redactedUrl(url: string): string {
+    const query = /[?#]/.exec(url);
+    const [head, tail] = query === null ? [url, ""] : [url.slice(0, query.index), `${query[0]}…`];
+    return head.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, "$1***@") + tail;
+}
+
 /** `raw` is an http(s) URL of the zipped UCI archive, or a directory (relative to `projectDir`) holding the data files. */
 export function parseDataSource(raw: string, projectDir: string): DataSource {
     const expected = "an http(s) URL of the UCI Adult zip, or an existing local directory";
-    if (/^https?:\/\//i.test(raw)) {
-        if (!URL.canParse(raw) || mountBreaking.test(raw)) {
-            throw new ConfigError("dataSource", raw, expected);
-        }
-        return { kind: "url", url: new URL(raw).href };
-    }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
-        throw new ConfigError("dataSource", raw, expected);
+        // A URL's user:password and its query string (a signed URL's signature) never reach the message.
+        const shown = redactedUrl(raw);
+        if (!/^https?:\/\//i.test(raw) || !URL.canParse(raw) || mountBreaking.test(raw)) {
+            throw new ConfigError("dataSource", shown, expected);
+        }
+        const url = new URL(raw);
+        if (url.username !== "" || url.password !== "") {
+            throw new ConfigError(
+                "dataSource",
+                shown,
+                "an http(s) URL without a user name or password (the download cannot log in with them, and they would reach Jenkins and the logs): " +
+                    "a pre-signed URL (its access is in its query string; set it with pulumi config set --secret) or a local directory holding the files",
+            );
+        }
+        return { kind: "url", url: url.href };
     }
     const directory = path.resolve(projectDir, raw);
     if (mountBreaking.test(directory)) {

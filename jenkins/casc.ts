@@ -1,5 +1,5 @@
 import YAML from "yaml";
-import { dataPreparationEnvironment } from "../contracts/dataPreparation";
+import { dataPreparationEnvironment, signedDataUrl } from "../contracts/dataPreparation";
 import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
 import { ADMIN_USER, AgentSettings, JenkinsSettings, SECRET_NAMES } from "./settings";
 
@@ -21,11 +21,17 @@ function literal(value: string): string {
     return value.replace(/\$\{/g, "^${");
 }
 
-/** Jenkins' global environment: the only place the jobs' scripts read their settings from. */
+/**
+ * Jenkins' global environment: the only place the jobs' scripts read their settings from, but for a
+ * signed data URL. Its query string is a secret, and the global environment is plain text on
+ * Jenkins' configuration page: the first jobs get DATA_URL from its credential instead (jobs.ts).
+ */
 function jobEnvironment({ pipeline, names, baseImage }: JenkinsSettings): Record<string, string> {
+    const { DATA_URL, ...data } = dataPreparationEnvironment(pipeline.dataSource, names.dataVolume);
     return {
         ...modelEnvironment(pipeline),
-        ...dataPreparationEnvironment(pipeline.dataSource, names.dataVolume),
+        ...(signedDataUrl(pipeline.dataSource) === undefined && { DATA_URL }),
+        ...data,
         ...exitStatusEnvironment(),
         BASE_IMAGE: baseImage,
         MODEL_IMAGE: names.jobModelImage,
@@ -57,24 +63,24 @@ function sshKeyCredential(id: string, scope: "SYSTEM" | "GLOBAL", username: stri
     };
 }
 
+function secretTextCredential(id: string, scope: "SYSTEM" | "GLOBAL", description: string): object {
+    return { string: { scope, id, description, secret: secretRef(id) } };
+}
+
 // Each credential's id is the name of the secret file it is read from.
 function credentials(settings: JenkinsSettings): object[] {
     const agentKey = sshKeyCredential(SECRET_NAMES.agentSshKey, "SYSTEM", "jenkins", "Controller's key for the SSH build agent");
-    if (settings.github === undefined) {
-        return [agentKey];
-    }
-    return [
-        agentKey,
-        sshKeyCredential(SECRET_NAMES.githubDeployKey, "GLOBAL", "git", `Read-only deploy key of ${settings.github.repository}`),
-        {
-            string: {
-                scope: "SYSTEM",
-                id: SECRET_NAMES.githubWebhookSecret,
-                description: "Shared secret GitHub signs webhook deliveries with",
-                secret: secretRef(SECRET_NAMES.githubWebhookSecret),
-            },
-        },
-    ];
+    const github = settings.github === undefined
+        ? []
+        : [
+              sshKeyCredential(SECRET_NAMES.githubDeployKey, "GLOBAL", "git", `Read-only deploy key of ${settings.github.repository}`),
+              secretTextCredential(SECRET_NAMES.githubWebhookSecret, "SYSTEM", "Shared secret GitHub signs webhook deliveries with"),
+          ];
+    // GLOBAL: a build can bind only credentials of that scope (SYSTEM ones are for Jenkins itself).
+    const dataUrl = signedDataUrl(settings.pipeline.dataSource) === undefined
+        ? []
+        : [secretTextCredential(SECRET_NAMES.dataUrl, "GLOBAL", "The data source's signed URL (its query string is a secret); the github-to-container jobs bind it to DATA_URL")];
+    return [agentKey, ...github, ...dataUrl];
 }
 
 /** A permanent SSH agent on one build host, with a single executor for its chain. */

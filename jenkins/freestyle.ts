@@ -16,6 +16,8 @@ export interface FreestyleJob {
     shell: { command: string; unstableReturn?: number };
     /** Post-build steps, in order. */
     publishers?: XmlElement[];
+    /** What wraps the build, e.g. a credential bound to a variable. */
+    buildWrappers?: XmlElement[];
 }
 
 /**
@@ -65,7 +67,7 @@ export function renderFreestyleJob(job: FreestyleJob): string {
             ...(job.customWorkspace === undefined ? [] : [element("customWorkspace", job.customWorkspace)]),
             element("builders", [shellBuilder(job.shell)]),
             element("publishers", job.publishers ?? []),
-            element("buildWrappers"),
+            element("buildWrappers", job.buildWrappers ?? []),
         ]),
     );
 }

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { signedDataUrl } from "../contracts/dataPreparation";
 import { EXIT_STATUS } from "../contracts/modelImage";
 import { FreestyleJob, renderFreestyleJob } from "./freestyle";
 import { AgentSettings, JenkinsSettings, SECRET_NAMES } from "./settings";
@@ -63,11 +64,33 @@ function afterSuccessOf(upstream: string): XmlElement {
     ]);
 }
 
+/**
+ * A signed data URL reaches the first job as its Secret-text credential, bound to DATA_URL for the
+ * build by credentials-binding's SecretBuildWrapper (which also masks the value in the build's log);
+ * casc.ts leaves it out of the global environment. None for any other data source.
+ */
+function dataUrlBinding(settings: JenkinsSettings): XmlElement[] {
+    if (signedDataUrl(settings.pipeline.dataSource) === undefined) {
+        return [];
+    }
+    return [
+        element("org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper", [
+            element("bindings", [
+                element("org.jenkinsci.plugins.credentialsbinding.impl.StringBinding", [
+                    element("credentialsId", SECRET_NAMES.dataUrl),
+                    element("variable", "DATA_URL"),
+                ]),
+            ]),
+        ]),
+    ];
+}
+
 function firstJob(settings: JenkinsSettings, agent: AgentSettings): FreestyleJob {
     const common = {
         assignedNode: agent.label,
         blockWhileDownstreamBuilds: true,
         shell: { command: jobScript("github-to-container.sh", agent) },
+        buildWrappers: dataUrlBinding(settings),
     };
     const { github } = settings;
     if (github === undefined) {

@@ -82,6 +82,12 @@ export interface RenderedJenkins {
     /** Job name to freestyle config.xml, in chain order. */
     jobs: Record<string, string>;
     controllerFiles: JenkinsFile[];
+    /**
+     * Secret files the configuration itself needs, by name (a file under SECRETS_DIR, read by JCasC as
+     * `${name}`): the signed data URL (SECRET_NAMES.dataUrl) when it has a query string; empty otherwise.
+     * Uploaded like the stack's other secrets (components/jenkins.ts), never among controllerFiles.
+     */
+    secretFiles: Record<string, string>;
 }
 
 /** Secret file names under SECRETS_DIR; JCasC reads each as `${name}`. */
@@ -90,6 +96,8 @@ export const SECRET_NAMES = {
     githubWebhookSecret: "github-webhook-secret",
     githubDeployKey: "github-deploy-key",
     agentSshKey: "jenkins-agent-ssh-key",
+    /** The data URL when its query string is a secret (a pre-signed URL): a Secret-text credential the first jobs bind to DATA_URL. */
+    dataUrl: "data-source-url",
 } as const;
 
 /** JCasC's default secret-file directory (its Docker secrets source); the controller image makes it jenkins' own, mode 0700. */

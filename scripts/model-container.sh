@@ -4,7 +4,8 @@
 # later jobs' workspaces are not the project, so they could not source it). It explains, in one
 # `error:` line and with its own exit status, a failure that happened outside the image: the image
 # explains its own (0 to 5, ml/README.md). The statuses come from the environment
-# (contracts/modelImage.ts exitStatusEnvironment()), never from numbers written here.
+# (contracts/modelImage.ts exitStatusEnvironment()), never from numbers written here. It also has the
+# one way a shell script shows a URL (redact_url).
 # Environment: ENGINE_UNREACHABLE_STATUS IMAGE_MISSING_STATUS OUT_OF_MEMORY_STATUS KILLED_STATUS;
 #   MODEL_MEMORY_LIMIT (optional, e.g. 2g): the container's memory limit, swap included.
 
@@ -15,6 +16,26 @@ model_container_flags=(--init --read-only --tmpfs "/work:uid=10001,gid=10001,mod
 if [ -n "${MODEL_MEMORY_LIMIT:-}" ]; then
   model_container_flags+=(--memory "$MODEL_MEMORY_LIMIT" --memory-swap "$MODEL_MEMORY_LIMIT")
 fi
+
+# A URL as a log line may show it (the data URL): no user name or password (the host part up to its
+# last @, as ***@) and no query string or fragment (a pre-signed URL's signature, as ?… or #…). The
+# same as ml/adult_pipeline/fetch.py redacted_url and config/validators.ts redactedUrl.
+redact_url() { # URL
+  local url="$1" tail="" scheme rest authority
+  if [[ "$url" == *[?#]* ]]; then
+    local head="${url%%[?#]*}"
+    tail="${url:${#head}:1}…"
+    url="$head"
+  fi
+  if [[ "$url" == *://* ]]; then
+    scheme="${url%%://*}" rest="${url#*://}"
+    authority="${rest%%/*}"
+    if [[ "$authority" == *@* ]]; then
+      url="$scheme://***@${authority##*@}${rest:${#authority}}"
+    fi
+  fi
+  printf '%s\n' "$url$tail"
+}
 
 fail_with() { # STATUS MESSAGE
   echo "error: $2" >&2

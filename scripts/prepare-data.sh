@@ -3,7 +3,8 @@
 # its target) that reaches it. Shared by the stack's pipeline command and the first Jenkins job.
 # Usage: prepare-data.sh MODEL_IMAGE
 # Environment (contracts/dataPreparation.ts), exactly one of:
-#   DATA_URL  the UCI archive's URL: downloaded into the volume DATA_VOLUME, checked, cached
+#   DATA_URL  the UCI archive's URL: downloaded into the volume DATA_VOLUME, checked, cached; a log
+#             line names it without user:password or query string (a signed URL's is a secret)
 #   DATA_DIR  an absolute directory on the Docker host holding the files: mounted as it is
 # and FETCH_NETWORK (default bridge): the Docker network the download runs on; DOWNLOAD_DEADLINE_SECONDS
 # (optional) the image's deadline for the whole download; the callers' statuses (scripts/model-container.sh).
@@ -19,6 +20,8 @@ if [ -n "${DATA_DIR:-}" ]; then
 elif [ -n "${DATA_URL:-}" ]; then
   : "${DATA_VOLUME:?DATA_VOLUME names the volume that caches the downloaded archive}"
   docker volume create "$DATA_VOLUME" >/dev/null
+  # Named, never shown whole: a signed URL's query string is a secret (redact_url, scripts/model-container.sh).
+  echo "prepare-data: the UCI archive from $(redact_url "$DATA_URL"), verified and cached in the volume $DATA_VOLUME" >&2
   # fetch_data.py checks every file against its pinned sha256 and downloads nothing when the
   # volume already holds valid files; it writes each file atomically, only when all three are valid.
   container="adult-mlops-fetch-$$"

@@ -11,7 +11,8 @@ image="$MODEL_IMAGE:jenkins"
 # The stack's base image (BASE_IMAGE in Jenkins' global environment), as the stack builds its own.
 docker build --build-arg BASE_IMAGE --tag "$image" "$WORKSPACE/ml"
 
-# A URL source is downloaded into DATA_VOLUME and checked against pinned checksums, once.
+# A URL source is downloaded into DATA_VOLUME and checked against pinned checksums, once. DATA_URL is
+# in the global environment, or, for a signed URL, bound from its credential for this build (jobs.ts).
 data_mount="$(bash "$WORKSPACE/scripts/prepare-data.sh" "$image")"
 # The model registry the stack created (the test job promotes into it); none on a build host
 # without it, where REGISTRY_DIR is left empty and promote.py records nothing.

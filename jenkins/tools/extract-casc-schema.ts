@@ -44,7 +44,7 @@ import { CascAttribute, CascClass, CascConfigurator, CascRoot, CascSchema, CascS
 const projectDir = path.resolve(__dirname, "..", "..");
 
 /** Plugins whose classes the rendered files configure (and configuration-as-code, whose rules these are). */
-const PLUGINS = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "ssh-slaves", "git", "git-client", "github", "description-setter"];
+const PLUGINS = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "credentials-binding", "ssh-slaves", "git", "git-client", "github", "description-setter"];
 
 /** Every class a mapping of the rendered JCasC YAML can resolve to (local and GitHub mode, any number of build hosts). */
 const CASC_CLASSES = [
@@ -73,7 +73,7 @@ const CASC_CLASSES = [
     "org.jenkinsci.plugins.github.config.HookSecretConfig",
 ];
 
-/** Every class an element of a rendered config.xml stands for, and the build discarder a job may carry. */
+/** Every class an element of a rendered config.xml stands for, the build discarder a job may carry, and the signed data URL's binding. */
 const XSTREAM_CLASSES = [
     "hudson.model.FreeStyleProject",
     "hudson.scm.NullSCM",
@@ -89,6 +89,8 @@ const XSTREAM_CLASSES = [
     "com.cloudbees.jenkins.GitHubPushTrigger",
     "com.coravy.hudson.plugins.github.GithubProjectProperty",
     "hudson.plugins.descriptionsetter.DescriptionSetterPublisher",
+    "org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper",
+    "org.jenkinsci.plugins.credentialsbinding.impl.StringBinding",
 ];
 
 const DESCRIBABLE = "hudson.model.Describable";

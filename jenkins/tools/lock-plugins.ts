@@ -25,7 +25,7 @@ import { XMLParser } from "fast-xml-parser";
 import { compareVersions, versionAtLeast } from "./pluginVersion";
 
 /** The plugins the rendered configuration uses (test/jenkins/controller-image.test.ts says why). */
-const DIRECT = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "ssh-slaves", "git", "github", "description-setter"];
+const DIRECT = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "ssh-slaves", "git", "github", "description-setter", "credentials-binding"];
 
 /** Plugin id -> GitHub repository, where it is not jenkinsci/<id>-plugin. */
 const REPOSITORIES: Record<string, string> = {

@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import posixpath
+import re
 import time
 import urllib.error
 import urllib.request
@@ -39,6 +40,39 @@ class RetryableDownloadError(DownloadError):
     """A failure that may pass when tried again: a timeout, a reset or refused connection, HTTP 5xx, a short body."""
 
 
+def url_parts(url: str) -> tuple[str, str | None, str, str]:
+    """``url`` cut where its secrets are: (scheme and ``://``, the user info before the host part's last
+    ``@`` or None, the rest up to the query, the query or fragment with its ``?`` or ``#``). Any string
+    is cut, one that is no URL included."""
+    query = re.search(r"[?#]", url)
+    head, tail = (url, "") if query is None else (url[: query.start()], url[query.start():])
+    scheme, separator, rest = head.partition("://")
+    authority = rest.partition("/")[0]
+    if not separator or "@" not in authority:
+        return "", None, head, tail
+    userinfo = authority.rpartition("@")[0]
+    return scheme + separator, userinfo, rest[len(userinfo) + 1:], tail
+
+
+def redacted_url(url: str) -> str:
+    """``url`` as a log line or an error may show it: no user name or password (``***@``) and no query
+    string or fragment (a pre-signed URL's signature: ``?…`` or ``#…``). The callers' TypeScript
+    (config/validators.ts redactedUrl) and shell (scripts/model-container.sh redact_url) show it the same way."""
+    prefix, userinfo, rest, tail = url_parts(url)
+    return prefix + ("" if userinfo is None else "***@") + rest + (tail[:1] + "…" if tail else "")
+
+
+def redacted_text(text: str, url: str) -> str:
+    """``text`` (a library's error message, which may quote ``url``, or its path and query, or its host
+    part) with ``url`` redacted and its password, user info and query cut out wherever they appear."""
+    _, userinfo, _, tail = url_parts(url)
+    text = text.replace(url, redacted_url(url))
+    secrets = {userinfo or "", (userinfo or "").partition(":")[2], tail[1:]}
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "…")
+    return text
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -61,52 +95,55 @@ def announced_length(response: HTTPResponse) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def read_body(url: str, response: HTTPResponse, deadline: float, deadline_seconds: int, clock: Clock) -> bytes:
+def read_body(shown: str, response: HTTPResponse, deadline: float, deadline_seconds: int, clock: Clock) -> bytes:
     """The whole body, one read at a time (each waits at most the socket's timeout), checked against the
-    deadline between reads and against the Content-Length the server announced."""
+    deadline between reads and against the Content-Length the server announced; ``shown`` is the URL as
+    messages show it (redacted_url)."""
     chunks: list[bytes] = []
     received = 0
     while chunk := response.read1(CHUNK_BYTES):
         received += len(chunk)
         if received > MAX_DOWNLOAD_BYTES:
-            raise InputError(f"{url}: larger than {MAX_DOWNLOAD_BYTES} bytes; expected the UCI Adult zip (about 0.6 MB)")
+            raise InputError(f"{shown}: larger than {MAX_DOWNLOAD_BYTES} bytes; expected the UCI Adult zip (about 0.6 MB)")
         if clock() > deadline:
             raise DownloadError(
-                f"{url}: not complete after DOWNLOAD_DEADLINE_SECONDS={deadline_seconds} ({received} bytes received); "
+                f"{shown}: not complete after DOWNLOAD_DEADLINE_SECONDS={deadline_seconds} ({received} bytes received); "
                 "expected a faster server (use a nearer mirror, or raise DOWNLOAD_DEADLINE_SECONDS)"
             )
         chunks.append(chunk)
     expected = announced_length(response)
     if expected is not None and received != expected:
         raise RetryableDownloadError(
-            f"{url}: the server sent {received} of the {expected} bytes it announced (Content-Length); expected the whole file"
+            f"{shown}: the server sent {received} of the {expected} bytes it announced (Content-Length); expected the whole file"
         )
     return b"".join(chunks)
 
 
 def download_once(url: str, deadline: float, deadline_seconds: int, clock: Clock) -> bytes:
-    """One attempt; raises RetryableDownloadError for failures that may pass, DownloadError for the others."""
+    """One attempt; raises RetryableDownloadError for failures that may pass, DownloadError for the others.
+    Its messages show the URL redacted (redacted_url), also where urllib's own message quotes it."""
+    shown = redacted_url(url)
     try:
         response = urllib.request.urlopen(url, timeout=max(0.1, min(READ_TIMEOUT_SECONDS, deadline - clock())))
     except ValueError as error:
-        raise InputError(f"DATA_URL={url!r}: {error}; expected an http(s) URL") from None
+        raise InputError(f"DATA_URL={shown!r}: {redacted_text(str(error), url)}; expected an http(s) URL") from None
     except urllib.error.HTTPError as error:
         kind = RetryableDownloadError if error.code >= 500 else DownloadError
-        raise kind(f"{url}: HTTP {error.code} {error.reason}; expected the UCI Adult zip") from None
+        raise kind(f"{shown}: HTTP {error.code} {error.reason}; expected the UCI Adult zip") from None
     except urllib.error.URLError as error:
         kind = RetryableDownloadError if isinstance(error.reason, (TimeoutError, ConnectionError)) else DownloadError
-        raise kind(f"{url}: {error.reason}; expected a reachable server") from None
+        raise kind(f"{shown}: {redacted_text(str(error.reason), url)}; expected a reachable server") from None
     except (TimeoutError, ConnectionError, HTTPException) as error:
-        raise RetryableDownloadError(f"{url}: {error or type(error).__name__}; expected a reachable server") from None
+        raise RetryableDownloadError(f"{shown}: {redacted_text(str(error or type(error).__name__), url)}; expected a reachable server") from None
     try:
         with response:
-            return read_body(url, response, deadline, deadline_seconds, clock)
+            return read_body(shown, response, deadline, deadline_seconds, clock)
     except (TimeoutError, ConnectionError, HTTPException) as error:
         raise RetryableDownloadError(
-            f"{url}: the download broke off ({type(error).__name__}: {error}); expected a complete download"
+            f"{shown}: the download broke off ({type(error).__name__}: {redacted_text(str(error), url)}); expected a complete download"
         ) from None
     except OSError as error:
-        raise DownloadError(f"{url}: {error or type(error).__name__}; expected a complete download") from None
+        raise DownloadError(f"{shown}: {redacted_text(str(error or type(error).__name__), url)}; expected a complete download") from None
 
 
 def pause_before(attempt: int) -> float:
@@ -132,18 +169,19 @@ def download(url: str, deadline_seconds: int, clock: Clock = time.monotonic, sle
 
 def extract_verified(url: str, archive: bytes) -> dict[str, bytes]:
     """The pinned members of the zip, each checked against its sha256."""
+    shown = redacted_url(url)
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
             by_name = {posixpath.basename(info.filename): info for info in bundle.infolist() if not info.is_dir()}
             members = {name: bundle.read(by_name[name]) for name in PINNED_SHA256 if name in by_name}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
-        raise InputError(f"{url}: not a readable zip ({error}); expected the UCI Adult zip") from None
+        raise InputError(f"{shown}: not a readable zip ({error}); expected the UCI Adult zip") from None
     missing = [name for name in PINNED_SHA256 if name not in members]
     if missing:
-        raise InputError(f"{url}: the zip has no {', '.join(missing)}; expected {', '.join(PINNED_SHA256)}")
+        raise InputError(f"{shown}: the zip has no {', '.join(missing)}; expected {', '.join(PINNED_SHA256)}")
     for name, data in members.items():
         if sha256(data) != PINNED_SHA256[name]:
-            raise InputError(f"{url}: {name} has sha256 {sha256(data)}; expected {PINNED_SHA256[name]}")
+            raise InputError(f"{shown}: {name} has sha256 {sha256(data)}; expected {PINNED_SHA256[name]}")
     return members
 
 
@@ -154,7 +192,7 @@ def fetch_main(env: Mapping[str, str]) -> int:
     if is_cached(directory):
         print(f"fetch_data: {', '.join(PINNED_SHA256)} already in {directory} with the pinned sha256; nothing downloaded")
         return EXIT_OK
-    print(f"fetch_data: downloading {url}")
+    print(f"fetch_data: downloading {redacted_url(url)}")
     members = extract_verified(url, download(url, deadline_seconds))
     for name, data in members.items():
         artifacts.write_bytes(os.path.join(directory, name), data)

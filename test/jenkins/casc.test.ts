@@ -5,7 +5,7 @@ import { renderJenkins } from "../../jenkins/render";
 import { CASC_PATH, JenkinsSettings, SECRET_NAMES } from "../../jenkins/settings";
 import { EXIT_STATUS, exitStatusEnvironment, modelEnvironment } from "../../contracts/modelImage";
 import { sharedDataDir } from "../support/paths";
-import { gitHubSettings, jenkinsSettingsFor, localSettings } from "./fixtures";
+import { gitHubSettings, jenkinsSettingsFor, localSettings, SIGNATURE, SIGNED_DATA_URL, signedUrlSettings } from "./fixtures";
 import { summariseJob } from "./jobXml";
 
 type Tree = Record<string, any>;
@@ -36,13 +36,16 @@ function definedCredentialIds(config: Tree): string[] {
 }
 
 describe("JCasC", () => {
-    for (const [mode, settings] of [["local", localSettings], ["GitHub", gitHubSettings]] as const) {
+    for (const [mode, settings] of [["local", localSettings], ["GitHub", gitHubSettings], ["signed data URL", signedUrlSettings]] as const) {
         test(`${mode} mode: every credentialsId, in JCasC or in a job, is defined in JCasC`, () => {
             const rendered = renderJenkins(settings);
             const config: Tree = YAML.parse(rendered.cascYaml);
             const defined = definedCredentialIds(config);
             const referenced = [...entries(config)].filter(([key]) => key === "credentialsId").map(([, value]) => value);
-            const fromJobs = Object.values(rendered.jobs).flatMap((xml) => summariseJob(xml).scm.remotes.map((remote) => remote.credentialsId));
+            const fromJobs = Object.values(rendered.jobs).flatMap((xml) => {
+                const job = summariseJob(xml);
+                return [...job.scm.remotes.map((remote) => remote.credentialsId), ...job.credentialBindings.map((binding) => binding.credentialsId)];
+            });
             assert.ok(referenced.length > 0);
             for (const id of [...referenced, ...fromJobs]) {
                 assert.ok(defined.includes(id as string), `credentialsId ${id} is not defined`);
@@ -136,6 +139,46 @@ describe("JCasC", () => {
         assert.equal(env.DATA_DIR, sharedDataDir);
         assert.equal(env.DATA_URL, "");
         assert.equal(env.DATA_VOLUME, "");
+    });
+
+    test("a signed data URL is in no plain configuration: a GLOBAL Secret-text credential from its secret file, bound to DATA_URL in every first job", () => {
+        const settings = jenkinsSettingsFor({ dataSource: SIGNED_DATA_URL, buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/e/docker.sock?name=second&agent=127.0.0.1:2222"]) });
+        const rendered = renderJenkins(settings);
+        const config: Tree = YAML.parse(rendered.cascYaml);
+        const env = Object.fromEntries(config.jenkins.globalNodeProperties[0].envVars.env.map((entry: Tree) => [entry.key, entry.value]));
+        assert.equal("DATA_URL" in env, false, "DATA_URL is left out of the global environment");
+        assert.deepEqual([env.DATA_DIR, env.DATA_VOLUME], ["", "adult-mlops-test-data"]);
+        const credentials = config.credentials.system.domainCredentials[0].credentials;
+        assert.deepEqual(credentials.find((c: Tree) => c.string?.id === SECRET_NAMES.dataUrl)?.string, {
+            scope: "GLOBAL",
+            id: "data-source-url",
+            description: "The data source's signed URL (its query string is a secret); the github-to-container jobs bind it to DATA_URL",
+            secret: "${data-source-url}",
+        });
+        for (const name of ["github-to-container", "github-to-container-on-second"]) {
+            assert.deepEqual(summariseJob(rendered.jobs[name]).credentialBindings, [
+                { binding: "org.jenkinsci.plugins.credentialsbinding.impl.StringBinding", variable: "DATA_URL", credentialsId: SECRET_NAMES.dataUrl },
+            ], name);
+        }
+        for (const name of ["preprocessing", "train", "test", "test-on-second"]) {
+            assert.deepEqual(summariseJob(rendered.jobs[name]).buildWrappers, [], `${name} needs no data URL`);
+        }
+        // Neither the signature nor any other part of the query string, anywhere but in the secret file.
+        for (const text of [rendered.cascYaml, ...Object.values(rendered.jobs), ...rendered.controllerFiles.map((file) => file.content)]) {
+            assert.ok(!text.includes(SIGNATURE) && !text.includes("X-Amz-Expires"), "the query string is in a plain file");
+        }
+        assert.deepEqual(rendered.secretFiles, { [SECRET_NAMES.dataUrl]: SIGNED_DATA_URL });
+        assert.ok(!rendered.controllerFiles.some((file) => file.path.startsWith("/run/secrets/")), "secret files are uploaded as secrets, not with the configuration");
+    });
+
+    test("a URL without a query string (the default) stays in the global environment: no credential, no binding, no secret file", () => {
+        const rendered = renderJenkins(localSettings);
+        const config: Tree = YAML.parse(rendered.cascYaml);
+        const env = Object.fromEntries(config.jenkins.globalNodeProperties[0].envVars.env.map((entry: Tree) => [entry.key, entry.value]));
+        assert.equal(env.DATA_URL, "https://archive.ics.uci.edu/static/public/2/adult.zip");
+        assert.deepEqual(definedCredentialIds(config), [SECRET_NAMES.agentSshKey]);
+        assert.ok(Object.values(rendered.jobs).every((xml) => xml.includes("<buildWrappers/>")));
+        assert.deepEqual(rendered.secretFiles, {});
     });
 
     test("the controller files are the JCasC file and one .override config per job", () => {

@@ -15,7 +15,7 @@ import YAML from "yaml";
 import { renderJenkins } from "../../jenkins/render";
 import { JenkinsSettings } from "../../jenkins/settings";
 import { repoRoot } from "../support/paths";
-import { gitHubSettings, jenkinsSettingsFor, localSettings } from "./fixtures";
+import { gitHubSettings, jenkinsSettingsFor, localSettings, SIGNED_DATA_URL } from "./fixtures";
 import { checkCasc, checkJobXml, describeFinding, Finding, loadSchema } from "./schemaCheck";
 
 type Tree = Record<string, any>;
@@ -37,6 +37,8 @@ const renderings: [string, JenkinsSettings][] = [
     ["GitHub mode", gitHubSettings],
     ["three build hosts, local mode", threeHosts],
     ["three build hosts, GitHub mode, pinned host keys", withHostKeys(gitHubThreeHosts)],
+    // Its credential (plain-credentials' StringCredentialsImpl, GLOBAL) and credentials-binding's wrapper in every first job.
+    ["a signed data URL, three build hosts, GitHub mode", jenkinsSettingsFor({ buildHosts, githubRepository: "acme/adult-mlops", jenkinsPublicUrl: "https://jenkins.example.org/", dataSource: SIGNED_DATA_URL })],
 ];
 
 function cascOf(settings: JenkinsSettings): Tree {

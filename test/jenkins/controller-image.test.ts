@@ -1,6 +1,7 @@
 /**
- * The controller image cannot be built here (no Docker Hub, no Jenkins update center), so its
- * Dockerfile and plugins.txt are checked against what the rendered configuration needs.
+ * The controller image's official base cannot be pulled here (no Docker Hub, no Jenkins update center),
+ * so its Dockerfile and plugins.txt are checked against what the rendered configuration needs; it is
+ * built and run on the Jenkins stand-in by standin.docker.test.ts.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -9,7 +10,7 @@ import { describe, test } from "node:test";
 import { renderJenkins } from "../../jenkins/render";
 import { CASC_PATH } from "../../jenkins/settings";
 import { repoRoot } from "../support/paths";
-import { gitHubSettings } from "./fixtures";
+import { gitHubSettings, signedUrlSettings } from "./fixtures";
 
 const dockerfile = fs
     .readFileSync(path.join(repoRoot, "jenkins", "Dockerfile"), "utf8")
@@ -28,6 +29,7 @@ const neededPlugins: [RegExp, string][] = [
     [/launcher:\n\s+ssh:/, "ssh-slaves"],
     [/hudson\.plugins\.git\.GitSCM|gitHostKeyVerificationConfiguration/, "git"],
     [/com\.cloudbees\.jenkins\.GitHubPushTrigger|gitHubPluginConfig/, "github"],
+    [/org\.jenkinsci\.plugins\.credentialsbinding\.impl\.SecretBuildWrapper/, "credentials-binding"],
 ];
 
 describe("controller image", () => {
@@ -45,6 +47,12 @@ describe("controller image", () => {
         assert.doesNotMatch(dockerfile, /sudo/);
     });
 
+    // configuration-as-code 2117.vc05a_0b_e6b_f4e SecretSourceResolver.UnresolvedLookup: unless strict, an unresolved
+    // `${name}` is logged as a WARNING and configured as an empty string (an admin password, a private key).
+    test("JCasC resolves strictly: a missing secret stops the configuration instead of becoming empty", () => {
+        assert.match(dockerfile, /^\s*CASC_STRICT_SECRET_RESOLUTION=true\b/m);
+    });
+
     test("plugins installed from plugins.txt, each pinned to an exact version", () => {
         assert.match(dockerfile, /jenkins-plugin-cli --plugin-file \/usr\/share\/jenkins\/ref\/plugins\.txt/);
         assert.equal(plugins.size, pluginLines.length, "a plugin is listed twice");
@@ -54,8 +62,11 @@ describe("controller image", () => {
     });
 
     test("every plugin the rendered configuration and jobs need is listed", () => {
-        const rendered = renderJenkins(gitHubSettings);
-        const everything = [rendered.cascYaml, ...Object.values(rendered.jobs)].join("\n");
+        // GitHub mode, and a signed data URL (its credential bound in the first job).
+        const everything = [gitHubSettings, signedUrlSettings].flatMap((settings) => {
+            const rendered = renderJenkins(settings);
+            return [rendered.cascYaml, ...Object.values(rendered.jobs)];
+        }).join("\n");
         for (const [usage, plugin] of neededPlugins) {
             assert.match(everything, usage, `the check for ${plugin} no longer matches the rendered output`);
             assert.ok(plugins.has(plugin), `${plugin} is used but not in plugins.txt`);

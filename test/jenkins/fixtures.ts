@@ -17,3 +17,10 @@ export const gitHubSettings: JenkinsSettings = jenkinsSettingsFor({
     githubBranch: "main",
     jenkinsPublicUrl: "https://jenkins.example.org/",
 });
+
+/** A pre-signed URL of the archive: its query string is the secret (the signature, shared by every test that looks for it). */
+export const SIGNATURE = "X-Amz-Signature=0f1e2d3c4b5a";
+export const SIGNED_DATA_URL = `https://bucket.s3.example.com/adult.zip?X-Amz-Expires=600&${SIGNATURE}`;
+
+/** Local mode with a signed data URL, as test/jenkins/jjb/signed-url/ spells it out by hand. */
+export const signedUrlSettings: JenkinsSettings = jenkinsSettingsFor({ dataSource: SIGNED_DATA_URL });

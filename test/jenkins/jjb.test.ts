@@ -8,16 +8,15 @@ import { EXIT_STATUS } from "../../contracts/modelImage";
 import { JOB_NAMES } from "../../jenkins/jobs";
 import { renderJenkins } from "../../jenkins/render";
 import { JenkinsSettings } from "../../jenkins/settings";
-import { gitHubSettings, jenkinsSettingsFor, localSettings } from "./fixtures";
+import { gitHubSettings, jenkinsSettingsFor, localSettings, SIGNED_DATA_URL, signedUrlSettings } from "./fixtures";
 import { repoRoot } from "../support/paths";
 import { summariseJob } from "./jobXml";
 
 const jjbDir = path.join(__dirname, "jjb");
 
 /** Two build hosts in local mode: the local engine (first, so pipelineHost) and "second", as test/jenkins/jjb/second-host/ spells it out. */
-const twoHostSettings: JenkinsSettings = jenkinsSettingsFor({
-    buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/engine/docker.sock?name=second&agent=127.0.0.1:2222"]),
-});
+const twoHostSettingsHosts = JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/engine/docker.sock?name=second&agent=127.0.0.1:2222"]);
+const twoHostSettings: JenkinsSettings = jenkinsSettingsFor({ buildHosts: twoHostSettingsHosts });
 const SECOND_SUFFIX = "-on-second";
 /** The lines jenkins/jobs.ts puts between model-container.sh and the job's script on a host without the registry, with the newline !include-raw's join adds. */
 const WITHOUT_REGISTRY = fs.readFileSync(path.join(jjbDir, "second-host", "without-registry.sh.inc"), "utf8") + "\n";
@@ -25,7 +24,7 @@ const WITHOUT_REGISTRY = fs.readFileSync(path.join(jjbDir, "second-host", "witho
 const MODEL_CONTAINER_LIBRARY = fs.readFileSync(path.join(repoRoot, "scripts", "model-container.sh"), "utf8") + "\n";
 
 /** Which hand-written definitions describe a stack: the chain's templates and the first host's project, the first job's variant, any other host's project. */
-type Variant = { firstJob: "github" | "local"; otherHosts: "second-host"[] };
+type Variant = { firstJob: "github" | "local" | "signed-url"; otherHosts: "second-host"[] };
 
 /**
  * Renders the hand-written JJB definitions with jenkins-jobs. Their YAML files are copied to a
@@ -120,6 +119,11 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
     test("local mode on two build hosts: a chain per host, the second's named for it, bound to its label and without the registry", () =>
         assertAgreement({ firstJob: "local", otherHosts: ["second-host"] }, twoHostSettings));
 
+    test("local mode with a signed data URL: the first job binds its credential to DATA_URL", () =>
+        assertAgreement({ firstJob: "signed-url", otherHosts: [] }, signedUrlSettings));
+    test("a signed data URL on two build hosts: every chain's first job binds it", () =>
+        assertAgreement({ firstJob: "signed-url", otherHosts: ["second-host"] }, jenkinsSettingsFor({ dataSource: SIGNED_DATA_URL, buildHosts: twoHostSettingsHosts })));
+
     test("the two hosts' chains differ only in names, upstreams, labels, descriptions and the registry lines", () => {
         const ours = renderJenkins(twoHostSettings).jobs;
         assertSecondChainMirrorsFirst(ours);
@@ -146,6 +150,15 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
         assert.equal(local.customWorkspace, "/srv/adult-mlops/project");
         assert.equal(local.scm.class, "hudson.scm.NullSCM");
         assert.equal(local.gitHubPushTrigger, false);
+        assert.deepEqual([local.buildWrappers, local.credentialBindings], [[], []]);
+        const signed = summariseJob(renderJenkins(signedUrlSettings).jobs["github-to-container"]);
+        assert.deepEqual(signed.buildWrappers, ["org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper"]);
+        assert.deepEqual(signed.credentialBindings, [{ binding: "org.jenkinsci.plugins.credentialsbinding.impl.StringBinding", variable: "DATA_URL", credentialsId: "data-source-url" }]);
+    });
+
+    test("the first job without its binding, or a binding where there is no signed URL, breaks the agreement", () => {
+        assert.throws(() => assertAgreement({ firstJob: "local", otherHosts: [] }, signedUrlSettings), /github-to-container differs/);
+        assert.throws(() => assertAgreement({ firstJob: "signed-url", otherHosts: [] }, localSettings), /github-to-container differs/);
     });
 
     test("a different branch or repository in settings breaks the agreement", () => {

@@ -14,6 +14,10 @@ export interface JobSummary {
     shellSteps: { command: string; unstableReturn: number }[];
     archive: { artifacts: string; allowEmptyArchive: boolean; onlyIfSuccessful: boolean } | undefined;
     descriptionSetter: { regexp: string; regexpForFailed: string | undefined } | undefined;
+    /** The build wrappers' classes, in order. */
+    buildWrappers: string[];
+    /** credentials-binding's SecretBuildWrapper: each binding's class, variable and credential. */
+    credentialBindings: { binding: string; variable: string; credentialsId: string }[];
 }
 
 type Node = Record<string, any>;
@@ -42,6 +46,18 @@ function logRotatorOf(properties: unknown): Record<string, string> | undefined {
     }
     const fields = ["daysToKeep", "numToKeep", "artifactDaysToKeep", "artifactNumToKeep"];
     return { class: strategy["@_class"], ...Object.fromEntries(fields.map((field) => [field, String(strategy[field])])) };
+}
+
+const SECRET_BUILD_WRAPPER = "org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper";
+
+function credentialBindingsOf(wrappers: unknown): JobSummary["credentialBindings"] {
+    const bindings = child(child(wrappers, SECRET_BUILD_WRAPPER), "bindings");
+    if (typeof bindings !== "object" || bindings === null) {
+        return [];
+    }
+    return Object.entries(bindings as Node).filter(([binding]) => binding !== "#text").flatMap(([binding, entries]) =>
+        (Array.isArray(entries) ? entries : [entries]).map((entry: Node) => ({ binding, variable: entry.variable, credentialsId: entry.credentialsId })),
+    );
 }
 
 export function summariseJob(configXml: string): JobSummary {
@@ -79,5 +95,7 @@ export function summariseJob(configXml: string): JobSummary {
             ? undefined
             : { artifacts: archive.artifacts, allowEmptyArchive: archive.allowEmptyArchive === "true", onlyIfSuccessful: archive.onlyIfSuccessful === "true" },
         descriptionSetter: describer === undefined ? undefined : { regexp: describer.regexp, regexpForFailed: textOf(describer.regexpForFailed) },
+        buildWrappers: typeof project.buildWrappers === "object" && project.buildWrappers !== null ? Object.keys(project.buildWrappers).filter((key) => !key.startsWith("@_") && key !== "#text") : [],
+        credentialBindings: credentialBindingsOf(project.buildWrappers),
     };
 }

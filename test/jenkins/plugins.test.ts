@@ -32,7 +32,7 @@ const pinned = new Map(pluginLines.map((line) => line.split(":") as [string, str
 const baseImage = /^ARG JENKINS_BASE_IMAGE=(\S+)$/m.exec(fs.readFileSync(path.join(jenkinsDir, "Dockerfile"), "utf8"))?.[1];
 
 /** The plugins the rendered configuration uses (controller-image.test.ts checks each is needed). */
-const DIRECT = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "ssh-slaves", "git", "github", "description-setter"];
+const DIRECT = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "ssh-slaves", "git", "github", "description-setter", "credentials-binding"];
 
 describe("plugin version order", () => {
     const ordered: [string, string][] = [

@@ -1,6 +1,7 @@
 """fetch_data.py's logic on the host, against a local HTTP server."""
 
 import hashlib
+import json
 import time
 import os
 from pathlib import Path
@@ -8,8 +9,12 @@ from pathlib import Path
 import pytest
 
 import datafiles
-from adult_pipeline import fetch
-from adult_pipeline.errors import DownloadError, InputError
+from adult_pipeline import cli, fetch
+from adult_pipeline.errors import EXIT_BAD_INPUT, EXIT_DOWNLOAD_FAILED, DownloadError, InputError
+
+# How every part of the project shows a URL; test/contracts/dataUrl.test.ts holds the TypeScript and the shell to it.
+REDACTED_URLS = json.loads((Path(__file__).resolve().parents[1] / "contracts" / "fixtures" / "redacted-urls.json").read_text())["cases"]
+SIGNATURE = "X-Amz-Signature=0f1e2d3c4b5a"
 
 
 @pytest.fixture(autouse=True)
@@ -136,3 +141,38 @@ def test_pauses_double_and_the_deadline_bounds_the_retries(monkeypatch: pytest.M
 def test_the_deadline_must_be_a_positive_number_of_seconds(tmp_path: Path, text: str) -> None:
     with pytest.raises(InputError, match=f"DOWNLOAD_DEADLINE_SECONDS={text!r}"):
         fetch_with_deadline(tmp_path, "http://127.0.0.1:9/adult.zip", text)
+
+
+@pytest.mark.parametrize("case", REDACTED_URLS, ids=[case["why"] for case in REDACTED_URLS])
+def test_a_url_is_shown_without_user_password_or_query(case: dict[str, str]) -> None:
+    assert fetch.redacted_url(case["url"]) == case["shown"]
+
+
+def test_a_signed_url_is_downloaded_and_its_query_never_printed(tmp_path: Path, zip_server: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"{zip_server}/adult.zip?X-Amz-Expires=600&{SIGNATURE}"
+    assert cli.run(fetch.fetch_main, {"RAW_DATA_DIR": str(tmp_path), "DATA_URL": url}) == 0
+    printed = capsys.readouterr()
+    assert f"downloading {zip_server}/adult.zip?…\n" in printed.out
+    assert "0f1e2d3c" not in printed.out + printed.err
+    assert sorted(os.listdir(tmp_path)) == ["adult.data", "adult.names", "adult.test"]
+
+
+@pytest.mark.parametrize("url, status, shown", [
+    ("{server}/missing.zip?" + SIGNATURE, EXIT_DOWNLOAD_FAILED, "{server}/missing.zip?…: HTTP 404"),
+    ("{server}/corrupt.zip?" + SIGNATURE, EXIT_BAD_INPUT, "{server}/corrupt.zip?…: not a readable zip"),
+    # urllib's ValueError quotes the whole URL.
+    ("127.0.0.1/adult.zip?" + SIGNATURE, EXIT_BAD_INPUT, "DATA_URL='127.0.0.1/adult.zip?…': unknown url type: '127.0.0.1/adult.zip?…'"),
+    # http.client takes user:password@127.0.0.1 for the host and quotes it as a bad port; with a port, the name is not found.
+    ("http://user:0f1e2d3c@127.0.0.1/adult.zip", EXIT_DOWNLOAD_FAILED, "http://***@127.0.0.1/adult.zip: nonnumeric port: '…@127.0.0.1'"),
+    ("{closed_with_user}", EXIT_DOWNLOAD_FAILED, "http://***@127.0.0.1:"),
+], ids=["HTTP error", "bad archive", "not a URL", "user:password, no port", "user:password, a port"])
+def test_a_failure_names_the_url_without_its_secrets(tmp_path: Path, zip_server: str, capsys: pytest.CaptureFixture[str],
+                                                     url: str, status: int, shown: str) -> None:
+    closed_with_user = datafiles.closed_port_url().replace("http://", "http://user:0f1e2d3c@")
+    env = {"RAW_DATA_DIR": str(tmp_path), "DATA_URL": url.format(server=zip_server, closed_with_user=closed_with_user)}
+    assert cli.run(fetch.fetch_main, env) == status
+    printed = capsys.readouterr()
+    assert printed.err.startswith("error: " + shown.format(server=zip_server)), printed.err
+    assert "0f1e2d3c" not in printed.out + printed.err
+    assert os.listdir(tmp_path) == []

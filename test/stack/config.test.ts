@@ -6,6 +6,7 @@ import { after, describe, it } from "node:test";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigKey, ConfigValues, readDeclarations, withDefaults } from "../../config/declaredConfig";
 import { parseStackSettings, StackSettings } from "../../config/stackSettings";
+import { redactedUrl } from "../../config/validators";
 import { renderJenkins } from "../../jenkins/render";
 import { jenkinsSettingsOf } from "../../jenkins/settings";
 import { repoRoot, sharedDataDir } from "../support/paths";
@@ -132,6 +133,43 @@ describe("every setting: a good value is taken, a bad one fails the preview nami
 
     it("GitHub mode without a public URL names the missing key", async () => {
         await assert.rejects(runStack({ githubRepository: "octocat/x" }, simulatedProviders), /invalid config adult-mlops:jenkinsPublicUrl = "": expected the public URL/);
+    });
+});
+
+describe("a data URL with a user name or password is refused, and the message shows no secret", () => {
+    const refusals: [string, string][] = [
+        ["https://user:hunter2@data.example.com/adult.zip?X-Amz-Signature=0f1e2d3c", "https://***@data.example.com/adult.zip?…"],
+        ["https://user:hunter2@data.example.com/adult.zip", "https://***@data.example.com/adult.zip"],
+        ["https://user@data.example.com/adult.zip", "https://***@data.example.com/adult.zip"],
+        ["http://:hunter2@data.example.com/adult.zip", "http://***@data.example.com/adult.zip"],
+    ];
+    for (const [url, shown] of refusals) {
+        // Catches the check gone (the URL reaches Jenkins and the logs, and the download fails later) or the password in the message.
+        it(`${shown} is refused at preview, naming the key and what to use instead`, async () => {
+            await assert.rejects(runStack({ dataSource: url }, simulatedProviders), (error: Error) => {
+                assert.ok(
+                    error.message.startsWith(`invalid config adult-mlops:dataSource = ${JSON.stringify(shown)}: expected an http(s) URL without a user name or password `),
+                    error.message,
+                );
+                assert.match(error.message, /a pre-signed URL .* or a local directory holding the files/);
+                assert.ok(!error.message.includes("hunter2") && !error.message.includes("0f1e2d3c") && !error.message.includes("user@") && !error.message.includes("user:"), error.message);
+                return true;
+            });
+        });
+    }
+
+    it("a URL refused for another reason is not shown whole either", () => {
+        assert.throws(
+            () => settingsOf({ dataSource: "https://data.example.com/adult.zip?X-Amz-Signature=0f,1e" }),
+            (error: Error) => error.message.startsWith(`invalid config adult-mlops:dataSource = "https://data.example.com/adult.zip?…": expected an http(s) URL`) && !error.message.includes("0f,1e"),
+        );
+        assert.throws(() => settingsOf({ dataSource: "ftp://user:hunter2@data.example.com/adult.zip" }), (error: Error) => error.message.includes('"ftp://***@data.example.com/adult.zip"') && !error.message.includes("hunter2"));
+    });
+
+    it("a pre-signed URL without user:password is taken whole", () => {
+        const signed = "https://bucket.s3.example.com/adult.zip?X-Amz-Expires=600&X-Amz-Signature=0f1e2d3c";
+        assert.deepEqual(settingsOf({ dataSource: signed }).pipeline.dataSource, { kind: "url", url: signed });
+        assert.equal(redactedUrl(signed), "https://bucket.s3.example.com/adult.zip?…");
     });
 });
 

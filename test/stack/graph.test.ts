@@ -8,7 +8,7 @@ import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulated
 import { readDeclarations } from "../../config/declaredConfig";
 import { exitStatusEnvironment, ModelName, modelEnvironment } from "../../contracts/modelImage";
 import { configuredAdminPassword, gitHubConfig, gitHubSecretKeys, localConfig } from "./support/stackModes";
-import { isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
+import { containsSecretInput, isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
 
 const adminPassword = configuredAdminPassword;
 
@@ -259,5 +259,56 @@ describe("a second pulumi up with the same configuration", () => {
         const first = await runStack(gitHubConfig, simulatedProviders, { secretKeys: gitHubSecretKeys });
         const second = await runStack(gitHubConfig, simulatedProviders, { secretKeys: gitHubSecretKeys });
         assert.deepEqual(second.resources, first.resources);
+    });
+});
+
+describe("a pre-signed data URL (its query string is a secret)", () => {
+    const signature = "X-Amz-Signature=0f1e2d3c4b5a";
+    const signedUrl = `https://bucket.s3.example.com/adult.zip?X-Amz-Expires=600&${signature}`;
+    let run: StackRun;
+    before(async () => {
+        // As `pulumi config set --secret dataSource …` holds it.
+        run = await runStack({ dataSource: signedUrl }, simulatedProviders, { secretKeys: ["dataSource"] });
+    });
+
+    /** Every string among the inputs the engine gets in plain text (a secret input's value left out). */
+    function plainStrings(value: unknown): string[] {
+        if (isSecretInput(value)) return [];
+        if (typeof value === "string") return [value];
+        if (typeof value === "object" && value !== null) return Object.values(value).flatMap(plainStrings);
+        return [];
+    }
+
+    // Catches the URL in a plain input: in state, in `pulumi stack export` and in a preview's diff.
+    it("is in no resource's plain inputs: only in secret ones", () => {
+        for (const resource of run.resources) {
+            for (const text of plainStrings(resource.wire?.inputs)) {
+                assert.ok(!text.includes(signature) && !text.includes("X-Amz-Expires"), `${resource.type} ${resource.name} holds the query string in plain text`);
+            }
+        }
+    });
+
+    it("reaches the pipeline command whole, as a secret, reruns it only on the URL without its query, and leaves the figures plain", () => {
+        const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
+        assert.ok(containsSecretInput(pipelineRun.wire?.inputs.environment));
+        assert.equal(revealed(pipelineRun.inputs.environment).DATA_URL, signedUrl);
+        assert.equal(pipelineRun.inputs.triggers[1], "https://bucket.s3.example.com/adult.zip?…");
+        for (const output of ["pipelineMetrics", "validationAccuracy", "testAccuracy", "gatePassed", "promoted", "champion"]) {
+            assert.equal(run.secretOutputs.has(output), false, output);
+        }
+    });
+
+    it("reaches Jenkins as a credential: not in the JCasC global environment, the first job binds DATA_URL", () => {
+        const casc = uploadsOf(run, "jenkins-controller").find((upload) => upload.file === "/var/jenkins_conf/jenkins.yaml")?.content ?? "";
+        assert.doesNotMatch(casc, /key: DATA_URL\n/);
+        assert.match(casc, /id: data-source-url\n\s+description: .*\n\s+secret: \$\{data-source-url\}\n/);
+        const firstJob = uploadsOf(run, "jenkins-controller").find((upload) => upload.file.endsWith("/jobs/github-to-container/config.xml.override"))?.content ?? "";
+        assert.match(firstJob, /<credentialsId>data-source-url<\/credentialsId>\s+<variable>DATA_URL<\/variable>/);
+    });
+
+    it("is uploaded to the controller as its secret file, like the stack's other secrets", () => {
+        const upload = uploadsOf(run, "jenkins-controller").find((u) => u.file === "/run/secrets/data-source-url");
+        assert.equal(upload?.content, signedUrl);
+        assert.deepEqual([upload?.owner, upload?.permissions], ["1000", SECRET_FILE_MODE]);
     });
 });

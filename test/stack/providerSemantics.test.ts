@@ -1,6 +1,6 @@
 /**
  * What the real engine and providers do with this program's inputs, which this machine cannot run
- * (no Pulumi CLI): one test per finding, each citing the source it encodes, so that a change that
+ * (the Go proxy serves the Pulumi CLI but not the language host or any provider: tools/pulumi-toolchain/): one test per finding, each citing the source it encodes, so that a change that
  * brings a finding back fails here. The Jenkins side is in test/jenkins/pluginSemantics.test.ts.
  */
 import assert from "node:assert/strict";
