@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Pulumi toolchain from Go modules (go.mod/go.sum pin every version; see README.md) into
-# a cache folder named by the hash of those files and this script, and prints that folder as its last
+# a cache folder named by the hash of those files, this script and the Go version, and prints that folder as its last
 # line, for PATH. A second run with nothing changed finds the folder and builds nothing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,7 +13,7 @@ binaries=(
   "cli pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi github.com/pulumi/pulumi/sdk/v3/go/common/version.Version github.com/pulumi/pulumi/pkg/v3"
 )
 
-key="$(cd "$here" && cat build.sh ./*/go.mod ./*/go.sum | sha256sum | cut -c1-16)"
+key="$(cd "$here" && { go version; cat build.sh ./*/go.mod ./*/go.sum; } | sha256sum | cut -c1-16)"
 target="$cache_root/$key"
 if [ -f "$target/.complete" ]; then
   echo "$target"
