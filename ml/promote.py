@@ -4,7 +4,8 @@ than MAX_REGRESSION. Writes RESULTS_DIR/metrics.json and report.html; prints a v
 the metrics JSON as the last line. Run after gate.py (and test.py when the gate passed).
 
 Exit 0 (promoted or rejected: the verdict is in the output), 2 bad input or setting, 6 the registry
-is missing or corrupt (nothing written)."""
+is missing or corrupt (nothing written), 7 another run held the registry's lock for
+REGISTRY_LOCK_TIMEOUT_SECONDS (nothing written)."""
 
 import sys
 

@@ -18,6 +18,10 @@ from .errors import InputError
 DEFAULTS: Mapping[str, str] = {name: default for name, (default, _meaning) in ENVIRONMENT.items()}
 
 MAX_SEED = 2**32 - 1
+# The largest MAX_INPUT_BYTES: 1 GiB, 280 times the real training file. A run needs about 15 times the
+# file's size in memory (15 GiB here), more than a model container is given; and a bound keeps a typo
+# such as 1000000000000 (or 2**63-1) from reaching the reader as a size it cannot allocate.
+MAX_INPUT_BYTES_LIMIT = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -105,14 +109,18 @@ def parse_threshold(text: str) -> float:
     return parse_fraction("THRESHOLD", text)
 
 
-def parse_positive_integer(name: str, text: str, meaning: str) -> int:
+def parse_positive_integer(name: str, text: str, meaning: str, maximum: Optional[int] = None) -> int:
     if not re.fullmatch(r"\s*[1-9]\d*\s*", text):
         raise InputError(f"{name}={text!r} is not a positive whole number; expected {meaning}")
+    if maximum is not None and (len(text.strip()) > len(str(maximum)) or int(text) > maximum):
+        raise InputError(f"{name}={text!r} is out of range; expected {meaning}, at most {maximum}")
     return int(text)
 
 
 def parse_max_input_bytes(text: str) -> int:
-    return parse_positive_integer("MAX_INPUT_BYTES", text, "a size in bytes, such as 67108864 (64 MiB)")
+    return parse_positive_integer(
+        "MAX_INPUT_BYTES", text, "a size in bytes, such as 67108864 (64 MiB)", MAX_INPUT_BYTES_LIMIT,
+    )
 
 
 def parse_deadline_seconds(text: str) -> int:

@@ -32,6 +32,10 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     ),
     "REGISTRY_DIR": ("/registry", "the model registry (mount its volume): one folder per version, the champion pointer; empty: none here, the verdict is reported and nothing recorded"),
     "MAX_REGRESSION": ("0.005", "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this"),
+    "REGISTRY_LOCK_TIMEOUT_SECONDS": (
+        "600",
+        "how long a run waits for another run's lock on the registry before it gives up (exit 7, nothing written)",
+    ),
 }
 
 EXIT_OK = 0
@@ -41,6 +45,7 @@ EXIT_GATE_FAILED = 3
 EXIT_DOWNLOAD_FAILED = 4
 EXIT_STOPPED = 5  # SIGTERM or SIGINT (docker stop, Ctrl-C): the stage stopped and removed its partial outputs
 EXIT_BAD_REGISTRY = 6
+EXIT_REGISTRY_BUSY = 7  # another run held the registry's lock for REGISTRY_LOCK_TIMEOUT_SECONDS: nothing was written
 
 METRICS_FIELDS: tuple[str, ...] = (
     "validation_acc", "test_acc", "gate_passed", "threshold", "model", "seed", "split", "data", "rows", "seconds",

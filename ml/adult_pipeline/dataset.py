@@ -9,6 +9,7 @@ names the file, the line or column, the value and what was expected.
 import csv
 import hashlib
 import io
+import math
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -20,7 +21,7 @@ import pandas as pd
 from .config import DEFAULTS
 from .errors import InputError
 from .schema import (
-    LABEL, LABELS, NUMERIC_FEATURES, RAW_COLUMNS, REQUIRED_COLUMNS, normalize_column_name,
+    LABEL, LABELS, NON_NEGATIVE_COLUMNS, NUMERIC_FEATURES, RAW_COLUMNS, REQUIRED_COLUMNS, normalize_column_name,
 )
 
 OTHER_DELIMITERS: tuple[str, ...] = (";", "\t", "|")
@@ -37,6 +38,13 @@ class RawTable:
 
 
 DEFAULT_MAX_BYTES = int(DEFAULTS["MAX_INPUT_BYTES"])
+READ_CHUNK_BYTES = 1 << 20
+
+# The largest number a numeric column may hold: XGBoost (the default model) trains on float32, where
+# anything larger is infinite and fails deep inside the library. One bound for every model, so that a
+# file valid for one model is valid for all (the real values are at most 1,484,705).
+LARGEST_VALUE = float(np.finfo(np.float32).max)
+NUMERIC_DOMAIN = f"a number from 0 to {LARGEST_VALUE:.7g} (the largest float32, the number type XGBoost trains on)"
 
 
 def read_table(path: str, data_dir: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> RawTable:
@@ -81,10 +89,23 @@ def read_bytes(path: str, data_dir: str, max_bytes: int) -> bytes:
     check_inside(path, data_dir)
     check_size(path, max_bytes)
     with open(path, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+        data = read_at_most(handle, max_bytes + 1)
     if len(data) > max_bytes:  # the file grew after it was checked
         raise too_large(path, len(data), max_bytes)
     return data
+
+
+def read_at_most(handle: io.BufferedIOBase, limit: int) -> bytes:
+    """Up to ``limit`` bytes, read in chunks: ``read(limit)`` would allocate ``limit`` bytes up front."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = handle.read(min(READ_CHUNK_BYTES, left))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def decode(path: str, data: bytes) -> str:
@@ -109,9 +130,13 @@ def parse_table(path: str, text: str) -> pd.DataFrame:
         raise InputError(f"{path}: no data rows after the header; expected UCI Adult rows")
     check_field_counts(path, body, len(columns), truncated)
     lines = [line for line, _ in body]
-    raw = pd.DataFrame([fields for _, fields in body], columns=list(columns))[list(REQUIRED_COLUMNS)]
-    raw = raw.apply(lambda column: column.str.strip())
-    return validate_values(Locator(path, lines, truncated), raw)
+    locator = Locator(path, lines, truncated)
+    table = pd.DataFrame([fields for _, fields in body], columns=list(columns))
+    for column in DROPPED_NUMERIC_COLUMNS:
+        if column in table.columns:  # not used, but a value outside its domain marks a broken file
+            numeric_column(locator, table[column].str.strip())
+    raw = table[list(REQUIRED_COLUMNS)].apply(lambda column: column.str.strip())
+    return validate_values(locator, raw)
 
 
 def iter_records(path: str, text: str) -> Iterator[Record]:
@@ -180,8 +205,8 @@ class Locator:
         return where
 
 
-def first_bad(mask: pd.Series) -> int | None:
-    positions = np.flatnonzero(mask.to_numpy())
+def first_bad(mask: pd.Series | np.ndarray) -> int | None:
+    positions = np.flatnonzero(np.asarray(mask))
     return int(positions[0]) if len(positions) else None
 
 
@@ -197,13 +222,38 @@ def validate_values(locator: Locator, raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+DROPPED_NUMERIC_COLUMNS: tuple[str, ...] = tuple(c for c in NON_NEGATIVE_COLUMNS if c not in NUMERIC_FEATURES)
+
+
+def outside_domain(numbers: np.ndarray) -> np.ndarray:
+    """True where a numeric column's value is outside its domain: not a number (NaN), not finite, negative,
+    or beyond LARGEST_VALUE. Every numeric column of the UCI data is a count, an amount or a weight."""
+    with np.errstate(invalid="ignore"):
+        return ~((numbers >= 0.0) & (numbers <= LARGEST_VALUE))
+
+
+def domain_problem(text: str) -> str:
+    """What is wrong with ``text``, a value outside the domain (see ``outside_domain``), with the value quoted."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if math.isinf(number):
+        return f"non-finite value {text!r}"
+    if number < 0:
+        return f"negative value {text!r}"
+    if number > LARGEST_VALUE:
+        return f"value {text!r} beyond the largest float32"
+    return f"non-numeric value {text!r}"  # also what float() reads and pandas does not (e.g. '1_000')
+
+
 def numeric_column(locator: Locator, values: pd.Series) -> pd.Series:
+    """The column as numbers; an InputError naming the file, line and column for the first value outside its domain.
+    The one check of every numeric value, for the training file and the test file alike."""
     numbers = pd.to_numeric(values, errors="coerce")
-    bad = first_bad(~np.isfinite(numbers.astype(float)))
+    bad = first_bad(outside_domain(numbers.astype(float).to_numpy()))
     if bad is not None:
-        raise InputError(
-            f"{locator.at(bad)}: column {values.name!r} has non-numeric value {values.iloc[bad]!r}; expected a number"
-        )
+        raise InputError(f"{locator.at(bad)}: column {values.name!r} has {domain_problem(values.iloc[bad])}; expected {NUMERIC_DOMAIN}")
     return numbers
 
 

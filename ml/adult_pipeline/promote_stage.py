@@ -29,20 +29,35 @@ CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NO_REGISTRY_REASON = "no model registry on this build host (it is on pipelineHost's engine): nothing recorded"
 
 
+# The longest wait for the registry's lock that may be asked for: a day (a longer one is a run that hangs).
+MAX_LOCK_TIMEOUT_SECONDS = 86400
+
+
 @dataclass(frozen=True)
 class PromotionSettings:
     """``registry_dir`` None: no registry here; the verdict is reported and nothing is recorded."""
     registry_dir: Optional[str]
     max_regression: float
+    lock_timeout_seconds: int = int(ENVIRONMENT["REGISTRY_LOCK_TIMEOUT_SECONDS"][0])
 
 
 def parse_max_regression(text: str) -> float:
     return config.parse_fraction("MAX_REGRESSION", text, "a fraction in [0, 1] such as 0.005")
 
 
+def parse_lock_timeout(text: str) -> int:
+    return config.parse_positive_integer(
+        "REGISTRY_LOCK_TIMEOUT_SECONDS", text, "a number of seconds, such as 600", MAX_LOCK_TIMEOUT_SECONDS,
+    )
+
+
 def load_promotion_settings(env: Mapping[str, str]) -> PromotionSettings:
     registry_dir = env.get("REGISTRY_DIR", ENVIRONMENT["REGISTRY_DIR"][0]).strip()
-    return PromotionSettings(registry_dir or None, parse_max_regression(env.get("MAX_REGRESSION", ENVIRONMENT["MAX_REGRESSION"][0])))
+    return PromotionSettings(
+        registry_dir or None,
+        parse_max_regression(env.get("MAX_REGRESSION", ENVIRONMENT["MAX_REGRESSION"][0])),
+        parse_lock_timeout(env.get("REGISTRY_LOCK_TIMEOUT_SECONDS", ENVIRONMENT["REGISTRY_LOCK_TIMEOUT_SECONDS"][0])),
+    )
 
 
 def source_sha256(root: str = CODE_ROOT) -> str:
@@ -150,13 +165,14 @@ def promote(settings: Settings, promotion: PromotionSettings, summary: Mapping[s
         return report_unrecorded(settings, summary)
     run = evaluate_challenger(settings, summary)
     new = {"validation_acc": summary["validation_acc"], **(evaluation.summary(run.challenger) if run.challenger else {})}
-    with registry.locked(root):
+    with registry.locked(root, promotion.lock_timeout_seconds) as lock:
         versions = registry.read_versions(root)
         champion = registry.read_champion(root, versions)
+        number = registry.next_number(versions)
+        lock.announce(number)  # a run that waits for the lock is told which version holds it
         rescored = rescore_champion(champion, settings) if champion and run.challenger else None
         old = {"validation_acc": champion.metadata["metrics"]["validation_acc"], **(evaluation.summary(rescored) if rescored else {})} if champion else {}
         verdict = decide(summary["gate_passed"], summary["validation_acc"], summary["threshold"], new.get("test_acc"), old.get("test_acc"), promotion.max_regression)
-        number = registry.next_number(versions)
         diff = metrics_diff(old, new) if champion else None
         html = render_report(report.ReportInput(
             title=f"adult-mlops model v{number} ({summary['model']})",

@@ -3,7 +3,8 @@
 Layout::
 
     REGISTRY_DIR/
-      .lock                 fcntl lock file: held while a run reads the champion and adds a version
+      .lock                 fcntl lock file: held while a run reads the champion and adds a version; a regular
+                            file holding one JSON line naming its holder (version, host, pid, since)
       champion.json         {"version": N}: the pointer, replaced atomically (write, fsync, os.replace)
       versions/N/           one folder per version, N = 1, 2, ... allocated under the lock
         metadata.json       what the version is, how it scored, the verdict and its reason
@@ -13,20 +14,29 @@ Layout::
 A version folder is assembled in a hidden staging folder and renamed into place, so a reader sees a
 whole version or none. Before anything is written every metadata file and the pointer are read and
 checked: a corrupt registry is reported (exit 6) and left exactly as it was.
+
+Waiting for the lock is bounded: a run that finds it held prints who holds it and gives up after
+REGISTRY_LOCK_TIMEOUT_SECONDS (exit 7), having written nothing.
 """
 
+import datetime
+import errno
 import fcntl
 import json
 import os
 import shutil
+import socket
+import stat
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from . import artifacts
-from .contract import EXIT_BAD_REGISTRY
+from .contract import EXIT_BAD_REGISTRY, EXIT_REGISTRY_BUSY
 from .errors import PipelineError
 
 LOCK_FILE = ".lock"
@@ -37,12 +47,19 @@ MODEL_FILE = "model.joblib"
 REPORT_FILE = "report.html"
 STAGING_PREFIX = ".staging-"
 VERDICTS: tuple[str, ...] = ("promoted", "rejected")
+LOCK_POLL_SECONDS = 0.2
 
 
 class RegistryError(PipelineError):
     """The registry is missing, unreadable, unwritable or holds a file that is not what it should be."""
 
     exit_code = EXIT_BAD_REGISTRY
+
+
+class RegistryBusy(PipelineError):
+    """Another run held the registry's lock for longer than this run was allowed to wait."""
+
+    exit_code = EXIT_REGISTRY_BUSY
 
 
 @dataclass(frozen=True)
@@ -70,20 +87,137 @@ def check_root(root: str) -> None:
         raise RegistryError(f"REGISTRY_DIR={root!r} is not a directory; expected the model registry's volume mounted there")
 
 
-@contextmanager
-def locked(root: str) -> Iterator[None]:
-    """Holds the registry's lock: one run at a time reads the champion, allocates a version and writes."""
-    check_root(root)
+def file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def not_a_lock_file(path: str, kind: str) -> RegistryError:
+    return RegistryError(
+        f"{path}: the registry's lock is {kind}, not a regular file; corrupt registry, nothing was written "
+        "(remove it; the next run creates it again)"
+    )
+
+
+def open_lock(root: str) -> int:
+    """The lock file's descriptor, created if missing. Anything but a regular file is refused before it is
+    opened (a FIFO would block the open forever), and again on the opened descriptor (it may have been
+    swapped in between: O_NOFOLLOW refuses a link, O_NONBLOCK keeps a FIFO from blocking)."""
+    path = os.path.join(root, LOCK_FILE)
     try:
-        handle = open(os.path.join(root, LOCK_FILE), "a")
+        mode: Optional[int] = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
     except OSError as error:
+        raise RegistryError(f"{path}: unreadable ({error.strerror}); expected the registry's lock file") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise not_a_lock_file(path, file_kind(mode))
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise not_a_lock_file(path, "a symbolic link") from None
         raise RegistryError(f"{root}: cannot open the lock file ({error.strerror}); expected a registry writable by the model's user") from None
-    with handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise not_a_lock_file(path, file_kind(mode))
+    return descriptor
+
+
+def describe_holder(text: str) -> str:
+    """The lock file's content as a person reads it: which version, on which host (a container's host name
+    is its ID), which process, since when."""
+    try:
+        holder = json.loads(text)
+    except ValueError:
+        holder = None
+    if not isinstance(holder, dict) or not holder.get("host"):
+        return "a run that has not said who it is (it has just taken the lock, or is an older image)"
+    version = holder.get("version")
+    who = f"v{version}" if isinstance(version, int) else "a run not yet numbered"
+    return f"{who} on host {holder['host']} (pid {holder.get('pid')}) since {holder.get('since')}"
+
+
+def read_holder(descriptor: int) -> str:
+    try:
+        return describe_holder(os.pread(descriptor, 4096, 0).decode("utf-8", "replace"))
+    except OSError:
+        return describe_holder("")
+
+
+class Lock:
+    """The held lock; ``announce`` records this run's version in it, for the runs that wait."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self.since = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.announce(None)
+
+    def announce(self, version: Optional[int]) -> None:
+        line = json.dumps({"version": version, "host": socket.gethostname(), "pid": os.getpid(), "since": self.since})
+        data = (line + "\n").encode()
+        os.pwrite(self.descriptor, data, 0)
+        os.ftruncate(self.descriptor, len(data))
+
+    def clear(self) -> None:
+        os.ftruncate(self.descriptor, 0)
+
+
+def acquire(descriptor: int, path: str, timeout_seconds: float) -> None:
+    """Takes the lock, waiting at most ``timeout_seconds``; says who holds it (once per holder) while it waits."""
+    deadline = time.monotonic() + timeout_seconds
+    reported = None
+    while True:
         try:
-            yield
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = read_holder(descriptor)
+        if time.monotonic() >= deadline:
+            raise RegistryBusy(
+                f"{path}: still held by {holder} after waiting {timeout_seconds:g} s (REGISTRY_LOCK_TIMEOUT_SECONDS); "
+                "nothing was written; expected that run to finish: run again later, stop it if it hangs "
+                "(docker ps shows a container's ID as its host name), or raise REGISTRY_LOCK_TIMEOUT_SECONDS"
+            )
+        if holder != reported:
+            print(f"waiting for the model registry's lock {path}: held by {holder}; "
+                  f"giving up after {timeout_seconds:g} s (REGISTRY_LOCK_TIMEOUT_SECONDS)", file=sys.stderr, flush=True)
+            reported = holder
+        time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
+
+
+@contextmanager
+def locked(root: str, timeout_seconds: float) -> Iterator[Lock]:
+    """Holds the registry's lock: one run at a time reads the champion, allocates a version and writes.
+    Waits at most ``timeout_seconds`` for another run's lock (RegistryBusy, exit 7)."""
+    check_root(root)
+    descriptor = open_lock(root)
+    try:
+        acquire(descriptor, os.path.join(root, LOCK_FILE), timeout_seconds)
+        try:
+            lock = Lock(descriptor)
+        except OSError as error:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+            raise RegistryError(f"{os.path.join(root, LOCK_FILE)}: cannot be written ({error.strerror}); expected a registry writable by the model's user") from None
+        try:
+            yield lock
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            try:
+                lock.clear()
+            except OSError:
+                pass
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
 
 
 def check_metadata(path: str, number: int, document: Any) -> Mapping[str, Any]:

@@ -21,6 +21,11 @@ FEATURES: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
 # The columns a raw file must have (any others, such as the dropped ones, are ignored).
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c for c in RAW_COLUMNS if c not in DROPPED_COLUMNS)
 PROCESSED_COLUMNS: tuple[str, ...] = FEATURES + (LABEL,)
+# Every numeric column of the UCI file, used or dropped: a count, an amount or a weight, never negative.
+# The dropped ones are checked too when a file has them (a value outside the domain marks a broken file).
+NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
+    "age", "fnlwgt", "education.num", "capital.gain", "capital.loss", "hours.per.week",
+)
 
 MISSING_VALUE = "?"
 # The original drops rows with a missing value in these columns (the only ones that have any).

@@ -74,7 +74,7 @@ def no_env_leak(monkeypatch: pytest.MonkeyPatch) -> None:
     """Host variables must not change what the tests see (they pass settings explicitly)."""
     for name in ("RAW_DATA_DIR", "RAW_DATA_FILE", "TEST_DATA_FILE", "PROCESSED_DATA_DIR", "MODEL_DIR",
                  "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL", "DOWNLOAD_DEADLINE_SECONDS", "MAX_INPUT_BYTES",
-                 "REGISTRY_DIR", "MAX_REGRESSION"):
+                 "REGISTRY_DIR", "MAX_REGRESSION", "REGISTRY_LOCK_TIMEOUT_SECONDS"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -78,3 +78,20 @@ def test_max_input_bytes_must_be_a_positive_whole_number(text: str) -> None:
     assert config.load_settings({"MAX_INPUT_BYTES": "1000"}).max_input_bytes == 1000
     with pytest.raises(InputError, match=f"MAX_INPUT_BYTES={text!r} is not a positive whole number"):
         config.load_settings({"MAX_INPUT_BYTES": text})
+
+
+@pytest.mark.parametrize("text", ["1073741825", "1000000000000", str(2**63 - 1), "9" * 5000])
+def test_max_input_bytes_has_an_upper_bound(text: str) -> None:
+    """Above 1 GiB a run would need more than 15 GiB; 10**12 gave a MemoryError, 2**63-1 an OverflowError (exit 1)."""
+    assert config.load_settings({"MAX_INPUT_BYTES": "1073741824"}).max_input_bytes == config.MAX_INPUT_BYTES_LIMIT == 2**30
+    with pytest.raises(InputError, match=r"MAX_INPUT_BYTES='\d+' is out of range; expected a size in bytes, .* at most 1073741824"):
+        config.load_settings({"MAX_INPUT_BYTES": text})
+
+
+def test_a_bad_max_input_bytes_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    from adult_pipeline import cli, stages
+
+    env = {name: str(tmp_path / name) for name in ("PROCESSED_DATA_DIR", "MODEL_DIR", "RESULTS_DIR")}
+    assert cli.run(stages.preprocessing_main, {**env, "MAX_INPUT_BYTES": "1000000000000"}) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: MAX_INPUT_BYTES='1000000000000' is out of range; expected a size in bytes, such as 67108864 (64 MiB), at most 1073741824"]

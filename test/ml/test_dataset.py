@@ -1,5 +1,7 @@
+import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -154,3 +156,85 @@ def test_links_out_of_the_data_folder_and_devices_are_refused(tmp_path: Path, da
     (folder / "link.csv").symlink_to("inside-target.csv")
     (folder / "inside-target.csv").write_bytes((data_dir / "adult.csv").read_bytes())
     assert len(dataset.read_table(str(folder / "link.csv"), str(folder), 10**9).frame) == 32561
+
+
+# --- numbers outside a column's domain (issue 17, item 7) ----------------------------------------
+
+def small_rows(count: int = 24) -> list[list[str]]:
+    """Rows made up here (not the shared data): both labels, every numeric column ordinary."""
+    return [[str(30 + i), "Private", "77516", "Bachelors", "13", "Never-married", "Adm-clerical", "Not-in-family",
+             "White", "Male" if i % 3 else "Female", str(100 * i), "0", "40", "United-States", ">50K" if i % 2 else "<=50K"]
+            for i in range(count)]
+
+
+def write_uci(path: Path, rows: list[list[str]]) -> str:
+    """adult.test's format: a `|` comment line, `, `-separated, no header, labels ending with a dot."""
+    path.write_text("|1x3 Cross validator\n" + "".join(", ".join(row[:-1] + [row[-1] + "."]) + "\n" for row in rows))
+    return str(path)
+
+
+OUT_OF_DOMAIN = [
+    ("age", "1e39", "value '1e39' beyond the largest float32"),
+    ("capital.gain", "1e308", "value '1e308' beyond the largest float32"),
+    ("capital.loss", "-3.5e38", "negative value '-3.5e38'"),
+    ("hours.per.week", "-1", "negative value '-1'"),
+    ("capital.gain", "1e309", "non-finite value '1e309'"),
+    ("age", "-inf", "non-finite value '-inf'"),
+    ("capital.loss", "nan", "non-numeric value 'nan'"),
+    ("fnlwgt", "-77516", "negative value '-77516'"),  # not used by the models, but a broken file
+    ("education.num", "1e39", "value '1e39' beyond the largest float32"),
+]
+
+
+@pytest.mark.parametrize("column, value, problem", OUT_OF_DOMAIN)
+def test_a_number_outside_its_domain_names_file_line_and_column(tmp_path: Path, column: str, value: str, problem: str) -> None:
+    header, rows = list(schema.RAW_COLUMNS), small_rows()
+    path = write(tmp_path, "domain.csv", header, datafiles.with_value(header, rows, 6, column, value))
+    message = expect_error(path, "domain.csv line 8", f"column '{column}' has {problem}; expected a number from 0 to 3.402823e+38")
+    assert message.startswith(f"{path} line 8: ")
+
+
+def test_the_domain_check_is_one_pure_function() -> None:
+    inside = np.array([0.0, -0.0, 39.0, 1484705.0, dataset.LARGEST_VALUE])
+    outside = np.array([-1e-300, np.nan, np.inf, -np.inf, np.nextafter(dataset.LARGEST_VALUE, np.inf), 1e39])
+    assert not dataset.outside_domain(inside).any()
+    assert dataset.outside_domain(outside).all()
+    assert [dataset.domain_problem(t) for t in ("x", "nan", "inf", "-2", "4e38")] == [
+        "non-numeric value 'x'", "non-numeric value 'nan'", "non-finite value 'inf'", "negative value '-2'",
+        "value '4e38' beyond the largest float32"]
+
+
+def test_ordinary_and_boundary_numbers_still_load(tmp_path: Path) -> None:
+    header, rows = list(schema.RAW_COLUMNS), small_rows()
+    rows = datafiles.with_value(header, rows, 0, "capital.gain", "3.4e38")  # within float32
+    rows = datafiles.with_value(header, rows, 1, "capital.loss", "-0")
+    frame = dataset.read_table(write(tmp_path, "ok.csv", header, rows)).frame
+    assert len(frame) == 24 and frame["capital.gain"].max() == 3.4e38 and frame["age"].dtype.kind in "iu"
+    assert len(dataset.read_table(write_uci(tmp_path / "ok.test", small_rows())).frame) == 24
+
+
+@pytest.mark.parametrize("role", ["training", "test"])
+def test_the_training_file_and_the_test_file_are_checked_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str], role: str) -> None:
+    """preprocessing.py's whole path (cli.run): exit 2 and one error line naming the file, its line and the column."""
+    from adult_pipeline import cli, stages
+
+    bad = datafiles.with_value(list(schema.RAW_COLUMNS), small_rows(), 9, "age", "1e39")
+    write(tmp_path, "train.csv", list(schema.RAW_COLUMNS), bad if role == "training" else small_rows())
+    write_uci(tmp_path / "held.test", bad if role == "test" else small_rows())
+    env = {"RAW_DATA_DIR": str(tmp_path), "RAW_DATA_FILE": "train.csv", "TEST_DATA_FILE": "held.test", "MODEL": "hgb",
+           "PROCESSED_DATA_DIR": str(tmp_path / "processed"), "MODEL_DIR": str(tmp_path / "model"), "RESULTS_DIR": str(tmp_path / "results")}
+    assert cli.run(stages.preprocessing_main, env) == 2
+    lines = capsys.readouterr().err.splitlines()
+    name = "train.csv" if role == "training" else "held.test"
+    assert lines == [f"error: {tmp_path / name} line 11: column 'age' has value '1e39' beyond the largest float32; "
+                     f"expected {dataset.NUMERIC_DOMAIN}"]
+    assert not (tmp_path / "processed").exists() or os.listdir(tmp_path / "processed") == []
+    write_uci(tmp_path / "held.test", small_rows())
+    write(tmp_path, "train.csv", list(schema.RAW_COLUMNS), small_rows())
+    assert cli.run(stages.preprocessing_main, env) == 0, "the same files, ordinary, preprocess"
+
+
+def test_reading_never_allocates_the_limit_up_front(tmp_path: Path) -> None:
+    """A limit far above the file's size reads only the file (read(limit) would allocate it all at once)."""
+    path = write(tmp_path, "small.csv", list(schema.RAW_COLUMNS), small_rows())
+    assert len(dataset.read_table(path, str(tmp_path), 2**62).frame) == 24

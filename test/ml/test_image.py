@@ -177,6 +177,12 @@ def bad_data(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
                              datafiles.keep_rows(header, rows, lambda row: row["occupation"] == "?"))
     (folder / "adult.data").write_bytes((data_dir / "adult.data").read_bytes())
     datafiles.truncate_last_line(data_dir / "adult.test", folder / "truncated.test")
+    # Numbers beyond float32, which XGBoost (the default model) trains on: a 211-line traceback before.
+    datafiles.write_csv_rows(folder / "huge_age.csv", header, datafiles.with_value(header, rows, 100, "age", "1e39"))
+    test_lines = datafiles.read_lines(data_dir / "adult.test")
+    fields = test_lines[7].split(", ")
+    fields[10] = "1e308"  # capital-gain, on line 8 (line 1 is the comment line)
+    (folder / "huge_gain.test").write_text("".join(test_lines[:7] + [", ".join(fields)] + test_lines[8:]))
     return folder
 
 
@@ -196,6 +202,12 @@ BAD_INPUTS = {
     "threshold out of range": ({"THRESHOLD": "1.5"}, ["THRESHOLD='1.5'", "expected a number in [0, 1]"]),
     "unknown model": ({"MODEL": "xgboost"}, ["MODEL='xgboost'", "expected one of: xgb, hgb, logreg"]),
     "bad seed": ({"SEED": "-1"}, ["SEED='-1'", "expected an integer"]),
+    "number beyond float32 (xgb)": ({"RAW_DATA_FILE": "huge_age.csv"},
+                                    ["/data/huge_age.csv line 102", "column 'age'", "value '1e39' beyond the largest float32"]),
+    "number beyond float32 in the test file (xgb)": ({"RAW_DATA_FILE": "adult.data", "TEST_DATA_FILE": "huge_gain.test"},
+                                                     ["/data/huge_gain.test line 8", "column 'capital.gain'", "value '1e308' beyond"]),
+    "MAX_INPUT_BYTES too large": ({"MAX_INPUT_BYTES": "1000000000000"}, ["MAX_INPUT_BYTES='1000000000000' is out of range", "at most 1073741824"]),
+    "MAX_INPUT_BYTES 2^63-1": ({"MAX_INPUT_BYTES": str(2**63 - 1)}, [f"MAX_INPUT_BYTES='{2**63 - 1}' is out of range"]),
 }
 
 
