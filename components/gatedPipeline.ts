@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PipelineSettings } from "../config/stackSettings";
 import { dataPreparationEnvironment, signedDataUrl } from "../contracts/dataPreparation";
 import { ChampionFigures, MetricDiff, parsePipelineMetrics, PipelineMetrics } from "../contracts/metricsLine";
-import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
+import { exitStatusEnvironment, modelContainerEnvironment, modelEnvironment } from "../contracts/modelImage";
 import { dataFingerprint } from "../fingerprints/data";
 import { sha256OfFiles } from "../fingerprints/files";
 import { DockerEngine } from "./dockerHost";
@@ -81,6 +81,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
                     ...modelEnvironment(settings),
                     ...dataEnvironment,
                     ...exitStatusEnvironment(),
+                    ...modelContainerEnvironment(settings.containerLimits),
                     MODEL_IMAGE: args.modelImageId,
                     FAIL_ON_GATE: String(settings.failOnGate),
                     REGISTRY_VOLUME: args.registryVolumeName,

@@ -12,6 +12,8 @@ export const CONFIG_KEYS = [
     "maxRegression",
     "keepModelRegistry",
     "failOnGate",
+    "modelMemoryLimit",
+    "modelPidsLimit",
     "baseImage",
     "jenkinsBaseImage",
     "jenkinsPort",

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ModelRunSettings } from "../contracts/modelImage";
+import { ModelContainerLimits, ModelRunSettings } from "../contracts/modelImage";
 import { BuildHost, BuildHostSettings, parseBuildHosts } from "./buildHosts";
 import { ConfigError } from "./configError";
 import { CONFIG_KEYS, ConfigValues, withDefaults } from "./declaredConfig";
@@ -14,7 +14,9 @@ import {
     parseDataFile,
     parseDataSource,
     parseImageReference,
+    parseMemoryLimit,
     parseModel,
+    parsePidsLimit,
     parsePort,
     parsePublicUrl,
     parseRepository,
@@ -28,6 +30,8 @@ export interface PipelineSettings extends ModelRunSettings {
     keepRegistry: boolean;
     /** Host folder (git-ignored, in the project) the registry's reports are copied to after a run. */
     reportsDir: string;
+    /** The memory and pids limits of every model container, the stack's and the Jenkins jobs'. */
+    containerLimits: ModelContainerLimits;
 }
 
 /** Names of what the stack and its Jenkins jobs make on the Docker host, all under the stack's prefix. */
@@ -106,6 +110,10 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
             failOnGate: parseBoolean("failOnGate", values.failOnGate),
             keepRegistry: parseBoolean("keepModelRegistry", values.keepModelRegistry),
             reportsDir: path.join(context.projectDir, "reports", context.stack),
+            containerLimits: {
+                memory: parseMemoryLimit("modelMemoryLimit", values.modelMemoryLimit),
+                pids: parsePidsLimit("modelPidsLimit", values.modelPidsLimit),
+            },
         },
         jenkins: {
             baseImage: values.jenkinsBaseImage === "" ? "" : parseImageReference("jenkinsBaseImage", values.jenkinsBaseImage),

@@ -26,6 +26,36 @@ export function parseFraction(key: string, raw: string, example: string): number
     return value === 0 ? 0 : value;
 }
 
+/** Docker's smallest memory limit (6 MiB). */
+const DOCKER_MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+const MEMORY_UNITS = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const;
+
+/**
+ * A container's memory limit as `docker run --memory` takes it, in the one spelling the shell
+ * (scripts/model-container.sh) checks the same way: a whole number and k, m or g, at least 6m.
+ */
+export function parseMemoryLimit(key: string, raw: string): string {
+    const match = /^([1-9][0-9]{0,8})([kmg])$/.exec(raw);
+    if (match === null || Number(match[1]) * MEMORY_UNITS[match[2] as keyof typeof MEMORY_UNITS] < DOCKER_MIN_MEMORY_BYTES) {
+        throw new ConfigError(key, raw, "a memory size such as 512m or 2g: a whole number followed by k, m or g, at least 6m (Docker's minimum)");
+    }
+    return raw;
+}
+
+/** The largest pids limit: the kernel's highest pid_max. */
+export const MAX_PIDS_LIMIT = 4194304;
+/** The smallest: the gated run itself holds 6 processes and threads on 2 CPUs (ml/README.md, Limits). */
+export const MIN_PIDS_LIMIT = 8;
+
+/** A container's pids limit (`docker run --pids-limit`): a whole number, never 0 or -1 (Docker's "no limit"). */
+export function parsePidsLimit(key: string, raw: string): number {
+    const value = Number(raw);
+    if (!/^[1-9][0-9]{0,6}$/.test(raw) || value < MIN_PIDS_LIMIT || value > MAX_PIDS_LIMIT) {
+        throw new ConfigError(key, raw, `a whole number of processes from ${MIN_PIDS_LIMIT} to ${MAX_PIDS_LIMIT}, such as 256`);
+    }
+    return value;
+}
+
 export function parseModel(raw: string): ModelName {
     const model = MODEL_NAMES.find((name) => name === raw);
     if (model === undefined) {

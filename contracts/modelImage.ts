@@ -32,6 +32,10 @@ export const MODEL_IMAGE_ENVIRONMENT = {
         default: "0.005",
         meaning: "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this",
     },
+    REGISTRY_LOCK_TIMEOUT_SECONDS: {
+        default: "600",
+        meaning: "how long a run waits for another run's lock on the registry before it gives up (exit 7, nothing written)",
+    },
 } as const satisfies Record<string, EnvironmentVariable>;
 
 export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
@@ -47,6 +51,8 @@ export const EXIT_STATUS = {
     stopped: 5,
     /** The model registry is missing, or holds a file that does not parse or agree: nothing was written to it. */
     badRegistry: 6,
+    /** Another run held the registry's lock for REGISTRY_LOCK_TIMEOUT_SECONDS (its version, host and start are named): nothing was written. */
+    registryBusy: 7,
 } as const;
 
 /**
@@ -112,6 +118,24 @@ export function modelEnvironment(settings: ModelRunSettings): Record<string, str
     return { ...values, MODEL_ENV_VARS: Object.keys(values).join(" ") };
 }
 
+/**
+ * The limits every container of the model image runs with, whoever starts it (the stack's command, the
+ * data fetch, the report export, the Jenkins jobs): scripts/model-container.sh puts them on each
+ * `docker run` with the rest of the hardened flags, after checking them. The stack's modelMemoryLimit
+ * and modelPidsLimit (Pulumi.yaml holds the defaults, measured in ml/README.md "Limits").
+ */
+export interface ModelContainerLimits {
+    /** `--memory` and `--memory-swap` (no swap beyond it): a Docker size such as 512m. */
+    memory: string;
+    /** `--pids-limit`: processes and threads at once. */
+    pids: number;
+}
+
+/** The limits as the callers' scripts read them: MODEL_MEMORY_LIMIT and MODEL_PIDS_LIMIT, both always set. */
+export function modelContainerEnvironment(limits: ModelContainerLimits): Record<string, string> {
+    return { MODEL_MEMORY_LIMIT: limits.memory, MODEL_PIDS_LIMIT: String(limits.pids) };
+}
+
 /** The exit statuses the callers' shell scripts act on or exit with, as environment variables. */
 export function exitStatusEnvironment(): Record<string, string> {
     return {
@@ -121,5 +145,7 @@ export function exitStatusEnvironment(): Record<string, string> {
         OUT_OF_MEMORY_STATUS: String(CALLER_EXIT_STATUS.outOfMemory),
         KILLED_STATUS: String(CALLER_EXIT_STATUS.killedBySignal),
         BAD_REGISTRY_STATUS: String(EXIT_STATUS.badRegistry),
+        /** A caller's own setting that is wrong (MODEL_MEMORY_LIMIT, MODEL_PIDS_LIMIT): refused before any container starts. */
+        BAD_SETTING_STATUS: String(EXIT_STATUS.badInput),
     };
 }

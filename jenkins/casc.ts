@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import { dataPreparationEnvironment, signedDataUrl } from "../contracts/dataPreparation";
-import { exitStatusEnvironment, modelEnvironment } from "../contracts/modelImage";
+import { exitStatusEnvironment, modelContainerEnvironment, modelEnvironment } from "../contracts/modelImage";
 import { ADMIN_USER, AgentSettings, JenkinsSettings, SECRET_NAMES } from "./settings";
 
 /** GitHub's published SSH host keys (api.github.com/meta): clones of the repository verify against them. */
@@ -33,6 +33,7 @@ function jobEnvironment({ pipeline, names, baseImage }: JenkinsSettings): Record
         ...(signedDataUrl(pipeline.dataSource) === undefined && { DATA_URL }),
         ...data,
         ...exitStatusEnvironment(),
+        ...modelContainerEnvironment(pipeline.containerLimits),
         BASE_IMAGE: baseImage,
         MODEL_IMAGE: names.jobModelImage,
         MODEL_CONTAINER: names.modelContainer,

@@ -7,7 +7,8 @@
 #             line names it without user:password or query string (a signed URL's is a secret)
 #   DATA_DIR  an absolute directory on the Docker host holding the files: mounted as it is
 # and FETCH_NETWORK (default bridge): the Docker network the download runs on; DOWNLOAD_DEADLINE_SECONDS
-# (optional) the image's deadline for the whole download; the callers' statuses (scripts/model-container.sh).
+# (optional) the image's deadline for the whole download; the model container's limits and the
+# callers' statuses (scripts/model-container.sh).
 # Exit status: 64 bad usage; fetch_data.py's own status when the download fails, or a caller's status.
 set -euo pipefail
 # shellcheck source=scripts/model-container.sh

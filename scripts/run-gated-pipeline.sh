@@ -7,7 +7,8 @@
 #   DATA_URL | DATA_DIR, DATA_VOLUME   where the data comes from (scripts/prepare-data.sh)
 #   GATE_FAILED_STATUS and the callers' statuses (contracts/modelImage.ts exitStatusEnvironment())
 #   FAIL_ON_GATE        "true": a failed gate is a failure (that status) rather than a verdict (exit 0)
-#   PIPELINE_CONTAINER  name of the run's container (default adult-mlops-pipeline-PID); MODEL_MEMORY_LIMIT
+#   PIPELINE_CONTAINER  name of the run's container (default adult-mlops-pipeline-PID)
+#   MODEL_MEMORY_LIMIT, MODEL_PIDS_LIMIT, BAD_SETTING_STATUS   every model container's limits (scripts/model-container.sh)
 #   REGISTRY_VOLUME, BAD_REGISTRY_STATUS   the model registry (scripts/registry-mount.sh)
 #   REPORTS_DIR         host folder the registry's reports are copied to (scripts/export-reports.sh)
 # The last stdout line is the metrics JSON. Exit 0 when the run completed, whether the gate passed

@@ -11,6 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { redactedUrl } from "../../config/validators";
+import { modelContainerEnvironment } from "../../contracts/modelImage";
+import { defaultContainerLimits } from "../support/modelImage";
 import { repoRoot } from "../support/paths";
 
 type Case = { url: string; shown: string; why: string };
@@ -20,7 +22,9 @@ const library = path.join(repoRoot, "scripts", "model-container.sh");
 /** redact_url from the one shell file every script and job step has, once per URL: one line each. */
 function shellRedacted(urls: string[]): string[] {
     const script = `source "$0"; for url in "$@"; do redact_url "$url"; done`;
-    const output = execFileSync("bash", ["-c", script, library, ...urls], { encoding: "utf8" });
+    // The library checks the model containers' limits when sourced: the callers' defaults.
+    const env = { ...process.env, ...modelContainerEnvironment(defaultContainerLimits) };
+    const output = execFileSync("bash", ["-c", script, library, ...urls], { encoding: "utf8", env });
     return output.split("\n").slice(0, -1);
 }
 
@@ -55,7 +59,7 @@ describe("scripts/prepare-data.sh with a signed URL", () => {
     test("names the source without its user:password or query string, and hands the URL over by name only", () => {
         const run = spawnSync("bash", [path.join(repoRoot, "scripts", "prepare-data.sh"), "adult-mlops-model:test"], {
             encoding: "utf8",
-            env: { PATH: `${bin}:${process.env.PATH}`, DATA_URL: dataUrl, DATA_VOLUME: "adult-mlops-test-data" },
+            env: { PATH: `${bin}:${process.env.PATH}`, DATA_URL: dataUrl, DATA_VOLUME: "adult-mlops-test-data", ...modelContainerEnvironment(defaultContainerLimits) },
         });
         assert.equal(run.status, 0, run.stderr);
         assert.equal(run.stdout, "type=volume,source=adult-mlops-test-data\n");

@@ -105,8 +105,8 @@ describe("JCasC", () => {
         assert.equal(config.unclassified.gitHubPluginConfig, undefined);
     });
 
-    test("the jobs get the model's environment, the data source and the gate's status through the global environment, kept literal", () => {
-        const configured = jenkinsSettingsFor({ threshold: "0.75", model: "logreg" });
+    test("the jobs get the model's environment, the containers' limits, the data source and the gate's status through the global environment, kept literal", () => {
+        const configured = jenkinsSettingsFor({ threshold: "0.75", model: "logreg", modelMemoryLimit: "1g", modelPidsLimit: "512" });
         // A value holding ${...} stays literal (JCasC would resolve it otherwise).
         const settings = { ...configured, pipeline: { ...configured.pipeline, dataSource: { kind: "url" as const, url: "https://example.org/${HOME}/adult.zip" } } };
         const env = Object.fromEntries(
@@ -122,6 +122,9 @@ describe("JCasC", () => {
             ...exitStatusEnvironment(),
             GATE_FAILED_STATUS: String(EXIT_STATUS.gateFailed),
             BAD_REGISTRY_STATUS: String(EXIT_STATUS.badRegistry),
+            BAD_SETTING_STATUS: String(EXIT_STATUS.badInput),
+            MODEL_MEMORY_LIMIT: "1g",
+            MODEL_PIDS_LIMIT: "512",
             BASE_IMAGE: settings.baseImage,
             MODEL_IMAGE: "adult-mlops-test-model-jenkins",
             MODEL_CONTAINER: "adult-mlops-test-model",

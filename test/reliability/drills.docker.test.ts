@@ -8,17 +8,17 @@
  * Every wait is bounded.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DataSource } from "../../config/validators";
-import { CALLER_EXIT_STATUS, EXIT_STATUS } from "../../contracts/modelImage";
-import { buildModelImage, testModelImageTag } from "../support/modelImage";
+import { CALLER_EXIT_STATUS, EXIT_STATUS, exitStatusEnvironment, modelContainerEnvironment } from "../../contracts/modelImage";
+import { buildModelImage, defaultContainerLimits, testModelImageTag } from "../support/modelImage";
 import { repoRoot, sharedDataDir } from "../support/paths";
 import { SecondEngine, startSecondEngine } from "../support/secondEngine";
-import { containerExists, docker, drillName, errorLines, pipelineEnvironment, promotedMetrics, sleep, startPipeline, volumeFiles } from "./support";
+import { containerExists, docker, drillName, errorLines, PipelineRun, pipelineEnvironment, promotedMetrics, sleep, startPipeline, volumeFiles } from "./support";
 
 const image = testModelImageTag;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "adult-drills-"));
@@ -84,6 +84,118 @@ describe("drills: the container is stopped, killed or cannot run", { timeout: 20
         const result = await startPipeline(pipelineEnvironment(missing, directory(sharedDataDir), "", {}, {})).done;
         assert.equal(result.status, CALLER_EXIT_STATUS.imageMissing, result.stderr);
         assertOneError(result, /^error: the model image sha256:0+ is not on the Docker engine; build it again/);
+    });
+});
+
+/** A Docker size as docker run --memory takes it (512m), in bytes. */
+function memoryBytes(size: string): number {
+    const match = /^(\d+)([kmg])$/.exec(size);
+    assert.ok(match, size);
+    return Number(match[1]) * 1024 ** ("kmg".indexOf(match[2]) + 1);
+}
+
+/** A model container started as every caller starts one (scripts/model-container.sh run_model_container), with the default limits. */
+function runWithSharedFlags(name: string, args: string[]): PipelineRun {
+    const started = Date.now();
+    const run = spawnSync("bash", ["-c", 'source "$0" && run_model_container "$@"', path.join(repoRoot, "scripts", "model-container.sh"), name, "--network", "none", ...args], {
+        encoding: "utf8",
+        env: { ...process.env, ...exitStatusEnvironment(), ...modelContainerEnvironment(defaultContainerLimits) },
+        timeout: 300_000,
+    });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, seconds: (Date.now() - started) / 1000 };
+}
+
+describe("drills: every model container is hardened and limited (scripts/model-container.sh)", { timeout: 20 * 60_000 }, () => {
+    // Forks children that exec sleep until a fork is refused, reading the cgroup's pids.current after each.
+    const forkBomb = [
+        "import os, sys",
+        "def pids(name):",
+        "    for folder in ('/sys/fs/cgroup', '/sys/fs/cgroup/pids'):",
+        "        try:",
+        "            return open(f'{folder}/pids.{name}').read().strip()",
+        "        except OSError:",
+        "            pass",
+        "children = peak = 0",
+        "try:",
+        "    while children < 2000:",
+        "        if os.fork() == 0:",
+        "            os.execv('/bin/sleep', ['sleep', '60'])",
+        "        children += 1",
+        "        peak = max(peak, int(pids('current')))",
+        "except OSError as error:",
+        "    print(f'refused after {children} children: {error}; pids.max {pids(\"max\")}; peak pids.current {peak}', flush=True)",
+        "    sys.exit(1)",
+        "print(f'spawned {children} children; pids.max {pids(\"max\")}; peak pids.current {peak}')",
+    ].join("\n");
+
+    test("a fork bomb stops at the pids limit, not at the host's: Resource temporarily unavailable", () => {
+        const limit = defaultContainerLimits.pids;
+        const container = drillName("forks");
+        const run = runWithSharedFlags(container, [image, "python3", "-c", forkBomb]);
+        console.log(`# ${run.stdout.trim()}`);
+        assert.equal(run.status, 1, run.stdout + run.stderr);
+        const match = /^refused after (\d+) children: \[Errno 11\] Resource temporarily unavailable; pids\.max (\d+); peak pids\.current (\d+)$/m.exec(run.stdout);
+        assert.ok(match, run.stdout + run.stderr);
+        const [children, max, peak] = match.slice(1).map(Number);
+        assert.equal(max, limit, "the container's pids.max is the limit");
+        assert.ok(peak <= limit && peak >= limit - 2, `pids.current peaked at ${peak} of ${limit}`);
+        assert.ok(children < limit, `${children} children`);
+        assert.ok(!containerExists(container));
+    });
+
+    test("a container over the default memory limit: the OOM status, naming that limit", () => {
+        const limit = defaultContainerLimits.memory;
+        const container = drillName("oom-default");
+        const run = runWithSharedFlags(container, [image, "python3", "-c", `block = b"x" * ${2 * memoryBytes(limit)}`]);
+        assert.equal(run.status, CALLER_EXIT_STATUS.outOfMemory, run.stderr);
+        assertOneError(run, new RegExp(`^error: the model container ${container} was killed for lack of memory \\(limit ${memoryBytes(limit) / 1048576} MiB, .*raise MODEL_MEMORY_LIMIT \\(the stack's modelMemoryLimit\\)`));
+        assert.ok(!containerExists(container));
+    });
+
+    test("the stack's command: its pipeline and report-export containers have the shared flags and limits (docker inspect)", async () => {
+        // A docker that inspects each container just before the scripts remove it, then does what was asked.
+        const bin = path.join(scratch, "inspecting-docker");
+        const inspected = path.join(scratch, "inspected.jsonl");
+        const realDocker = execFileSync("sh", ["-c", "command -v docker"], { encoding: "utf8" }).trim();
+        fs.mkdirSync(bin, { recursive: true });
+        fs.writeFileSync(path.join(bin, "docker"), [
+            "#!/bin/sh",
+            `if [ "$1" = rm ] && [ "$2" = --force ]; then "${realDocker}" container inspect --format '{{json .}}' "$3" >> "${inspected}" 2>/dev/null; fi`,
+            `exec "${realDocker}" "$@"`,
+        ].join("\n") + "\n", { mode: 0o755 });
+        const container = drillName("flags");
+        const result = await runPipeline(directory(sharedDataDir), { model: "xgb" }, { PIPELINE_CONTAINER: container, PATH: `${bin}:${process.env.PATH}` });
+        assert.equal(result.status, 0, result.stderr);
+        const containers = fs.readFileSync(inspected, "utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
+        const byName = new Map(containers.map((c) => [String(c.Name).replace(/^\//, ""), c]));
+        const exporter = [...byName.keys()].find((name) => name.startsWith("adult-mlops-export-"));
+        assert.ok(byName.has(container) && exporter !== undefined, [...byName.keys()].join(", "));
+        for (const name of [container, exporter]) {
+            const host = byName.get(name).HostConfig;
+            const seen = {
+                ReadonlyRootfs: host.ReadonlyRootfs,
+                CapDrop: host.CapDrop,
+                SecurityOpt: host.SecurityOpt,
+                Init: host.Init,
+                NetworkMode: host.NetworkMode,
+                Tmpfs: host.Tmpfs,
+                Memory: host.Memory,
+                MemorySwap: host.MemorySwap,
+                PidsLimit: host.PidsLimit,
+            };
+            assert.deepEqual(seen, {
+                ReadonlyRootfs: true,
+                CapDrop: ["ALL"],
+                SecurityOpt: ["no-new-privileges"],
+                Init: true,
+                NetworkMode: "none",
+                Tmpfs: { "/work": "uid=10001,gid=10001,mode=0700" },
+                Memory: memoryBytes(defaultContainerLimits.memory),
+                MemorySwap: memoryBytes(defaultContainerLimits.memory),
+                PidsLimit: defaultContainerLimits.pids,
+            }, name);
+        }
+        assert.ok(!containerExists(container) && !containerExists(exporter));
     });
 });
 

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { dataPreparationEnvironment } from "../../contracts/dataPreparation";
-import { exitStatusEnvironment, modelEnvironment, ModelRunSettings } from "../../contracts/modelImage";
+import { exitStatusEnvironment, modelContainerEnvironment, modelEnvironment, ModelRunSettings } from "../../contracts/modelImage";
+import { defaultContainerLimits } from "../support/modelImage";
 import { DataSource } from "../../config/validators";
 import { repoRoot } from "../support/paths";
 
@@ -52,6 +53,7 @@ export function pipelineEnvironment(image: string, source: DataSource, dataVolum
         ...modelEnvironment({ ...defaultSettings, ...settings }),
         ...dataPreparationEnvironment(source, dataVolume),
         ...exitStatusEnvironment(),
+        ...modelContainerEnvironment(defaultContainerLimits),
         MODEL_IMAGE: image,
         REGISTRY_VOLUME: registryVolume,
         REPORTS_DIR: reportsDir,

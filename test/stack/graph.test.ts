@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { repoRoot, sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
 import { readDeclarations } from "../../config/declaredConfig";
-import { exitStatusEnvironment, ModelName, modelEnvironment } from "../../contracts/modelImage";
+import { exitStatusEnvironment, modelContainerEnvironment, ModelName, modelEnvironment } from "../../contracts/modelImage";
+import { defaultContainerLimits } from "../support/modelImage";
 import { configuredAdminPassword, gitHubConfig, gitHubSecretKeys, localConfig } from "./support/stackModes";
 import { containsSecretInput, isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
 
@@ -145,6 +146,8 @@ describe("local mode (no repository configured)", () => {
                 testDataFile: "adult.test",
             }),
             ...exitStatusEnvironment(),
+            // Pulumi.yaml's modelMemoryLimit and modelPidsLimit, as Jenkins' jobs get them too.
+            ...modelContainerEnvironment(defaultContainerLimits),
             DATA_URL: "",
             DATA_DIR: sharedDataDir,
             DATA_VOLUME: "",

@@ -113,7 +113,8 @@ describe("values in the form the docker provider reads back", () => {
                 Object.values(value).forEach(collect);
             }
         };
-        run.resources.forEach((resource) => collect(resource.inputs));
+        // Only the docker provider's own inputs: a command's environment (MODEL_MEMORY_LIMIT=512m) is no duration.
+        run.resources.filter((resource) => resource.type.startsWith("docker:")).forEach((resource) => collect(resource.inputs));
         const controller = resourceNamed(run, "docker:index/container:Container", "jenkins-controller");
         for (const field of ["interval", "timeout", "startPeriod"]) {
             assert.ok(durations.includes(controller.inputs.healthcheck[field]), `the health check's ${field} is seen`);

@@ -1,10 +1,20 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { readDeclarations } from "../../config/declaredConfig";
+import { parseMemoryLimit, parsePidsLimit } from "../../config/validators";
+import { ModelContainerLimits } from "../../contracts/modelImage";
 import { checkoutId, repoRoot } from "./paths";
 
+const declared = readDeclarations(repoRoot);
+
 /** The stack's default base of the model and agent images (Pulumi.yaml's baseImage). */
-export const baseImage = readDeclarations(repoRoot).baseImage.default;
+export const baseImage = declared.baseImage.default;
+
+/** The stack's default limits of every model container (Pulumi.yaml's modelMemoryLimit and modelPidsLimit). */
+export const defaultContainerLimits: ModelContainerLimits = {
+    memory: parseMemoryLimit("modelMemoryLimit", declared.modelMemoryLimit.default),
+    pids: parsePidsLimit("modelPidsLimit", declared.modelPidsLimit.default),
+};
 
 export const testModelImageTag = `adult-mlops-model:test-${checkoutId}`;
 
