@@ -27,6 +27,15 @@ export const CONFIG_KEYS = [
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
+/**
+ * Settings the program reads that Pulumi.yaml does not declare: secrets without a default, set with
+ * `pulumi config set --secret` (config/stackSettings.ts readJenkinsAdminPassword, readDockerTls).
+ */
+export const SECRET_CONFIG_KEYS = ["jenkinsAdminPassword", "dockerTls"] as const;
+
+/** Every key a stack may set in the project's namespace: any other is a misspelling the program would ignore. */
+export const KNOWN_CONFIG_KEYS: readonly string[] = [...CONFIG_KEYS, ...SECRET_CONFIG_KEYS];
+
 /** Settings as Pulumi hands them to a program: strings, whatever their declared type (a list as its JSON). */
 export type ConfigValues = Record<ConfigKey, string>;
 

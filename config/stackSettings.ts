@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ModelContainerLimits, ModelRunSettings } from "../contracts/modelImage";
 import { BuildHost, BuildHostSettings, parseBuildHosts } from "./buildHosts";
 import { ConfigError } from "./configError";
-import { CONFIG_KEYS, ConfigValues, withDefaults } from "./declaredConfig";
-import { projectName } from "./project";
+import { CONFIG_KEYS, ConfigValues, KNOWN_CONFIG_KEYS, SECRET_CONFIG_KEYS, withDefaults } from "./declaredConfig";
+import { configKey, projectName } from "./project";
 import {
     archiveFiles,
     DataSource,
@@ -164,8 +164,63 @@ function parseGitHub(values: ConfigValues): GitHubStackSettings | undefined {
     };
 }
 
+/** Edits (a letter added, dropped, changed) that turn `a` into `b`, ignoring case. */
+function editDistance(a: string, b: string): number {
+    const [from, to] = [a.toLowerCase(), b.toLowerCase()];
+    let previous = Array.from({ length: to.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= from.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= to.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (from[i - 1] === to[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[to.length];
+}
+
+/** The known key closest to `key` (fewest edits; the first declared on a tie), if it is close enough to be a misspelling of it. */
+export function closestConfigKey(key: string): string | undefined {
+    const [best] = KNOWN_CONFIG_KEYS.map((known) => ({ known, distance: editDistance(key, known) })).sort((a, b) => a.distance - b.distance);
+    return best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.known : undefined;
+}
+
+/**
+ * A key in the project's namespace that the program does not read. Its value is not shown: a misspelt
+ * secret key holds a secret. A RunError, like ConfigError, so Pulumi prints just the message.
+ */
+export class UndeclaredConfigError extends pulumi.RunError {
+    constructor(
+        readonly key: string,
+        readonly suggestion: string | undefined,
+    ) {
+        const secret = (SECRET_CONFIG_KEYS as readonly string[]).includes(suggestion ?? "");
+        super(
+            `undeclared config ${configKey(key)}: the program reads no such setting, so it would be ignored; ` +
+                (suggestion === undefined
+                    ? `the settings are ${KNOWN_CONFIG_KEYS.join(", ")} (Pulumi.yaml). Remove it with: pulumi config rm ${key}`
+                    : `did you mean ${suggestion}? Move it with: pulumi config rm ${key} && pulumi config set ${secret ? "--secret " : ""}${suggestion} <value>`),
+        );
+    }
+}
+
+/**
+ * Refuses a stack key of the project's namespace (`adult-mlops:threshhold`) that the program does not read,
+ * which would leave the setting it was meant for at its default. Keys of other namespaces (docker:host,
+ * github:token) belong to their providers and are left alone.
+ */
+export function checkConfigKeys(qualifiedKeys: Iterable<string>): void {
+    const namespace = configKey("");
+    for (const qualified of qualifiedKeys) {
+        const key = qualified.slice(namespace.length);
+        if (qualified.startsWith(namespace) && !KNOWN_CONFIG_KEYS.includes(key)) {
+            throw new UndeclaredConfigError(key, closestConfigKey(key));
+        }
+    }
+}
+
 /** The stack's settings from its Pulumi configuration, checked; defaults are Pulumi.yaml's. */
 export function readStackSettings(projectDir: string): StackSettings {
+    checkConfigKeys(Object.keys(pulumi.runtime.allConfig()));
     const config = new pulumi.Config(projectName);
     const set = Object.fromEntries(CONFIG_KEYS.map((key) => [key, config.get(key)]).filter(([, value]) => value !== undefined));
     return parseStackSettings(withDefaults(projectDir, set), { projectDir, stack: pulumi.getStack() });

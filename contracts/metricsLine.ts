@@ -39,7 +39,7 @@ export interface MetricDiff {
 }
 
 export interface GroupFairness {
-    groups: Record<string, { size: number; accuracy: number | null; selection_rate: number | null; tpr: number | null; fpr: number | null }>;
+    groups: Record<string, { size: number; positives: number; accuracy: number | null; selection_rate: number | null; tpr: number | null; fpr: number | null }>;
     demographic_parity_difference: number | null;
     equalized_odds_difference: number | null;
 }

@@ -19,7 +19,7 @@ export const MODEL_IMAGE_ENVIRONMENT = {
     RAW_DATA_FILE: { default: "adult.csv", meaning: "training data file in RAW_DATA_DIR" },
     TEST_DATA_FILE: { default: "", meaning: "official held-out test file in RAW_DATA_DIR; empty: a stratified random 70/30 split" },
     PROCESSED_DATA_DIR: { default: "/work/processed", meaning: "train.csv, test.csv, manifest.json" },
-    MODEL_DIR: { default: "/work/model", meaning: "model.joblib" },
+    MODEL_DIR: { default: "/work/model", meaning: "model.json, and model.ubj (xgb) or model.joblib (hgb, logreg)" },
     RESULTS_DIR: { default: "/work/results", meaning: "train_metadata.json, test_metadata.json" },
     THRESHOLD: { default: "0.8", meaning: "the gate: the run goes on to test only if validation_acc >= THRESHOLD" },
     MODEL: { default: "xgb", meaning: `the model to train: ${MODEL_NAMES.join(", ")}` },
@@ -49,7 +49,7 @@ export const EXIT_STATUS = {
     downloadFailed: 4,
     /** SIGTERM or SIGINT (docker stop): the stage stopped and removed its partial outputs. */
     stopped: 5,
-    /** The model registry is missing, or holds a file that does not parse or agree: nothing was written to it. */
+    /** The model registry is missing, holds a file that does not parse or agree (nothing was written to it), or cannot be written (no space, no permission: the version is aborted). */
     badRegistry: 6,
     /** Another run held the registry's lock for REGISTRY_LOCK_TIMEOUT_SECONDS (its version, host and start are named): nothing was written. */
     registryBusy: 7,

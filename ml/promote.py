@@ -5,11 +5,17 @@ the metrics JSON as the last line. Run after gate.py (and test.py when the gate 
 
 Exit 0 (promoted or rejected: the verdict is in the output), 2 bad input or setting, 6 the registry
 is missing or corrupt (nothing written), 7 another run held the registry's lock for
-REGISTRY_LOCK_TIMEOUT_SECONDS (nothing written)."""
+REGISTRY_LOCK_TIMEOUT_SECONDS (nothing written), 5 stopped by SIGTERM or SIGINT (its partial
+outputs removed; a version it was committing is committed first, one it had not committed is
+settled as aborted by the next run)."""
 
 import sys
 
-from adult_pipeline import cli, promote_stage
+from adult_pipeline import stopping
+
+stopping.handle_stop_signals()  # first: a stop while the heavy imports load exits 5 at once
+
+from adult_pipeline import cli, promote_stage  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(cli.run(promote_stage.promote_main))
+    sys.exit(stopping.finished(cli.run(promote_stage.promote_main)))

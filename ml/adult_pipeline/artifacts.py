@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import joblib
 import pandas as pd
 
 from .errors import InputError
@@ -24,7 +23,10 @@ def write_atomic(path: str, write: Callable[[str], None]) -> None:
     """Calls ``write(temp_path)``, flushes the result to disk, then renames it to ``path``."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
-    handle, temp_path = tempfile.mkstemp(dir=folder, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
+    try:
+        handle, temp_path = tempfile.mkstemp(dir=folder, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
+    except OSError as error:  # no room or no permission for the hidden file: name the file that was to be written
+        raise OSError(error.errno, error.strerror or str(error), path) from None
     os.close(handle)
     try:
         write(temp_path)
@@ -64,10 +66,6 @@ def write_csv(path: str, frame: pd.DataFrame) -> None:
     write_atomic(path, lambda temp_path: frame.to_csv(temp_path, index=False))
 
 
-def save_model(path: str, bundle: dict[str, Any]) -> None:
-    write_atomic(path, lambda temp_path: joblib.dump(bundle, temp_path))
-
-
 def read_json(path: str, producer: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as handle:
@@ -87,18 +85,6 @@ def read_fraction(path: str, key: str, producer: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
         raise InputError(f"{path}: {key}={value!r}; expected a number in [0, 1] written by {producer}")
     return float(value)
-
-
-def load_model(path: str, required_keys: Iterable[str]) -> dict[str, Any]:
-    try:
-        bundle = joblib.load(path)
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found; expected the model saved by train.py (run it first)") from None
-    except Exception as error:  # joblib raises many kinds for a damaged file
-        raise InputError(f"{path}: unreadable model ({type(error).__name__}); expected a model saved by train.py") from None
-    if not isinstance(bundle, dict) or not set(required_keys) <= set(bundle):
-        raise InputError(f"{path}: not a model saved by train.py; expected keys {', '.join(sorted(required_keys))}")
-    return bundle
 
 
 def remove_file(path: str) -> None:

@@ -3,13 +3,15 @@
 Every value is validated here; a bad one raises ``InputError`` (exit 2) naming the variable.
 """
 
+import difflib
 import math
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, TextIO
 
 from .contract import ENVIRONMENT, MODEL_NAMES
 from .errors import InputError
@@ -22,6 +24,13 @@ MAX_SEED = 2**32 - 1
 # file's size in memory (15 GiB here), more than a model container is given; and a bound keeps a typo
 # such as 1000000000000 (or 2**63-1) from reaching the reader as a size it cannot allocate.
 MAX_INPUT_BYTES_LIMIT = 1 << 30
+# How alike (difflib's ratio, of the upper-cased names) an unknown variable must be to a setting to be taken
+# for a misspelling of it: THRESHHOLD ~ THRESHOLD 0.947, TRESHOLD 0.941, MAX_REGRESION 0.963, SEEDS 0.889.
+# The closest ordinary variables stay below: DATA_DIR ~ RAW_DATA_DIR 0.800 (the data script's variable),
+# REPORTS_DIR ~ RESULTS_DIR 0.727, MODEL_IMAGE ~ MODEL_DIR 0.700.
+MISSPELLING_CUTOFF = 0.85
+# The unknown variables already warned about in this process (a run loads its settings more than once).
+_warned: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,6 @@ class Paths:
     @property
     def manifest(self) -> str:
         return os.path.join(self.processed_data_dir, "manifest.json")
-
-    @property
-    def model_file(self) -> str:
-        return os.path.join(self.model_dir, "model.joblib")
 
     @property
     def train_metadata(self) -> str:
@@ -161,7 +166,40 @@ def load_paths(env: Mapping[str, str]) -> Paths:
     )
 
 
+def meant_setting(name: str) -> Optional[str]:
+    """The setting an unknown variable's name looks like a misspelling of (in another case, with its letters in
+    another order, or as close as ``MISSPELLING_CUTOFF``), or None: ``THRESHHOLD``, ``threshold`` and
+    ``THERSHOLD`` are taken for THRESHOLD, ``PATH`` or ``DATA_DIR`` for nothing."""
+    if name in ENVIRONMENT:
+        return None
+    upper = name.upper()
+    if upper in ENVIRONMENT:
+        return upper
+    swapped = [known for known in ENVIRONMENT if sorted(known) == sorted(upper)]
+    close = difflib.get_close_matches(upper, ENVIRONMENT, n=1, cutoff=MISSPELLING_CUTOFF)
+    return (swapped or close or [None])[0]
+
+
+def misspelt_settings(names: Iterable[str]) -> list[tuple[str, str]]:
+    """``(variable, setting)`` for every variable among ``names`` that looks like a misspelt setting, sorted."""
+    return sorted((name, meant) for name in names if (meant := meant_setting(name)) is not None)
+
+
+def misspelling_warning(name: str, meant: str) -> str:
+    return f"warning: {name} is not a setting of this image and is ignored; did you mean {meant}?"
+
+
+def warn_about_misspellings(env: Mapping[str, str], stream: Optional[TextIO] = None) -> None:
+    """One ``warning:`` line on stderr per variable of ``env`` that looks like a misspelt setting, once per
+    process: the image ignores it, so without the warning the setting would silently keep its default."""
+    for name, meant in misspelt_settings(env):
+        if name not in _warned:
+            _warned.add(name)
+            print(misspelling_warning(name, meant), file=stream or sys.stderr)
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
+    warn_about_misspellings(env)
     paths = load_paths(env)
     check_data_file_name("RAW_DATA_FILE", paths.raw_data_file, "adult.csv")
     check_data_file_name("TEST_DATA_FILE", paths.test_data_file, "adult.test")

@@ -13,7 +13,7 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     "RAW_DATA_FILE": ("adult.csv", "training data file in RAW_DATA_DIR"),
     "TEST_DATA_FILE": ("", "official held-out test file in RAW_DATA_DIR; empty: a stratified random 70/30 split"),
     "PROCESSED_DATA_DIR": ("/work/processed", "train.csv, test.csv, manifest.json"),
-    "MODEL_DIR": ("/work/model", "model.joblib"),
+    "MODEL_DIR": ("/work/model", "model.json, and model.ubj (xgb) or model.joblib (hgb, logreg)"),
     "RESULTS_DIR": ("/work/results", "train_metadata.json, test_metadata.json"),
     "THRESHOLD": ("0.8", "the gate: the run goes on to test only if validation_acc >= THRESHOLD"),
     "MODEL": ("xgb", f"the model to train: {', '.join(MODEL_NAMES)}"),

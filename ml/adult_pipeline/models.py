@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 from sklearn.compose import ColumnTransformer
@@ -47,16 +47,17 @@ def build_logreg(seed: int) -> Pipeline:
     ])
 
 
-def ordinal_encoder() -> ColumnTransformer:
-    """Category codes for the tree models' native categorical splits; an unseen category becomes NaN."""
-    return encoder(OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan))
+def ordinal_encoder(categories: Union[str, list[list[str]]] = "auto") -> OrdinalEncoder:
+    """Category codes for the tree models' native categorical splits; an unseen category becomes NaN.
+    ``categories``: learnt from the data, or given (a saved model's, see model_store.py)."""
+    return OrdinalEncoder(categories=categories, handle_unknown="use_encoded_value", unknown_value=np.nan)
 
 
 def build_hgb(seed: int) -> Pipeline:
     """Gradient-boosted trees on ordinal-encoded categories, used as native categorical features."""
     categorical_mask = [True] * len(CATEGORICAL_FEATURES) + [False] * len(NUMERIC_FEATURES)
     return Pipeline([
-        ("encode", ordinal_encoder()),
+        ("encode", encoder(ordinal_encoder())),
         ("classify", HistGradientBoostingClassifier(categorical_features=categorical_mask, random_state=seed)),
     ])
 
@@ -66,7 +67,7 @@ def xgb_pipeline(seed: int, params: Mapping[str, Any]) -> Pipeline:
     from xgboost import XGBClassifier  # here, not at the top: Debian 12 (the test host) has no python3-xgboost
 
     return Pipeline([
-        ("encode", ordinal_encoder()),
+        ("encode", encoder(ordinal_encoder())),
         ("classify", XGBClassifier(
             tree_method="hist", enable_categorical=True,
             feature_types=["c"] * len(CATEGORICAL_FEATURES) + ["q"] * len(NUMERIC_FEATURES),

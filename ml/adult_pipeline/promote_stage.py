@@ -1,20 +1,18 @@
 """The promotion stage (promote.py, and the end of pipeline.py's gated run): scores this run's model
 on its evaluation rows, re-scores the registry's champion on the same rows, decides, records the
 version in the registry (promoted or rejected, with the reason) and writes the metrics JSON and the
-report next to the other results. Everything that reads the champion and writes the registry
-happens under the registry's lock."""
+report next to the other results. The champion is re-scored and the figures drawn before the lock
+is taken; deciding and writing the registry happen under it (registry.py: pending, commit, settle)."""
 
-import datetime
 import hashlib
 import json
 import os
-import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from . import artifacts, config, evaluation, fairness, features, registry, report, results, stages
+from . import artifacts, config, evaluation, fairness, features, model_store, registry, report, results, stages
 from .config import Settings
 from .contract import ENVIRONMENT
 from .errors import EXIT_OK, InputError
@@ -71,28 +69,28 @@ def source_sha256(root: str = CODE_ROOT) -> str:
     return digest.hexdigest()
 
 
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def score_model(model_file: str, settings: Settings, check_run: Optional[str]) -> tuple[Scored, dict[str, Any]]:
-    """Scores the model in ``model_file`` on this run's evaluation rows (the processed test split); with
-    ``check_run`` the model must be the one trained on this run's data. Returns the scores and the rows' sensitive attributes."""
-    bundle = artifacts.load_model(model_file, stages.MODEL_KEYS)
-    if check_run is not None and bundle["run_id"] != check_run:
-        raise InputError(f"{model_file}: trained on other data than {settings.paths.test_csv}; expected train.py to run after preprocessing.py")
+def score(model: object, settings: Settings) -> tuple[Scored, dict[str, Any]]:
+    """Scores ``model`` on this run's evaluation rows (the processed test split); also returns the rows' sensitive attributes."""
     frame = features.read_processed(settings.paths.test_csv)
     x, y = features.split_xy(frame)
     with single_threaded_openmp():
-        scored = evaluation.score(bundle["model"], x, y)
+        scored = evaluation.score(model, x, y)
     return scored, {name: frame[name].to_numpy() for name in fairness.SENSITIVE_ATTRIBUTES}
 
 
-def rescore_champion(champion: registry.Version, settings: Settings) -> Scored:
+def load_champion(champion: registry.Version) -> model_store.StoredModel:
+    """The champion's model, loaded only from files whose sha256 matches its metadata (nothing in them runs)."""
+    digests = champion.model_digests
+    if digests is None:
+        raise registry.RegistryError(
+            f"champion v{champion.number} was recorded by an older image, without the sha256 of its model files: it is not "
+            "loaded (unpickling an unverified file can run code); nothing was written (remove champion.json so that the next "
+            "run that passes the gate becomes the champion, or start a new registry)"
+        )
     try:
-        return score_model(champion.model_file, settings, None)[0]
+        return model_store.load(champion.folder, digests)
     except InputError as error:
-        raise registry.RegistryError(f"champion v{champion.number} cannot be re-scored: {error}") from None
+        raise registry.RegistryError(f"champion v{champion.number} cannot be re-scored: {error}; nothing was written") from None
 
 
 def champion_figures(version: Optional[registry.Version]) -> Optional[dict[str, Any]]:
@@ -112,42 +110,62 @@ def recorded_outcome(number: int, verdict: Verdict, champion: Optional[Mapping[s
     return f"promoted, v{number} is the champion" if verdict.promoted else f"v{number} rejected, champion stays {'v' + str(champion['version']) if champion else 'none'}"
 
 
-def render_report(content: report.ReportInput) -> Optional[str]:
-    """The report's HTML, or None with a warning: a report that fails never changes the verdict."""
+def warn_no_report(error: Exception) -> None:
+    print(f"warning: the report was not written: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+def draw(challenger: Optional[Scored], champion: Optional[Scored], champion_label: str, groups: Optional[dict[str, Any]]) -> Optional[report.Figures]:
+    """The report's figures (the slow part of the report, drawn outside the lock), or None with a warning."""
     try:
-        return report.render(content)
+        return report.draw_figures(challenger, champion, champion_label, groups)
     except Exception as error:  # plotting can fail in many ways; the verdict stands without the report
-        print(f"warning: the report was not written: {type(error).__name__}: {error}", file=sys.stderr)
+        warn_no_report(error)
         return None
+
+
+def render_report(content: report.ReportInput, figures: Optional[report.Figures]) -> Optional[dict[str, bytes]]:
+    """Every file of the report by name, or None (with a warning when rendering fails): a report never changes the verdict."""
+    if figures is None:
+        return None
+    try:
+        return report.render(content, figures)
+    except Exception as error:  # a report that fails never changes the verdict
+        warn_no_report(error)
+        return None
+
+
+def write_report(settings: Settings, files: Optional[Mapping[str, bytes]]) -> None:
+    for name, data in (files or {}).items():
+        artifacts.write_bytes(os.path.join(settings.paths.results_dir, name), data)
 
 
 @dataclass(frozen=True)
 class Evaluation:
+    model: model_store.StoredModel
     challenger: Optional[Scored]
     groups: Optional[dict[str, Any]]
 
 
 def evaluate_challenger(settings: Settings, summary: Mapping[str, Any]) -> Evaluation:
-    """Scores this run's model on its evaluation rows; nothing when the gate stopped the run (no test stage)."""
+    """This run's model, scored on its evaluation rows unless the gate stopped the run (no test stage)."""
+    stored = stages.this_runs_model(settings)
     if not summary["gate_passed"]:
-        return Evaluation(None, None)
-    manifest = stages.read_manifest(settings)
-    scored, attributes = score_model(settings.paths.model_file, settings, manifest.get("run_id"))
-    return Evaluation(scored, fairness.fairness_figures(scored.labels, scored.predictions, attributes))
+        return Evaluation(stored, None, None)
+    scored, attributes = score(stored.model, settings)
+    return Evaluation(stored, scored, fairness.fairness_figures(scored.labels, scored.predictions, attributes))
 
 
 def report_unrecorded(settings: Settings, summary: Mapping[str, Any]) -> dict[str, Any]:
     """No registry here: the figures, the report and the verdict, with no champion to compare against and nothing recorded."""
     run = evaluate_challenger(settings, summary)
     line = verdict_line(summary, "not recorded", NO_REGISTRY_REASON)
-    html = render_report(report.ReportInput(
+    files = render_report(report.ReportInput(
         title=f"adult-mlops model ({summary['model']}), not recorded", verdict=line,
         facts={"model": summary["model"], "threshold": summary["threshold"], "split": summary["split"], "seed": summary["seed"],
                "rows": summary["rows"], "data": summary["data"], "model registry": "none on this build host"},
         challenger=run.challenger, champion=None, champion_label="", diff=None, groups=run.groups,
-    ))
-    if html is not None:
-        artifacts.write_text(results.report_file(settings.paths), html)
+    ), draw(run.challenger, None, "", run.groups))
+    write_report(settings, files)
     print(line)
     return {
         "promoted": False,
@@ -158,56 +176,77 @@ def report_unrecorded(settings: Settings, summary: Mapping[str, Any]) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The champion re-scored on this run's rows, and the report's figures drawn with both curves."""
+
+    champion: Optional[registry.Version]
+    rescored: Optional[Scored]
+    figures: Optional[report.Figures]
+
+    @property
+    def champion_number(self) -> Optional[int]:
+        return self.champion.number if self.champion else None
+
+
+def compare(settings: Settings, run: Evaluation, champion: Optional[registry.Version]) -> Comparison:
+    rescored = score(load_champion(champion).model, settings)[0] if champion and run.challenger else None
+    label = f"champion v{champion.number}" if champion else ""
+    return Comparison(champion, rescored, draw(run.challenger, rescored, label, run.groups))
+
+
 def promote(settings: Settings, promotion: PromotionSettings, summary: Mapping[str, Any]) -> dict[str, Any]:
-    """Decides and records this run's model; returns the metrics line's promotion fields."""
+    """Decides and records this run's model; returns the metrics line's promotion fields. The champion is
+    re-scored and the figures drawn before the lock is taken, and again under it only if another run
+    promoted a new champion meanwhile."""
     root = promotion.registry_dir
     if root is None:
         return report_unrecorded(settings, summary)
     run = evaluate_challenger(settings, summary)
     new = {"validation_acc": summary["validation_acc"], **(evaluation.summary(run.challenger) if run.challenger else {})}
+    comparison = compare(settings, run, registry.peek_champion(root))
     with registry.locked(root, promotion.lock_timeout_seconds) as lock:
-        versions = registry.read_versions(root)
-        champion = registry.read_champion(root, versions)
-        number = registry.next_number(versions)
-        lock.announce(number)  # a run that waits for the lock is told which version holds it
-        rescored = rescore_champion(champion, settings) if champion and run.challenger else None
+        state = registry.settled(root, lock)
+        number, champion = state.number, state.champion
+        if (champion.number if champion else None) != comparison.champion_number:
+            comparison = compare(settings, run, champion)
+        rescored = comparison.rescored
         old = {"validation_acc": champion.metadata["metrics"]["validation_acc"], **(evaluation.summary(rescored) if rescored else {})} if champion else {}
         verdict = decide(summary["gate_passed"], summary["validation_acc"], summary["threshold"], new.get("test_acc"), old.get("test_acc"), promotion.max_regression)
         diff = metrics_diff(old, new) if champion else None
-        html = render_report(report.ReportInput(
-            title=f"adult-mlops model v{number} ({summary['model']})",
-            verdict=verdict_line(summary, recorded_outcome(number, verdict, champion_figures(champion)), verdict.reason),
+        line = verdict_line(summary, recorded_outcome(number, verdict, champion_figures(champion)), verdict.reason)
+        report_files = render_report(report.ReportInput(
+            title=f"adult-mlops model v{number} ({summary['model']})", verdict=line,
             facts={"version": number, "model": summary["model"], "threshold": summary["threshold"], "max_regression": promotion.max_regression,
                    "split": summary["split"], "seed": summary["seed"], "rows": summary["rows"], "data": summary["data"],
                    "champion before this run": f"v{champion.number}" if champion else "none"},
             challenger=run.challenger, champion=rescored, champion_label=f"champion v{champion.number}" if champion else "",
             diff=diff, groups=run.groups,
-        ))
+        ), comparison.figures)
         metadata = {
-            "version": number, "created": utc_now(), "verdict": "promoted" if verdict.promoted else "rejected", "reason": verdict.reason,
+            "version": number, "created": registry.utc_now(), "verdict": "promoted" if verdict.promoted else "rejected", "reason": verdict.reason,
             "model": summary["model"], "threshold": summary["threshold"], "max_regression": promotion.max_regression,
             "seed": summary["seed"], "split": summary["split"], "data": summary["data"], "rows": summary["rows"],
             "metrics": new, "groups": run.groups, "compared_with": champion.number if champion else None,
-            "source_sha256": source_sha256(),
+            "source_sha256": source_sha256(), "model_files": run.model.digests,
         }
-        files = {registry.MODEL_FILE: lambda path: shutil.copyfile(settings.paths.model_file, path)}
-        if html is not None:
-            files[registry.REPORT_FILE] = lambda path: artifacts.write_text(path, html)
-        registry.add_version(root, number, metadata, files)
-        if verdict.promoted:
-            registry.set_champion(root, number)
-    if html is not None:
-        artifacts.write_text(results.report_file(settings.paths), html)
+        files = {name: writer_of(data) for name, data in {**run.model.files, **(report_files or {})}.items()}
+        registry.record(root, number, metadata, files)
+    write_report(settings, report_files)
     current = {"version": number, "validation_acc": new["validation_acc"], "test_acc": new.get("test_acc")} if verdict.promoted else champion_figures(champion)
-    print(verdict_line(summary, recorded_outcome(number, verdict, champion_figures(champion)), verdict.reason))
+    print(line)
     return {
         "promoted": verdict.promoted,
         "champion": current,
         "delta_vs_champion": diff,
         "registry": {"version": number, "verdict": metadata["verdict"], "reason": verdict.reason,
-                     "report": registry.report_path(number) if html is not None else None},
+                     "report": registry.report_path(number) if report_files is not None else None},
         "groups": run.groups,
     }
+
+
+def writer_of(data: bytes) -> Callable[[str], None]:
+    return lambda path: artifacts.write_bytes(path, data)
 
 
 def write_metrics(settings: Settings, summary: Mapping[str, Any]) -> None:

@@ -3,17 +3,26 @@
 Layout::
 
     REGISTRY_DIR/
-      .lock                 fcntl lock file: held while a run reads the champion and adds a version; a regular
-                            file holding one JSON line naming its holder (version, host, pid, since)
+      .lock                 fcntl lock file: held while a run settles, reads the champion and adds a version; a
+                            regular file holding one JSON line naming its holder (version, host, pid, since)
       champion.json         {"version": N}: the pointer, replaced atomically (write, fsync, os.replace)
-      versions/N/           one folder per version, N = 1, 2, ... allocated under the lock
-        metadata.json       what the version is, how it scored, the verdict and its reason
-        model.joblib        the model as train.py saved it
-        report.html         the run's report (absent when it could not be written)
+      versions/N/           one folder per version, N = 1, 2, ... allocated under the lock, never reused
+        metadata.json       what the version is, how it scored, the verdict and its reason, each model file's sha256
+        model.json          the model's descriptor, and model.ubj or model.joblib (model_store.py)
+        report.html         the run's report, with report.css and its figures (absent when it could not be written)
+
+Verdicts: ``rejected`` (written whole), ``pending`` -> ``promoted``, or ``pending`` -> ``aborted``. A
+version the gate let through is written as pending; moving the pointer to it (one os.replace) is the
+commit, and only then is it marked promoted. A stop signal in that step waits for its end; a SIGKILL
+or a write error leaves it pending, and the next run settles it under the lock: promoted if the
+pointer names it (the commit happened), otherwise aborted, with the reason, in its metadata and report.
+So after any failure the registry holds either the old champion with the new version aborted, or the
+new champion.
 
 A version folder is assembled in a hidden staging folder and renamed into place, so a reader sees a
 whole version or none. Before anything is written every metadata file and the pointer are read and
-checked: a corrupt registry is reported (exit 6) and left exactly as it was.
+checked: a corrupt registry is reported (exit 6) and left exactly as it was. A write that fails (no
+space, no permission) exits 6 naming the registry.
 
 Waiting for the lock is bounded: a run that finds it held prints who holds it and gives up after
 REGISTRY_LOCK_TIMEOUT_SECONDS (exit 7), having written nothing.
@@ -25,6 +34,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import socket
 import stat
 import sys
@@ -35,7 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from . import artifacts
+from . import artifacts, report, stopping
 from .contract import EXIT_BAD_REGISTRY, EXIT_REGISTRY_BUSY
 from .errors import PipelineError
 
@@ -43,10 +53,12 @@ LOCK_FILE = ".lock"
 CHAMPION_FILE = "champion.json"
 VERSIONS_DIR = "versions"
 METADATA_FILE = "metadata.json"
-MODEL_FILE = "model.joblib"
-REPORT_FILE = "report.html"
 STAGING_PREFIX = ".staging-"
-VERDICTS: tuple[str, ...] = ("promoted", "rejected")
+VERDICTS: tuple[str, ...] = ("pending", "promoted", "rejected", "aborted")
+# A test hook, not a setting: "STEP" or "STEP:SIGNAL" makes the run send itself SIGNAL (SIGKILL when
+# none is named) at that step of recording a version, so every step's failure can be provoked for real.
+FAILPOINT_VARIABLE = "REGISTRY_FAILPOINT"
+FAILPOINT_STEPS: tuple[str, ...] = ("staged", "pending", "pointer", "promoted")
 LOCK_POLL_SECONDS = 0.2
 
 
@@ -69,8 +81,10 @@ class Version:
     metadata: Mapping[str, Any]
 
     @property
-    def model_file(self) -> str:
-        return os.path.join(self.folder, MODEL_FILE)
+    def model_digests(self) -> Optional[Mapping[str, str]]:
+        """sha256 of each model file by name, recorded when the version was added (None: an older image's version)."""
+        digests = self.metadata.get("model_files")
+        return digests if isinstance(digests, dict) else None
 
 
 def versions_dir(root: str) -> str:
@@ -79,7 +93,7 @@ def versions_dir(root: str) -> str:
 
 def report_path(number: int) -> str:
     """Where a version's report is, relative to the versions folder (and to an exported copy of it)."""
-    return f"{number}/{REPORT_FILE}"
+    return f"{number}/{report.HTML_FILE}"
 
 
 def check_root(root: str) -> None:
@@ -269,18 +283,41 @@ def read_versions(root: str) -> dict[int, Version]:
     return found
 
 
-def read_champion(root: str, versions: Mapping[int, Version]) -> Optional[Version]:
-    """The version champion.json points at; None in a registry that has no champion yet."""
+def read_pointer(root: str) -> Optional[int]:
+    """The version number champion.json holds; None when there is no champion yet."""
     path = os.path.join(root, CHAMPION_FILE)
     if not os.path.exists(path):
         return None
     pointer = read_json_file(path)
     number = pointer.get("version") if isinstance(pointer, dict) else None
-    if not isinstance(number, int) or number not in versions:
-        raise RegistryError(f"{path}: points at version {number!r}, which the registry does not hold; nothing was written")
-    if versions[number].metadata["verdict"] != "promoted":
-        raise RegistryError(f"{path}: points at version {number}, which was rejected; nothing was written")
-    return versions[number]
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise RegistryError(f"{path}: holds {pointer!r}, not {{\"version\": N}}; nothing was written")
+    return number
+
+
+def champion_of(root: str, versions: Mapping[int, Version], pointer: Optional[int]) -> Optional[Version]:
+    """The version the pointer names: promoted, or pending (the commit happened, the mark did not yet)."""
+    if pointer is None:
+        return None
+    path = os.path.join(root, CHAMPION_FILE)
+    if pointer not in versions:
+        raise RegistryError(f"{path}: points at version {pointer!r}, which the registry does not hold; nothing was written")
+    verdict = versions[pointer].metadata["verdict"]
+    if verdict not in ("promoted", "pending"):
+        raise RegistryError(f"{path}: points at version {pointer}, which was {verdict}; nothing was written")
+    return versions[pointer]
+
+
+def read_champion(root: str, versions: Mapping[int, Version]) -> Optional[Version]:
+    """The version champion.json points at; None in a registry that has no champion yet."""
+    return champion_of(root, versions, read_pointer(root))
+
+
+def peek_champion(root: str) -> Optional[Version]:
+    """The champion as it is now, read without the lock (every file is replaced whole, so each read is
+    consistent): the run scores it and draws its figures before waiting for the lock."""
+    check_root(root)
+    return read_champion(root, read_versions(root))
 
 
 def next_number(versions: Mapping[int, Version]) -> int:
@@ -307,6 +344,7 @@ def add_version(root: str, number: int, metadata: Mapping[str, Any], files: Mapp
             write(os.path.join(staging, name))
         artifacts.write_json(os.path.join(staging, METADATA_FILE), dict(metadata))
         os.chmod(staging, 0o755)
+        failpoint("staged")
         target = os.path.join(folder, str(number))
         os.rename(staging, target)
         return target
@@ -318,3 +356,117 @@ def add_version(root: str, number: int, metadata: Mapping[str, Any], files: Mapp
 def set_champion(root: str, number: int) -> None:
     """Points champion.json at ``number``: written to a temporary file and os.replace'd (atomic)."""
     artifacts.write_json(os.path.join(root, CHAMPION_FILE), {"version": number})
+
+
+def failpoint(step: str) -> None:
+    """Sends this process the signal REGISTRY_FAILPOINT names when it names ``step`` (tests only)."""
+    where, _, signal_name = os.environ.get(FAILPOINT_VARIABLE, "").partition(":")
+    if where == step:
+        os.kill(os.getpid(), signal.Signals[signal_name or "SIGKILL"])
+
+
+def write_error(root: str, error: OSError, outcome: str) -> RegistryError:
+    where = f" ({error.filename})" if error.filename else ""
+    return RegistryError(
+        f"{root}: the model registry cannot be written{where}: {error.strerror or error}; {outcome}; "
+        "expected a registry volume with free space, writable by the model's user"
+    )
+
+
+def rewrite_metadata(version: Version, changes: Mapping[str, Any]) -> Version:
+    metadata = {**version.metadata, **changes}
+    artifacts.write_json(os.path.join(version.folder, METADATA_FILE), metadata)
+    return Version(version.number, version.folder, metadata)
+
+
+def abort(version: Version, reason: str) -> Version:
+    """Marks a pending version aborted: its report first (so that no report outlives the mark saying it is the
+    champion), then its metadata, which keeps the verdict it was meant to get."""
+    report_file = os.path.join(version.folder, report.HTML_FILE)
+    if os.path.isfile(report_file) and not os.path.islink(report_file):
+        with open(report_file, encoding="utf-8") as handle:
+            page = handle.read()
+        try:
+            artifacts.write_text(report_file, report.replace_verdict(page, f"verdict: v{version.number} aborted ({reason})"))
+        except ValueError:  # not a page this image wrote: it cannot be corrected, so it does not stay
+            artifacts.remove_file(report_file)
+    intended = {"verdict": "promoted", "reason": version.metadata.get("reason")}
+    return rewrite_metadata(version, {"verdict": "aborted", "reason": reason, "intended": intended, "aborted_at": utc_now()})
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def settle(root: str, versions: Mapping[int, Version], pointer: Optional[int], settled_by: str) -> dict[int, Version]:
+    """Settles every version a stopped run left pending (call under the lock): the one the pointer names
+    was committed and is marked promoted; any other is marked aborted."""
+    settled = dict(versions)
+    for number, version in versions.items():
+        if version.metadata["verdict"] != "pending":
+            continue
+        try:
+            if number == pointer:
+                settled[number] = rewrite_metadata(version, {"verdict": "promoted"})
+            else:
+                settled[number] = abort(version, f"the run that wrote v{number} stopped before it moved the champion pointer; "
+                                                  f"settled by {settled_by}")
+        except OSError as error:
+            raise write_error(root, error, f"v{number} is still pending, nothing else was written") from None
+        print(f"registry: v{number} was left pending by a stopped run; settled as {settled[number].metadata['verdict']}",
+              file=sys.stderr, flush=True)
+    return settled
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The registry as a run that holds the lock finds it, once any pending version is settled."""
+
+    versions: Mapping[int, Version]
+    champion: Optional[Version]
+    number: int  # of the version this run adds
+
+
+def settled(root: str, lock: Lock) -> Settled:
+    """Call under the lock: reads and checks every version and the pointer, announces this run's version
+    number in the lock (a run that waits is told who holds it) and settles what stopped runs left pending."""
+    versions = read_versions(root)
+    pointer = read_pointer(root)
+    number = next_number(versions)
+    lock.announce(number)
+    versions = settle(root, versions, pointer, f"the run of v{number}")
+    return Settled(versions, champion_of(root, versions, pointer), number)
+
+
+def commit(root: str, version: Version) -> None:
+    """Makes the pending ``version`` the champion: the pointer moves, then the version is marked promoted.
+    A stop signal waits for both; a failed pointer write marks the version aborted (exit 6)."""
+    with stopping.deferred():
+        failpoint("pending")
+        try:
+            set_champion(root, version.number)
+        except OSError as error:
+            reason = f"the champion pointer could not be written ({error.strerror or error})"
+            try:
+                abort(version, reason)
+            except OSError:
+                pass  # left pending: the next run settles it as aborted
+            raise write_error(root, error, f"v{version.number} was not promoted, the champion is unchanged") from None
+        failpoint("pointer")
+        try:
+            rewrite_metadata(version, {"verdict": "promoted"})
+        except OSError as error:  # committed already: the next run marks it promoted
+            print(f"warning: v{version.number} is the champion, but its metadata could not be marked promoted "
+                  f"({error.strerror or error}); the next run settles it", file=sys.stderr, flush=True)
+        failpoint("promoted")
+
+
+def record(root: str, number: int, metadata: Mapping[str, Any], files: Mapping[str, Callable[[str], None]]) -> None:
+    """Adds version ``number`` (call under the lock): rejected, written whole; promoted, written pending and committed."""
+    promoted = metadata["verdict"] == "promoted"
+    try:
+        folder = add_version(root, number, {**metadata, "verdict": "pending"} if promoted else metadata, files)
+    except OSError as error:
+        raise write_error(root, error, "nothing was recorded") from None
+    if promoted:
+        commit(root, Version(number, folder, {**metadata, "verdict": "pending"}))

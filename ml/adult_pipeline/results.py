@@ -1,11 +1,11 @@
-"""The files a run leaves in RESULTS_DIR besides the stage metadata: the metrics JSON and the report."""
+"""The files a run leaves in RESULTS_DIR besides the stage metadata: the metrics JSON and the report's files."""
 
 import os
 
+from . import report
 from .config import Paths
 
 METRICS_FILE = "metrics.json"
-REPORT_FILE = "report.html"
 
 
 def metrics_file(paths: Paths) -> str:
@@ -13,8 +13,8 @@ def metrics_file(paths: Paths) -> str:
 
 
 def report_file(paths: Paths) -> str:
-    return os.path.join(paths.results_dir, REPORT_FILE)
+    return os.path.join(paths.results_dir, report.HTML_FILE)
 
 
 def outputs(paths: Paths) -> tuple[str, ...]:
-    return (metrics_file(paths), report_file(paths))
+    return (metrics_file(paths), *(os.path.join(paths.results_dir, name) for name in report.FILE_NAMES))

@@ -10,19 +10,18 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from . import artifacts, config, dataset, features, metrics, results, stopping
+from . import artifacts, config, dataset, features, metrics, model_store, results, stopping
 from .config import Paths, Settings
 from .errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from .models import MODELS, single_threaded_openmp
 
 STAGES: tuple[str, ...] = ("preprocessing", "train", "test", "promote")
-MODEL_KEYS: tuple[str, ...] = ("model", "model_name", "run_id")
 
 
 def stage_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
     return {
         "preprocessing": (paths.train_csv, paths.test_csv, paths.manifest),
-        "train": (paths.model_file, paths.train_metadata),
+        "train": (*model_store.file_names(paths.model_dir), paths.train_metadata),
         "test": (paths.test_metadata,),
         "promote": results.outputs(paths),
     }[stage]
@@ -123,8 +122,7 @@ def train(settings: Settings) -> float:
     with single_threaded_openmp():
         validation_acc = metrics.validation_accuracy(spec.build(settings.seed), x, y, settings.seed)
         model = spec.build(settings.seed).fit(x, y)
-    bundle = {"model": model, "model_name": spec.name, "run_id": manifest.get("run_id")}
-    artifacts.save_model(paths.model_file, bundle)
+    model_store.save(paths.model_dir, spec.name, manifest.get("run_id"), model)
     artifacts.write_json(paths.train_metadata, {"validation_acc": validation_acc})
     return validation_acc
 
@@ -149,19 +147,25 @@ def gate(settings: Settings) -> GateResult:
     return GateResult(validation_acc=validation_acc, threshold=settings.threshold)
 
 
+def this_runs_model(settings: Settings) -> model_store.StoredModel:
+    """The model train.py saved in MODEL_DIR, which must be the one trained on this run's processed data."""
+    paths = settings.paths
+    stored = model_store.load(paths.model_dir)
+    if stored.run_id != read_manifest(settings).get("run_id") or stored.model_name != settings.model:
+        raise InputError(
+            f"{model_store.descriptor_path(paths.model_dir)}: model {stored.model_name!r} was trained on other data than "
+            f"{paths.test_csv}; expected train.py to run after preprocessing.py"
+        )
+    return stored
+
+
 def evaluate(settings: Settings) -> float:
     """Test accuracy of the saved model on the processed test split."""
     paths = settings.paths
-    manifest = read_manifest(settings)
-    bundle = artifacts.load_model(paths.model_file, MODEL_KEYS)
-    if bundle["run_id"] != manifest.get("run_id") or bundle["model_name"] != settings.model:
-        raise InputError(
-            f"{paths.model_file}: model {bundle['model_name']!r} was trained on other data than {paths.test_csv}; "
-            "expected train.py to run after preprocessing.py"
-        )
+    stored = this_runs_model(settings)
     x, y = features.split_xy(features.read_processed(paths.test_csv))
     with single_threaded_openmp():
-        test_acc = metrics.accuracy(bundle["model"], x, y)
+        test_acc = metrics.accuracy(stored.model, x, y)
     artifacts.write_json(paths.test_metadata, {"test_acc": test_acc})
     return test_acc
 

@@ -2,7 +2,8 @@
 
 The signal handler itself removes the partial outputs of the stage that runs and ends the process
 with exit 5 at once (``os._exit``): an exception raised from a handler could be swallowed by library
-code (sklearn scores a failed fit as nan) or lost inside an extension module's import."""
+code (sklearn scores a failed fit as nan) or lost inside an extension module's import. Inside
+``deferred()`` (a step that must complete whole: the promotion's commit) the stop waits for its end."""
 
 import os
 import signal
@@ -18,6 +19,9 @@ STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)
 
 # The outputs of the stage that runs (and of the later ones), removed when a stop signal arrives.
 partial_outputs: list[str] = []
+# While a deferred step runs: the stop signals that arrived meanwhile (handled when it ends).
+deferring: list[bool] = [False]
+pending_signals: list[int] = []
 
 
 def message(signum: int) -> str:
@@ -26,6 +30,9 @@ def message(signum: int) -> str:
 
 
 def stop(signum: int, frame: Optional[FrameType]) -> None:
+    if deferring[0]:
+        pending_signals.append(signum)
+        return
     for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, signal.SIG_IGN)
     if partial_outputs:
@@ -59,3 +66,15 @@ def removed_on_stop(outputs: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         partial_outputs.clear()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A stop signal that arrives while the body runs takes effect only when the body has completed."""
+    deferring[0] = True
+    try:
+        yield
+    finally:
+        deferring[0] = False
+        if pending_signals:
+            stop(pending_signals[0], None)

@@ -78,10 +78,11 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         const first = await runLocalChain("champion", officialSplit);
         expectChain(first, ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
         const firstFiles = archivedFiles(first);
-        assert.deepEqual(Object.keys(firstFiles).sort(), ["results/metrics.json", "results/report.html", "results/test_metadata.json", "results/train_metadata.json"]);
+        const figures = ["confusion", "roc", "pr", "calibration", "groups"].map((slug) => `results/report-${slug}.png`);
+        assert.deepEqual(Object.keys(firstFiles).sort(), ["results/metrics.json", "results/report.css", ...figures, "results/report.html", "results/test_metadata.json", "results/train_metadata.json"].sort());
         const firstMetrics = JSON.parse(firstFiles["results/metrics.json"]);
         assert.equal(firstMetrics.promoted, true);
-        assert.match(firstFiles["results/report.html"], /<img src="data:image\/png;base64,/);
+        for (const figure of figures) assert.ok(firstFiles["results/report.html"].includes(`<img src="${figure.replace("results/", "")}"`), figure);
         assert.match(description(first.testJob.summary, first.runs[3].output) ?? "", /^validation_acc 0\.\d{4}, test_acc 0\.\d{4}: promoted, v\d+ is the champion/);
 
         const weaker = await runLocalChain("challenger", { ...officialSplit, model: "logreg" });

@@ -65,15 +65,6 @@ def test_read_fraction_rejects_bad_metadata(tmp_path: Path, content: str | None,
         artifacts.read_fraction(str(path), "validation_acc", "train.py")
 
 
-def test_load_model_rejects_other_files(tmp_path: Path) -> None:
-    (tmp_path / "model.joblib").write_bytes(b"not a pickle")
-    with pytest.raises(InputError, match="unreadable model"):
-        artifacts.load_model(str(tmp_path / "model.joblib"), ["model"])
-    artifacts.save_model(str(tmp_path / "other.joblib"), {"something": 1})
-    with pytest.raises(InputError, match="not a model saved by train.py"):
-        artifacts.load_model(str(tmp_path / "other.joblib"), ["model"])
-
-
 def test_a_failed_write_names_the_target_file_and_leaves_nothing(tmp_path: Path) -> None:
     def disk_full(temp_path: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -16,7 +16,7 @@ from adult_pipeline.contract import ENVIRONMENT, METRICS_FIELDS
 
 pytestmark = pytest.mark.docker
 SUMMARY_KEYS = set(METRICS_FIELDS)
-STALE = {"model/model.joblib": "stale", "results/train_metadata.json": '{"validation_acc": 0.99}',
+STALE = {"model/model.json": "stale", "results/train_metadata.json": '{"validation_acc": 0.99}',
          "results/test_metadata.json": '{"test_acc": 0.99}', "processed/train.csv": "stale"}
 
 
@@ -93,9 +93,8 @@ def test_xgb_is_deterministic_for_a_seed(image: str, data_dir: Path) -> None:
 
 # After the stage scripts: the saved xgb model runs on one thread and accepts categories it never saw.
 INSPECT_XGB = """
-import joblib
-from adult_pipeline import features
-model = joblib.load('/work/m/model.joblib')['model']
+from adult_pipeline import features, model_store
+model = model_store.load('/work/m').model
 x, _ = features.split_xy(features.read_processed('/work/p/test.csv'))
 unseen = x.head(3).assign(**{'native.country': 'Atlantis', 'workclass': 'Pirate'})
 print(model[-1].get_params()['n_jobs'], len(model.predict(unseen)))
@@ -109,6 +108,49 @@ def test_xgb_through_the_stage_scripts(image: str, data_dir: Path, tmp_path: Pat
     assert run.code == 0, run.stderr
     assert run.stdout.splitlines()[-1] == "1 3"
     assert json.loads((tmp_path / "r" / "test_metadata.json").read_text())["test_acc"] >= 0.85
+
+
+# In the image (the only place with XGBoost): fit the default model, save it, load it back, and plant a
+# pickle as its XGBoost file with every digest rewritten to match: XGBoost's loader refuses it, nothing runs.
+STORED_XGB = """
+import json, os, pickle
+import numpy as np
+from adult_pipeline import features, model_store
+from adult_pipeline.models import MODELS
+x, y = features.split_xy(features.read_processed('/work/p/train.csv'))
+fitted = MODELS['xgb'].build(42).fit(x, y)
+model_store.save('/work/s', 'xgb', 'run', fitted)
+loaded = model_store.load('/work/s')
+print('files', sorted(os.listdir('/work/s')))
+print('pickle-free', b'joblib' not in loaded.files['model.json'] and not open('/work/s/model.ubj', 'rb').read().startswith(b'\\x80'))
+print('identical', np.array_equal(loaded.model.predict_proba(x), fitted.predict_proba(x)))
+class Planted:
+    def __reduce__(self):
+        return (exec, ("open('/work/ran', 'w').write('ran')",))
+planted = pickle.dumps(Planted())
+open('/work/s/model.ubj', 'wb').write(planted)
+descriptor = json.loads(open('/work/s/model.json').read())
+descriptor['estimator']['sha256'] = model_store.sha256_of(planted)
+open('/work/s/model.json', 'w').write(json.dumps(descriptor))
+try:
+    model_store.load('/work/s')
+except Exception as error:
+    print('refused', type(error).__name__, str(error).split(': ', 1)[1])
+print('ran', os.path.exists('/work/ran'))
+"""
+
+
+def test_xgb_is_stored_in_its_own_format_and_a_planted_pickle_never_runs(image: str, data_dir: Path, tmp_path: Path) -> None:
+    env = {"MODEL": "xgb", "PROCESSED_DATA_DIR": "/work/p"}
+    run = run_image(image, env=env, data=data_dir, work=tmp_path, command=["sh", "-c", "python3 preprocessing.py && python3 -c \"$0\"", STORED_XGB])
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines()[-5:] == [
+        "files ['model.json', 'model.ubj']",
+        "pickle-free True",
+        "identical True",
+        "refused InputError unreadable by XGBoost (XGBoostError); expected a model saved by train.py",
+        "ran False",
+    ]
 
 
 def seed_stale_artifacts(work: Path) -> None:
@@ -151,7 +193,7 @@ def test_original_stage_scripts_in_sequence(image: str, data_dir: Path, tmp_path
     script = "python3 preprocessing.py && python3 train.py && python3 gate.py && python3 test.py"
     run = run_image(image, env=env, data=data_dir, work=tmp_path, command=["sh", "-c", script])
     assert run.code == 0, run.stderr
-    assert {"p/train.csv", "p/test.csv", "m/model.joblib", "r/train_metadata.json", "r/test_metadata.json"} <= set(
+    assert {"p/train.csv", "p/test.csv", "m/model.json", "m/model.joblib", "r/train_metadata.json", "r/test_metadata.json"} <= set(
         containers.files_under(tmp_path))
     train_metadata = json.loads((tmp_path / "r" / "train_metadata.json").read_text())
     test_metadata = json.loads((tmp_path / "r" / "test_metadata.json").read_text())

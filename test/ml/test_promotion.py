@@ -1,5 +1,5 @@
 """Champion and challenger: the promotion rule, the registry on disk (locking, atomic pointer, corrupt
-files), the per-group figures, the report, and two real runs promoting into one registry at once."""
+files), and two real runs promoting into one registry at once (the report and the per-group figures: test_report.py)."""
 
 import json
 import os
@@ -44,31 +44,6 @@ def test_metrics_diff_is_new_minus_old() -> None:
     assert diff["pr_auc"] == {"old": None, "new": 0.7, "diff": None}
 
 
-def test_per_group_figures_and_disparities() -> None:
-    labels = np.array([1, 1, 0, 0, 1, 0, 0, 0])
-    predictions = np.array([1, 0, 1, 0, 1, 0, 0, 0])
-    groups = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
-    figures = fairness.attribute_figures(labels, predictions, groups)
-    assert figures["groups"]["a"] == {"size": 4, "accuracy": 0.5, "selection_rate": 0.5, "tpr": 0.5, "fpr": 0.5}
-    assert figures["groups"]["b"] == {"size": 4, "accuracy": 1.0, "selection_rate": 0.25, "tpr": 1.0, "fpr": 0.0}
-    assert figures["demographic_parity_difference"] == 0.25
-    assert figures["equalized_odds_difference"] == 0.5
-    no_positives = fairness.group_figures(np.array([0, 0]), np.array([0, 1]))
-    assert no_positives["tpr"] is None and no_positives["fpr"] == 0.5
-
-
-def test_report_is_self_contained_with_every_figure() -> None:
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 2, 400)
-    scored = Scored(labels, np.clip(labels * 0.6 + rng.random(400) * 0.5, 0, 1))
-    groups = fairness.fairness_figures(scored.labels, scored.predictions, {"sex": rng.choice(["Male", "Female"], 400), "race": rng.choice(["White", "Black"], 400)})
-    html = report.render(report.ReportInput("t", "verdict: x", {"version": 2}, scored, scored, "champion v1",
-                                            metrics_diff({"test_acc": 0.8}, {"test_acc": 0.9}), groups))
-    assert html.count('<img src="data:image/png;base64,') == 5
-    assert "http://" not in html and "https://" not in html
-    assert "demographic-parity difference" in html and "Female" in html and "+0.1000" in html
-
-
 # --- the registry on disk -------------------------------------------------------------------------
 
 def registry_files(root: Path) -> dict[str, bytes]:
@@ -94,7 +69,7 @@ def test_first_then_weaker_model_is_rejected_and_kept(work_env: dict[str, str]) 
         assert weaker["delta_vs_champion"]["test_acc"]["diff"] < 0
         assert champion == {"version": 1} and weaker["champion"]["version"] == 1
         assert metadata["verdict"] == "rejected" and "worse than the champion" in metadata["reason"]
-    assert set(os.listdir(root / "versions" / "2")) == {"metadata.json", "model.joblib", "report.html"}
+    assert set(os.listdir(root / "versions" / "2")) == {"metadata.json", "model.json", "model.joblib", *report.FILE_NAMES}
     assert metadata["compared_with"] == 1 and len(metadata["source_sha256"]) == 64
     assert metadata["data"]["raw_sha256"] and metadata["rows"]["test"] > 0
     paths = config.load_paths(work_env)
@@ -160,7 +135,7 @@ def test_bad_max_regression_is_refused(text: str) -> None:
 
 
 def test_a_report_failure_is_a_warning_not_a_failed_run(work_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    def broken(_: object) -> str:
+    def broken(*_: object) -> dict[str, bytes]:
         raise RuntimeError("no fonts")
     monkeypatch.setattr(report, "render", broken)
     summary = run_in_process(work_env)

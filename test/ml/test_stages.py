@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adult_pipeline import config, stages, stopping
+from adult_pipeline import config, model_store, stages, stopping
 from adult_pipeline.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED, InputError
 
 
@@ -29,7 +29,7 @@ def test_stages_write_the_original_files(work_env: dict[str, str], model: str) -
     assert read(paths.train_metadata) == {"validation_acc": validation_acc}
     assert read(paths.test_metadata) == {"test_acc": test_acc}
     assert 0.78 < validation_acc < 1 and 0.78 < test_acc < 1
-    assert Path(paths.model_file).is_file()
+    assert Path(model_store.descriptor_path(paths.model_dir)).is_file()
     rows = prepared.rows
     assert rows["train"] + rows["test"] == rows["clean"] <= rows["raw"]
     assert abs(rows["test"] / rows["clean"] - 0.3) < 0.001
@@ -60,7 +60,7 @@ def test_each_stage_removes_stale_outputs_of_itself_and_later_stages(work_env: d
     run_all(work_env)
     paths = config.load_paths(work_env)
     Path(paths.test_metadata).write_text('{"test_acc": 0.99}')
-    Path(paths.model_file).write_bytes(b"stale")
+    Path(model_store.descriptor_path(paths.model_dir)).write_bytes(b"stale")
     bad = {**work_env, "RAW_DATA_FILE": "missing.csv"}
     with pytest.raises(InputError, match="missing.csv: file not found"), stages.running("preprocessing", bad) as settings:
         stages.preprocess(settings)
@@ -71,9 +71,10 @@ def test_each_stage_removes_stale_outputs_of_itself_and_later_stages(work_env: d
 def test_test_stage_refuses_a_model_from_another_preprocessing_run(work_env: dict[str, str]) -> None:
     run_all(work_env)
     settings = config.load_settings(work_env)
-    model_bytes = Path(settings.paths.model_file).read_bytes()
-    stages.preprocess(settings)  # a new run id; the model file from before is put back
-    Path(settings.paths.model_file).write_bytes(model_bytes)
+    saved = {path: Path(path).read_bytes() for path in model_store.file_names(settings.paths.model_dir) if Path(path).exists()}
+    stages.preprocess(settings)  # a new run id; the model files from before are put back
+    for path, data in saved.items():
+        Path(path).write_bytes(data)
     with pytest.raises(InputError, match="trained on other data"):
         stages.evaluate(settings)
 
@@ -89,7 +90,7 @@ def test_train_and_test_without_earlier_stages_are_bad_input(work_env: dict[str,
     with pytest.raises(InputError, match="manifest.json: file not found.*preprocessing.py"):
         stages.train(settings)
     stages.preprocess(settings)
-    with pytest.raises(InputError, match="model.joblib: file not found.*train.py"):
+    with pytest.raises(InputError, match=r"model\.json: file not found.*train\.py"):
         stages.evaluate(settings)
 
 

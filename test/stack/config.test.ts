@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigKey, ConfigValues, readDeclarations, withDefaults } from "../../config/declaredConfig";
-import { parseStackSettings, StackSettings } from "../../config/stackSettings";
+import { CONFIG_KEYS, ConfigKey, ConfigValues, KNOWN_CONFIG_KEYS, readDeclarations, withDefaults } from "../../config/declaredConfig";
+import { checkConfigKeys, closestConfigKey, parseStackSettings, StackSettings } from "../../config/stackSettings";
 import { redactedUrl } from "../../config/validators";
 import { renderJenkins } from "../../jenkins/render";
 import { jenkinsSettingsOf } from "../../jenkins/settings";
@@ -195,5 +195,53 @@ describe("values one check once accepted and another refused", () => {
         const dataDir = path.join(scratch, "a,b");
         fs.mkdirSync(dataDir);
         assert.throws(() => settingsOf({ dataSource: dataDir }), /invalid config adult-mlops:dataSource = .*no comma/);
+    });
+});
+
+describe("a stack key of the project that the program does not read fails the preview, naming it and the key meant", () => {
+    const rejectsWith = async (config: Record<string, string>, message: string, secretKeys: string[] = []) =>
+        assert.rejects(runStack(config, simulatedProviders, { secretKeys }), (error: Error) => {
+            assert.equal(error.message, message);
+            assert.doesNotMatch(error.message, /\n\s+at /, "a message, not a stack trace");
+            return true;
+        });
+
+    // Catches a misspelt key silently ignored: the gate would run at the default threshold 0.8 instead of 0.95.
+    it("adult-mlops:threshhold is refused, suggesting threshold, without showing the value", async () => {
+        await rejectsWith(
+            { threshhold: "0.95" },
+            "undeclared config adult-mlops:threshhold: the program reads no such setting, so it would be ignored; " +
+                "did you mean threshold? Move it with: pulumi config rm threshhold && pulumi config set threshold <value>",
+        );
+    });
+
+    it("a key in another case, or a letter off, is taken for the key it looks like", () => {
+        assert.equal(closestConfigKey("Threshold"), "threshold");
+        assert.equal(closestConfigKey("modelMemoryLimt"), "modelMemoryLimit");
+        assert.equal(closestConfigKey("pipelinehost"), "pipelineHost");
+        assert.equal(closestConfigKey("colour"), undefined);
+    });
+
+    // Catches a misspelt secret key's value (a password) in the message, or advice to set it in plain text.
+    it("a misspelt secret key is refused without its value, suggesting pulumi config set --secret", async () => {
+        await rejectsWith(
+            { jenkinsAdminPasword: "hunter2" },
+            "undeclared config adult-mlops:jenkinsAdminPasword: the program reads no such setting, so it would be ignored; " +
+                "did you mean jenkinsAdminPassword? Move it with: pulumi config rm jenkinsAdminPasword && pulumi config set --secret jenkinsAdminPassword <value>",
+            ["jenkinsAdminPasword"],
+        );
+    });
+
+    it("a key like none of the settings is refused, listing them", async () => {
+        await rejectsWith(
+            { colour: "blue" },
+            `undeclared config adult-mlops:colour: the program reads no such setting, so it would be ignored; the settings are ${KNOWN_CONFIG_KEYS.join(", ")} (Pulumi.yaml). Remove it with: pulumi config rm colour`,
+        );
+    });
+
+    // Catches the check reaching into the providers' namespaces, or refusing the secrets Pulumi.yaml cannot declare.
+    it("providers' keys and the program's secret keys are taken", async () => {
+        assert.doesNotThrow(() => checkConfigKeys(["docker:host", "github:token", "aws:region", "adult-mlops-other:threshhold", ...KNOWN_CONFIG_KEYS.map((key) => `adult-mlops:${key}`)]));
+        await assert.doesNotReject(runStack({ threshold: "0.5", "github:token": "t0ken", jenkinsAdminPassword: "s3cret", dockerTls: "{}" }, simulatedProviders, { secretKeys: ["github:token", "jenkinsAdminPassword", "dockerTls"] }));
     });
 });
