@@ -6,6 +6,7 @@ import { GatedPipeline } from "./components/gatedPipeline";
 import { GitHubIntegration } from "./components/gitHubIntegration";
 import { Jenkins } from "./components/jenkins";
 import { LocalImage } from "./components/localImage";
+import { ModelService } from "./components/modelService";
 import { readDockerTls, readJenkinsAdminPassword, readStackSettings } from "./config/stackSettings";
 
 const projectDir = __dirname;
@@ -28,6 +29,7 @@ const modelImages = engines.map(
 );
 const pipelineEngineIndex = hosts.indexOf(pipelineBuildHost);
 const modelImageBuild = modelImages[pipelineEngineIndex];
+const pipelineEngine = engines[pipelineEngineIndex];
 
 const pipeline = new GatedPipeline("pipeline", {
     modelImageId: modelImageBuild.imageId,
@@ -35,7 +37,21 @@ const pipeline = new GatedPipeline("pipeline", {
     dataVolumeName: names.dataVolume,
     registryVolumeName: names.registryVolume,
     projectDir,
-    engine: engines[pipelineEngineIndex],
+    engine: pipelineEngine,
+});
+
+// Beside the registry it serves from, on the pipeline's engine.
+const service = new ModelService("model-service", {
+    modelImageId: modelImageBuild.imageId,
+    settings: settings.serve,
+    containerLimits: settings.pipeline.containerLimits,
+    containerName: names.serviceContainer,
+    requestLogVolumeName: names.requestLogVolume,
+    registryVolumeName: names.registryVolume,
+    startsAfter: [pipeline],
+    pipelineRunInputs: pipeline.runInputs,
+    projectDir,
+    engine: pipelineEngine,
 });
 
 const gitHub = settings.github
@@ -68,6 +84,8 @@ export const reportFile = pipeline.reportFile;
 export const threshold = settings.pipeline.threshold;
 export const model = settings.pipeline.model;
 export const pipelineMetrics = pipeline.metrics;
+export const predictionUrl = service.predictionUrl;
+export const servedModel = service.servedModel;
 export const modelImage = { name: modelImageBuild.imageName, digest: modelImageBuild.imageId };
 export const jenkinsUrl = settings.jenkins.localUrl;
 export const jenkinsAdminUser = jenkins.adminUser;

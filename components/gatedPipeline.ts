@@ -6,9 +6,11 @@ import { PipelineSettings } from "../config/stackSettings";
 import { dataPreparationEnvironment, signedDataUrl } from "../contracts/dataPreparation";
 import { ChampionFigures, MetricDiff, parsePipelineMetrics, PipelineMetrics } from "../contracts/metricsLine";
 import { exitStatusEnvironment, modelContainerEnvironment, modelEnvironment } from "../contracts/modelImage";
+import { sha256OfCommandInputs } from "../fingerprints/commandInputs";
 import { dataFingerprint } from "../fingerprints/data";
 import { sha256OfFiles } from "../fingerprints/files";
 import { DockerEngine } from "./dockerHost";
+import { notKnownUntilUp } from "./preview";
 
 export interface GatedPipelineArgs {
     /** Local ID of the model image to run. */
@@ -55,6 +57,12 @@ export class GatedPipeline extends pulumi.ComponentResource {
     public readonly deltaVsChampion: pulumi.Output<Record<string, MetricDiff> | null>;
     /** This run's report on the host, under the project's reports/ folder; null when it could not be written. */
     public readonly reportFile: pulumi.Output<string | null>;
+    /**
+     * sha256 (hex) of the run command's environment and triggers, the inputs on whose change `pulumi up`
+     * runs it again, so it changes whenever the pipeline reruns for them. Known in a preview whenever those
+     * inputs are (the figures are not). The prediction service's command takes it, to be updated then.
+     */
+    public readonly runInputs: pulumi.Output<string>;
 
     constructor(name: string, args: GatedPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("adult-mlops:index:GatedPipeline", name, {}, opts);
@@ -72,29 +80,31 @@ export class GatedPipeline extends pulumi.ComponentResource {
         // figures stay plain: stdout is unsecreted below).
         const dataEnvironment = signedDataUrl(source) === undefined ? data : { ...data, DATA_URL: pulumi.secret(data.DATA_URL) };
 
+        const environment = engine.commandEnvironment({
+            ...modelEnvironment(settings),
+            ...dataEnvironment,
+            ...exitStatusEnvironment(),
+            ...modelContainerEnvironment(settings.containerLimits),
+            MODEL_IMAGE: args.modelImageId,
+            FAIL_ON_GATE: String(settings.failOnGate),
+            REGISTRY_VOLUME: args.registryVolumeName,
+            REPORTS_DIR: settings.reportsDir,
+        });
+        const triggers = [
+            args.modelImageId,
+            dataFingerprint(source, dataFiles),
+            sha256OfFiles(commandScripts.map((script) => path.join(args.projectDir, script))),
+        ];
         const run = new command.local.Command(
             `${name}-run`,
-            {
-                create: `${engine.cliPreamble}bash ${runScript}`,
-                dir: args.projectDir,
-                environment: engine.commandEnvironment({
-                    ...modelEnvironment(settings),
-                    ...dataEnvironment,
-                    ...exitStatusEnvironment(),
-                    ...modelContainerEnvironment(settings.containerLimits),
-                    MODEL_IMAGE: args.modelImageId,
-                    FAIL_ON_GATE: String(settings.failOnGate),
-                    REGISTRY_VOLUME: args.registryVolumeName,
-                    REPORTS_DIR: settings.reportsDir,
-                }),
-                triggers: [
-                    args.modelImageId,
-                    dataFingerprint(source, dataFiles),
-                    sha256OfFiles(commandScripts.map((script) => path.join(args.projectDir, script))),
-                ],
-            },
+            { create: `${engine.cliPreamble}bash ${runScript}`, dir: args.projectDir, environment, triggers },
             // The volumes are created first and removed after the command (whose run may be writing to them).
             { parent: this, dependsOn: this.volumes },
+        );
+        // Unsecret: a digest reveals nothing of a signed URL's query string or a TLS key among the inputs (sha256
+        // cannot be reversed, and a signature or a key is far too random to be guessed and hashed to match).
+        this.runInputs = pulumi.unsecret(
+            pulumi.all([pulumi.output(environment), pulumi.output(triggers)]).apply(([values, rerunOn]) => sha256OfCommandInputs(values, rerunOn)),
         );
 
         // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.
@@ -116,11 +126,7 @@ export class GatedPipeline extends pulumi.ComponentResource {
             champion: this.champion,
             deltaVsChampion: this.deltaVsChampion,
             reportFile: this.reportFile,
+            runInputs: this.runInputs,
         });
     }
-}
-
-/** A value shown as "known after up" in a preview. */
-function notKnownUntilUp<T>(): T {
-    return pulumi.unknown as unknown as T;
 }

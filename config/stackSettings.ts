@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ModelContainerLimits, ModelRunSettings } from "../contracts/modelImage";
+import { SERVE_LIMITS } from "../contracts/modelService";
 import { BuildHost, BuildHostSettings, parseBuildHosts } from "./buildHosts";
 import { ConfigError } from "./configError";
 import { CONFIG_KEYS, ConfigValues, KNOWN_CONFIG_KEYS, SECRET_CONFIG_KEYS, withDefaults } from "./declaredConfig";
@@ -21,6 +22,7 @@ import {
     parsePublicUrl,
     parseRepository,
     parseFraction,
+    parseWholeNumber,
 } from "./validators";
 
 export interface PipelineSettings extends ModelRunSettings {
@@ -34,6 +36,28 @@ export interface PipelineSettings extends ModelRunSettings {
     containerLimits: ModelContainerLimits;
 }
 
+/**
+ * The prediction service (components/modelService.ts): the model image's serve.py, serving the model
+ * registry's champion on pipelineHost's engine.
+ */
+export interface ServeSettings {
+    /** The port on the Docker host's 127.0.0.1 it is published on. */
+    hostPort: number;
+    /** Most rows in one prediction request. */
+    maxRows: number;
+    /** Largest prediction request body, in bytes. */
+    maxBodyBytes: number;
+    /** Undefined: requestLogMaxBytes is 0, and no request log is written. */
+    requestLog: RequestLogSettings | undefined;
+}
+
+export interface RequestLogSettings {
+    /** The fraction of prediction requests written to it. */
+    sampleRate: number;
+    /** Its size cap in bytes, its rotated file included. */
+    maxBytes: number;
+}
+
 /** Names of what the stack and its Jenkins jobs make on the Docker host, all under the stack's prefix. */
 export interface DockerHostNames {
     modelImage: string;
@@ -45,6 +69,10 @@ export interface DockerHostNames {
     jobModelImage: string;
     /** The container the four jobs share. */
     modelContainer: string;
+    /** The prediction service's container. */
+    serviceContainer: string;
+    /** The prediction service's request log (its own volume, the only one it writes). */
+    requestLogVolume: string;
     controllerImage: string;
     controllerContainer: string;
     agentImage: string;
@@ -83,6 +111,7 @@ export interface StackSettings {
     /** Base of the model and agent images. */
     baseImage: string;
     pipeline: PipelineSettings;
+    serve: ServeSettings;
     jenkins: JenkinsStackSettings;
     /** Undefined: local mode, nothing is created on GitHub. */
     github: GitHubStackSettings | undefined;
@@ -115,6 +144,7 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
                 pids: parsePidsLimit("modelPidsLimit", values.modelPidsLimit),
             },
         },
+        serve: parseServe(values, port),
         jenkins: {
             baseImage: values.jenkinsBaseImage === "" ? "" : parseImageReference("jenkinsBaseImage", values.jenkinsBaseImage),
             port,
@@ -135,12 +165,39 @@ function dockerHostNames(prefix: string): DockerHostNames {
         registryVolume: `${prefix}-registry`,
         jobModelImage: `${prefix}-model-jenkins`,
         modelContainer: `${prefix}-model`,
+        serviceContainer: `${prefix}-model-service`,
+        requestLogVolume: `${prefix}-request-log`,
         controllerImage: `${prefix}-jenkins:latest`,
         controllerContainer: `${prefix}-jenkins`,
         agentImage: `${prefix}-jenkins-agent:latest`,
         agentContainer: `${prefix}-jenkins-agent`,
         network: `${prefix}-jenkins`,
         jenkinsHome: `${prefix}-jenkins-home`,
+    };
+}
+
+function parseServe(values: ConfigValues, jenkinsPort: number): ServeSettings {
+    const hostPort = parsePort("servePort", values.servePort);
+    if (hostPort === jenkinsPort) {
+        throw new ConfigError("servePort", values.servePort, `a TCP port other than jenkinsPort's ${jenkinsPort}: Jenkins is published on that one`);
+    }
+    // Checked even when there is no request log: a bad value fails now, not when the log is turned on.
+    const sampleRate = parseFraction("requestLogSampleRate", values.requestLogSampleRate, "0.01");
+    const maxBytes =
+        values.requestLogMaxBytes === "0"
+            ? 0
+            : parseWholeNumber("requestLogMaxBytes", values.requestLogMaxBytes, {
+                  min: SERVE_LIMITS.minRequestLogBytes,
+                  max: SERVE_LIMITS.maxBytes,
+                  unit: "bytes",
+                  example: 67108864,
+                  alternative: "0 for no request log",
+              });
+    return {
+        hostPort,
+        maxRows: parseWholeNumber("serveMaxRows", values.serveMaxRows, { min: 1, max: SERVE_LIMITS.maxRows, unit: "rows", example: 10000 }),
+        maxBodyBytes: parseWholeNumber("serveMaxBodyBytes", values.serveMaxBodyBytes, { min: 1024, max: SERVE_LIMITS.maxBytes, unit: "bytes", example: 10485760 }),
+        requestLog: maxBytes === 0 ? undefined : { sampleRate, maxBytes },
     };
 }
 

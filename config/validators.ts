@@ -49,9 +49,18 @@ export const MIN_PIDS_LIMIT = 8;
 
 /** A container's pids limit (`docker run --pids-limit`): a whole number, never 0 or -1 (Docker's "no limit"). */
 export function parsePidsLimit(key: string, raw: string): number {
+    return parseWholeNumber(key, raw, { min: MIN_PIDS_LIMIT, max: MAX_PIDS_LIMIT, unit: "processes", example: 256 });
+}
+
+/**
+ * A count or a size: digits only (no sign, exponent or leading zero), from `min` to `max` of `unit`.
+ * `alternative` is a value outside the range that the caller handles itself; the error offers it too.
+ */
+export function parseWholeNumber(key: string, raw: string, range: { min: number; max: number; unit: string; example: number; alternative?: string }): number {
     const value = Number(raw);
-    if (!/^[1-9][0-9]{0,6}$/.test(raw) || value < MIN_PIDS_LIMIT || value > MAX_PIDS_LIMIT) {
-        throw new ConfigError(key, raw, `a whole number of processes from ${MIN_PIDS_LIMIT} to ${MAX_PIDS_LIMIT}, such as 256`);
+    if (!/^(0|[1-9][0-9]*)$/.test(raw) || value < range.min || value > range.max) {
+        const alternative = range.alternative === undefined ? "" : `, or ${range.alternative}`;
+        throw new ConfigError(key, raw, `a whole number of ${range.unit} from ${range.min} to ${range.max}, such as ${range.example}${alternative}`);
     }
     return value;
 }

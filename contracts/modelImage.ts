@@ -36,6 +36,14 @@ export const MODEL_IMAGE_ENVIRONMENT = {
         default: "600",
         meaning: "how long a run waits for another run's lock on the registry before it gives up (exit 7, nothing written)",
     },
+    SERVE_PORT: { default: "8080", meaning: "serve.py only: the port the prediction service listens on inside the container" },
+    SERVE_WORKERS: { default: "2", meaning: "serve.py only: how many server processes answer requests (each loads the champion)" },
+    SERVE_MAX_ROWS: { default: "10000", meaning: "serve.py only: the most rows one prediction request may hold (more: 413)" },
+    SERVE_MAX_BODY_BYTES: { default: "10485760", meaning: "serve.py only: the largest prediction request body, in bytes (larger: 413)" },
+    SERVE_POLL_SECONDS: { default: "1", meaning: "serve.py only: how often the service reads the champion pointer to follow a promotion" },
+    REQUEST_LOG_DIR: { default: "/requests", meaning: "serve.py only: the request log's folder (mount its volume); empty: no request log" },
+    REQUEST_LOG_SAMPLE_RATE: { default: "0.01", meaning: "serve.py only: the fraction of prediction requests written to the request log (0 to 1)" },
+    REQUEST_LOG_MAX_BYTES: { default: "67108864", meaning: "serve.py only: the request log's size cap in bytes, its rotated file included" },
 } as const satisfies Record<string, EnvironmentVariable>;
 
 export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
@@ -56,9 +64,9 @@ export const EXIT_STATUS = {
 } as const;
 
 /**
- * How the image's callers (scripts/run-gated-pipeline.sh, scripts/prepare-data.sh, the Jenkins jobs,
- * all through scripts/model-container.sh) exit when a run fails outside the image; each with one
- * `error:` line naming the cause and the fix. Otherwise they exit with the image's own status.
+ * How the image's callers (scripts/run-gated-pipeline.sh, scripts/prepare-data.sh, scripts/model-service.sh,
+ * the Jenkins jobs, all through scripts/model-container.sh) exit when a run fails outside the image; each
+ * with one `error:` line naming the cause and the fix. Otherwise they exit with the image's own status.
  */
 export const CALLER_EXIT_STATUS = {
     /** The Docker engine did not answer, before or during the run. */
@@ -69,6 +77,8 @@ export const CALLER_EXIT_STATUS = {
     outOfMemory: 22,
     /** The container was killed by a signal from outside (docker kill, an engine restart). */
     killedBySignal: 23,
+    /** The prediction service did not become healthy in time, or does not serve the version the registry's champion pointer names (or a newer one). */
+    serviceUnhealthy: 24,
 } as const;
 
 /** The top-level fields of the metrics line, the last line of stdout of the gated run. */
@@ -144,6 +154,7 @@ export function exitStatusEnvironment(): Record<string, string> {
         IMAGE_MISSING_STATUS: String(CALLER_EXIT_STATUS.imageMissing),
         OUT_OF_MEMORY_STATUS: String(CALLER_EXIT_STATUS.outOfMemory),
         KILLED_STATUS: String(CALLER_EXIT_STATUS.killedBySignal),
+        SERVICE_UNHEALTHY_STATUS: String(CALLER_EXIT_STATUS.serviceUnhealthy),
         BAD_REGISTRY_STATUS: String(EXIT_STATUS.badRegistry),
         /** A caller's own setting that is wrong (MODEL_MEMORY_LIMIT, MODEL_PIDS_LIMIT): refused before any container starts. */
         BAD_SETTING_STATUS: String(EXIT_STATUS.badInput),

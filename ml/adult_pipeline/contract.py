@@ -36,6 +36,14 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
         "600",
         "how long a run waits for another run's lock on the registry before it gives up (exit 7, nothing written)",
     ),
+    "SERVE_PORT": ("8080", "serve.py only: the port the prediction service listens on inside the container"),
+    "SERVE_WORKERS": ("2", "serve.py only: how many server processes answer requests (each loads the champion)"),
+    "SERVE_MAX_ROWS": ("10000", "serve.py only: the most rows one prediction request may hold (more: 413)"),
+    "SERVE_MAX_BODY_BYTES": ("10485760", "serve.py only: the largest prediction request body, in bytes (larger: 413)"),
+    "SERVE_POLL_SECONDS": ("1", "serve.py only: how often the service reads the champion pointer to follow a promotion"),
+    "REQUEST_LOG_DIR": ("/requests", "serve.py only: the request log's folder (mount its volume); empty: no request log"),
+    "REQUEST_LOG_SAMPLE_RATE": ("0.01", "serve.py only: the fraction of prediction requests written to the request log (0 to 1)"),
+    "REQUEST_LOG_MAX_BYTES": ("67108864", "serve.py only: the request log's size cap in bytes, its rotated file included"),
 }
 
 EXIT_OK = 0

@@ -118,6 +118,7 @@ describe("the model image's contract", () => {
             "scripts/model-container.sh",
             "scripts/prepare-data.sh",
             "jenkins/jobs/run-stage.sh",
+            "scripts/model-service.sh",
         ].map((file) => ({
             file,
             text: fs.readFileSync(path.join(repoRoot, file), "utf8"),

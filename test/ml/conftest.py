@@ -18,7 +18,8 @@ DATA_DIR = (REPO_ROOT / ".." / "shared" / "data").resolve()
 sys.path.insert(0, str(ML_DIR))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import datafiles  # noqa: E402  (test/ml/datafiles.py, after the path setup)
+import containers  # noqa: E402  (test/ml/containers.py, after the path setup)
+import datafiles  # noqa: E402
 import faultserver  # noqa: E402
 
 
@@ -31,6 +32,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "image" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.docker)
+
+
+@pytest.fixture(scope="session")
+def image():
+    """The model image, built once per session (every test that uses it is in the docker tier)."""
+    tag = containers.build_image(ML_DIR)
+    yield tag
+    containers.docker("image", "rm", tag)
 
 
 @pytest.fixture(scope="session")

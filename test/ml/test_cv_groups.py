@@ -13,8 +13,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier
 
-import containers
-from conftest import ML_DIR
 from containers import run_image
 
 from adult_pipeline import features, metrics
@@ -107,13 +105,6 @@ def test_copies_of_the_data_give_the_folds_of_the_data() -> None:
         return {x["size"].iloc[row]: fold for fold, rows in enumerate(folds_of(x, y, 42)) for row in rows}
 
     assert fold_of_row(once) == fold_of_row(ten)
-
-
-@pytest.fixture(scope="session")
-def image():
-    tag = containers.build_image(ML_DIR)
-    yield tag
-    containers.docker("image", "rm", tag)
 
 
 def official_split_run(image: str, data: Path) -> dict:

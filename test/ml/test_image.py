@@ -9,7 +9,6 @@ import pytest
 
 import containers
 import datafiles
-from conftest import ML_DIR
 from containers import run_image
 
 from adult_pipeline.contract import ENVIRONMENT, METRICS_FIELDS
@@ -18,13 +17,6 @@ pytestmark = pytest.mark.docker
 SUMMARY_KEYS = set(METRICS_FIELDS)
 STALE = {"model/model.json": "stale", "results/train_metadata.json": '{"validation_acc": 0.99}',
          "results/test_metadata.json": '{"test_acc": 0.99}', "processed/train.csv": "stale"}
-
-
-@pytest.fixture(scope="session")
-def image():
-    tag = containers.build_image(ML_DIR)
-    yield tag
-    containers.docker("image", "rm", tag)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +46,7 @@ def test_image_contract(image: str) -> None:
                                            "dpkg --audit; command -v gcc || echo no-compiler"])
     lines = run.stdout.split()
     assert lines[:3] == ["10001", "10001", "10001"], run.stdout
-    assert {"preprocessing.py", "train.py", "gate.py", "test.py", "pipeline.py", "fetch_data.py", "adult_pipeline"} <= set(lines)
+    assert {"preprocessing.py", "train.py", "gate.py", "test.py", "pipeline.py", "fetch_data.py", "promote.py", "serve.py", "adult_pipeline"} <= set(lines)
     assert lines[-2:] == ["0", "no-compiler"], "no data baked in, consistent packages, no build toolchain"
     setuid = containers.docker("run", "--rm", "--user", "0", image, "find", "/", "-xdev", "-perm", "/6000", "-type", "f")
     assert (setuid.returncode, setuid.stdout) == (0, ""), "no setuid or setgid program in the image"

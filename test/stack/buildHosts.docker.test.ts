@@ -23,6 +23,8 @@ const stackName = `hosts-${checkoutId}`;
 const registryVolume = `adult-mlops-${stackName}-registry`;
 const modelImage = `adult-mlops-${stackName}-model:latest`;
 const dataVolume = `adult-mlops-${stackName}-data`;
+const serviceContainer = `adult-mlops-${stackName}-model-service`;
+const requestLogVolume = `adult-mlops-${stackName}-request-log`;
 const reportsDir = path.join(repoRoot, "reports", stackName);
 const archived = ["adult.data", "adult.test", "adult.names"];
 
@@ -33,6 +35,15 @@ function docker(host: string, args: string[]) {
 function imageId(host: string): string | undefined {
     const inspect = docker(host, ["image", "inspect", "--format", "{{.Id}}", modelImage]);
     return inspect.status === 0 ? inspect.stdout.trim() : undefined;
+}
+
+/**
+ * What the prediction service's start left on an engine (the mocks run no destroy): its container holds
+ * 127.0.0.1:8090 of this machine, which the service on the other engine publishes too, and the registry volume.
+ */
+function removeService(host: string): void {
+    docker(host, ["rm", "--force", serviceContainer]);
+    docker(host, ["volume", "rm", "--force", requestLogVolume]);
 }
 
 /** The registry versions on an engine's registry volume (the volume must exist). */
@@ -62,6 +73,7 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
         // The base for its builds, and the image the data mirrors run (python3).
         engine.loadImages([baseImage, mirrorImage]);
         for (const host of [local, second]) {
+            removeService(host);
             docker(host, ["volume", "rm", "--force", registryVolume]);
             docker(host, ["image", "rm", modelImage]);
         }
@@ -69,6 +81,7 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
         assert.equal(docker(second, ["volume", "create", registryVolume]).status, 0);
     });
     after(async () => {
+        removeService(local);
         docker(local, ["image", "rm", modelImage]);
         docker(local, ["volume", "rm", "--force", registryVolume]);
         await engine?.remove();
@@ -137,6 +150,7 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
         const name = `adult-mlops-mirror-tls-${checkoutId}`;
         const mirror = await serveArchive(sharedDataDir, archived, mirrorImage, { name, dockerHost: second });
         process.env.FETCH_NETWORK = name;
+        for (const host of [local, second]) removeService(host);
         try {
             const runs: CommandRun[] = [];
             const stack = await runStack(
@@ -166,6 +180,7 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
     });
 
     async function collect(config: Record<string, string>): Promise<CommandRun[]> {
+        for (const host of [local, second]) removeService(host);
         const runs: CommandRun[] = [];
         await runStack({ dataSource: sharedDataDir, buildHosts: hostsConfig(), ...config }, realModelEffects(runs), { stack: stackName });
         return runs;

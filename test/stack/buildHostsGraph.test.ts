@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import YAML from "yaml";
+import { sha256OfCommandInputs } from "../../fingerprints/commandInputs";
 import { JOB_NAMES } from "../../jenkins/jobs";
 import { summariseJob } from "../jenkins/jobXml";
 import { simulatedProviders } from "./support/simulatedProviders";
@@ -73,6 +74,15 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
         assert.equal(run.outputs.pipelineHost, "gpu-box");
         assert.deepEqual(run.outputs.modelImage, { name: "adult-mlops-test-model:latest", digest: gpuImage });
         assert.equal(run.secretOutputs.has("pipelineMetrics"), false, "the figures stay plain");
+    });
+
+    // Catches the service on another engine than the registry it mounts.
+    it("runs the prediction service on pipelineHost, beside the registry, with its request log volume there", () => {
+        const service = resourceNamed(run, "command:local:Command", "model-service-container");
+        assert.equal(service.inputs.environment.DOCKER_HOST, "ssh://ci@gpu-box.lab.example");
+        assert.equal(service.inputs.environment.MODEL_IMAGE, simulatedProviders(resourceNamed(run, "docker:index/image:Image", "model-image-gpu-box")).repoDigest);
+        assert.equal(providerOf(resourceNamed(run, "docker:index/volume:Volume", "model-service-request-log")), "build-host-gpu-box");
+        assert.equal(run.outputs.predictionUrl, "http://127.0.0.1:8090", "on gpu-box's 127.0.0.1");
     });
 
     // Catches a host whose chain would download into a volume nothing removes on destroy.
@@ -162,15 +172,27 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
     });
 });
 
-describe("the pipeline on the TLS host", () => {
+describe("the pipeline and the prediction service on the TLS host", () => {
     // The key among the command's inputs makes its stdout secret (test/stack/support/stackHarness.ts
     // outputsMadeSecretByInputs, citing pulumi-command); the figures parsed from it are not secrets.
-    it("keeps the figures plain outputs though the command's environment is secret", async () => {
+    it("keeps the figures and what the service serves plain outputs though the commands' environments are secret", async () => {
         const run = await runStack({ ...multiHostConfig, pipelineHost: "trainer" }, simulatedProviders, { secretKeys: multiHostSecretKeys });
         assert.ok(isSecretInput(resourceNamed(run, "command:local:Command", "pipeline-run").wire?.inputs.environment));
-        for (const output of ["pipelineMetrics", "validationAccuracy", "testAccuracy", "gatePassed", "promoted", "champion"]) {
+        assert.ok(isSecretInput(resourceNamed(run, "command:local:Command", "model-service-container").wire?.inputs.environment));
+        for (const output of ["pipelineMetrics", "validationAccuracy", "testAccuracy", "gatePassed", "promoted", "champion", "predictionUrl", "servedModel"]) {
             assert.equal(run.secretOutputs.has(output), false, output);
         }
+    });
+
+    // The TLS key is among the pipeline's inputs: the service's command gets their digest, known in a preview too.
+    it("gives the service's command the digest of the pipeline's inputs, the key among them, the same in a preview", async () => {
+        const config = { ...multiHostConfig, pipelineHost: "trainer" };
+        const up = await runStack(config, simulatedProviders, { secretKeys: multiHostSecretKeys });
+        const pipelineRun = resourceNamed(up, "command:local:Command", "pipeline-run");
+        const service = resourceNamed(up, "command:local:Command", "model-service-container");
+        assert.equal(revealed(service.inputs.environment).PIPELINE_RUN_INPUTS, sha256OfCommandInputs(revealed(pipelineRun.inputs.environment), pipelineRun.inputs.triggers));
+        const preview = await runStack(config, simulatedProviders, { secretKeys: multiHostSecretKeys, preview: true });
+        assert.deepEqual(resourceNamed(preview, "command:local:Command", "model-service-container").wire?.inputs, service.wire?.inputs);
     });
 });
 

@@ -83,6 +83,11 @@ const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unkn
     failOnGate: { good: "true", lands: (s) => s.pipeline.failOnGate, expected: true, bad: "yes" },
     modelMemoryLimit: { good: "2g", lands: (s) => s.pipeline.containerLimits.memory, expected: "2g", bad: "0" },
     modelPidsLimit: { good: "1024", lands: (s) => s.pipeline.containerLimits.pids, expected: 1024, bad: "abc" },
+    servePort: { good: "9000", lands: (s) => s.serve.hostPort, expected: 9000, bad: "8080" },
+    serveMaxRows: { good: "1000000", lands: (s) => s.serve.maxRows, expected: 1_000_000, bad: "0" },
+    serveMaxBodyBytes: { good: "1024", lands: (s) => s.serve.maxBodyBytes, expected: 1024, bad: "1023" },
+    requestLogSampleRate: { good: "1", lands: (s) => s.serve.requestLog?.sampleRate, expected: 1, bad: "1%" },
+    requestLogMaxBytes: { good: "0", lands: (s) => s.serve.requestLog, expected: undefined, bad: "-1" },
     baseImage: { good: "registry.example.com:5000/team/debian:trixie-slim", lands: (s) => s.baseImage, expected: "registry.example.com:5000/team/debian:trixie-slim", bad: "Debian:Trixie" },
     jenkinsBaseImage: { good: "jenkins/jenkins:2.568.2-jdk21", lands: (s) => s.jenkins.baseImage, expected: "jenkins/jenkins:2.568.2-jdk21", bad: "jenkins jenkins" },
     jenkinsPort: { good: "9090", lands: (s) => s.jenkins.localUrl, expected: "http://127.0.0.1:9090/", bad: "80800" },
@@ -135,6 +140,55 @@ describe("every setting: a good value is taken, a bad one fails the preview nami
 
     it("GitHub mode without a public URL names the missing key", async () => {
         await assert.rejects(runStack({ githubRepository: "octocat/x" }, simulatedProviders), /invalid config adult-mlops:jenkinsPublicUrl = "": expected the public URL/);
+    });
+});
+
+describe("the prediction service's settings", () => {
+    const refusal = (key: string, value: string, expected: string) =>
+        `invalid config adult-mlops:${key} = ${JSON.stringify(value)}: expected ${expected}. Change it with: pulumi config set ${key} <value>`;
+
+    it("default to port 8090, 10000 rows, 10 MiB bodies and a request log of 64 MiB sampling 1% of requests", () => {
+        assert.deepEqual(settingsOf({}).serve, { hostPort: 8090, maxRows: 10000, maxBodyBytes: 10485760, requestLog: { sampleRate: 0.01, maxBytes: 67108864 } });
+    });
+
+    // Catches the service published on Jenkins' port, which docker run would refuse only at `pulumi up`.
+    it("refuse servePort equal to jenkinsPort, naming both", () => {
+        assert.throws(() => settingsOf({ jenkinsPort: "9000", servePort: "9000" }), {
+            message: refusal("servePort", "9000", "a TCP port other than jenkinsPort's 9000: Jenkins is published on that one"),
+        });
+        assert.throws(() => settingsOf({ servePort: "65536" }), { message: refusal("servePort", "65536", "a TCP port number from 1 to 65535") });
+    });
+
+    // Catches a value serve.py refuses (ml/adult_pipeline/serving/settings.py) that would fail only at the service's start.
+    it("take whole numbers within the bounds serve.py accepts only, saying the bounds and the unit", () => {
+        const taken: [ConfigKey, string, (s: StackSettings) => unknown, unknown][] = [
+            ["serveMaxRows", "1", (s) => s.serve.maxRows, 1],
+            ["serveMaxBodyBytes", "1073741824", (s) => s.serve.maxBodyBytes, 1073741824],
+            ["requestLogMaxBytes", "1073741824", (s) => s.serve.requestLog?.maxBytes, 1073741824],
+            ["requestLogMaxBytes", "65536", (s) => s.serve.requestLog?.maxBytes, 65536],
+        ];
+        for (const [key, value, lands, expected] of taken) {
+            assert.deepEqual(lands(settingsOf({ [key]: value })), expected, `${key} ${value}`);
+        }
+        const refused: [ConfigKey, string, string][] = [
+            ["serveMaxRows", "1000001", "a whole number of rows from 1 to 1000000, such as 10000"],
+            ["serveMaxRows", "1e4", "a whole number of rows from 1 to 1000000, such as 10000"],
+            ["serveMaxRows", "010", "a whole number of rows from 1 to 1000000, such as 10000"],
+            ["serveMaxBodyBytes", "1073741825", "a whole number of bytes from 1024 to 1073741824, such as 10485760"],
+            ["requestLogMaxBytes", "1073741825", "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log"],
+            ["requestLogMaxBytes", "65535", "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log"],
+            ["requestLogMaxBytes", "64m", "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log"],
+        ];
+        for (const [key, value, expected] of refused) {
+            assert.throws(() => settingsOf({ [key]: value }), { message: refusal(key, value, expected) });
+        }
+    });
+
+    // Catches a bad sample rate slipping through while the log is off, to fail only when it is turned on.
+    it("check the sample rate even with no request log", () => {
+        assert.throws(() => settingsOf({ requestLogMaxBytes: "0", requestLogSampleRate: "-0.1" }), {
+            message: refusal("requestLogSampleRate", "-0.1", "a number from 0 to 1, such as 0.01"),
+        });
     });
 });
 

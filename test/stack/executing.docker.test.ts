@@ -37,7 +37,14 @@ function printedMetrics(runs: CommandRun[]) {
 const registryVolume = `adult-mlops-${stackName}-registry`;
 const reportsDir = path.join(repoRoot, "reports", stackName);
 
+/** What the prediction service's start left (the mocks run no destroy); its container keeps the registry volume in use. */
+function removeService(): void {
+    spawnSync("docker", ["rm", "--force", `adult-mlops-${stackName}-model-service`]);
+    spawnSync("docker", ["volume", "rm", "--force", `adult-mlops-${stackName}-request-log`]);
+}
+
 function freshRegistry(): void {
+    removeService();
     spawnSync("docker", ["volume", "rm", "--force", registryVolume]);
     execFileSync("docker", ["volume", "create", registryVolume], { stdio: "ignore" });
     fs.rmSync(reportsDir, { recursive: true, force: true });
@@ -46,6 +53,7 @@ function freshRegistry(): void {
 describe("pulumi up with a real model image build and a real gated run", { timeout: 25 * 60_000 }, () => {
     before(freshRegistry);
     after(() => {
+        removeService();
         spawnSync("docker", ["volume", "rm", "--force", registryVolume]);
         fs.rmSync(reportsDir, { recursive: true, force: true });
     });
@@ -92,6 +100,7 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
     });
 
     it("refuses to run without the registry volume, naming it (a run never creates an empty registry)", async () => {
+        removeService();
         spawnSync("docker", ["volume", "rm", "--force", registryVolume]);
         // In a process of its own, as `pulumi up` fails: the deployment stops with the command's status and message.
         const failing = await runStackProcess({ dataSource: sharedDataDir });

@@ -7,6 +7,9 @@ import { repoRoot, sharedDataDir } from "../support/paths";
 import { openSshEd25519PublicKey, simulatedProviders } from "./support/simulatedProviders";
 import { readDeclarations } from "../../config/declaredConfig";
 import { exitStatusEnvironment, modelContainerEnvironment, ModelName, modelEnvironment } from "../../contracts/modelImage";
+import { serviceEnvironment } from "../../contracts/modelService";
+import { sha256OfCommandInputs } from "../../fingerprints/commandInputs";
+import { contractShapedMetrics } from "../contracts/metricsFixture";
 import { defaultContainerLimits } from "../support/modelImage";
 import { configuredAdminPassword, gitHubConfig, gitHubSecretKeys, localConfig } from "./support/stackModes";
 import { containsSecretInput, isSecretInput, resourceNamed, resourcesOfType, revealed, runStack, StackRun } from "./support/stackHarness";
@@ -41,6 +44,7 @@ describe("local mode (no repository configured)", () => {
             "adult-mlops:index:LocalImage jenkins-agent-image",
             "adult-mlops:index:LocalImage jenkins-controller-image",
             "adult-mlops:index:LocalImage model-image",
+            "adult-mlops:index:ModelService model-service",
         ]);
     });
 
@@ -179,13 +183,102 @@ describe("local mode (no repository configured)", () => {
     });
 
     it("caches downloads in a volume only for a URL source", async () => {
-        assert.deepEqual(resourcesOfType(run, "docker:index/volume:Volume").map((volume) => volume.name).sort(), ["jenkins-home", "pipeline-registry"], "no data volume");
+        assert.deepEqual(
+            resourcesOfType(run, "docker:index/volume:Volume").map((volume) => volume.name).sort(),
+            ["jenkins-home", "model-service-request-log", "pipeline-registry"],
+            "no data volume",
+        );
         const urlRun = await runStack({}, simulatedProviders);
         const volume = resourceNamed(urlRun, "docker:index/volume:Volume", "pipeline-data");
         const pipelineRun = resourceNamed(urlRun, "command:local:Command", "pipeline-run");
         assert.equal(pipelineRun.inputs.environment.DATA_VOLUME, volume.inputs.name);
         assert.equal(pipelineRun.inputs.environment.DATA_URL, "https://archive.ics.uci.edu/static/public/2/adult.zip");
         assert.equal(pipelineRun.inputs.environment.DATA_DIR, "");
+    });
+});
+
+describe("the prediction service", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runStack(localConfig, simulatedProviders);
+    });
+    const serviceCommand = () => resourceNamed(run, "command:local:Command", "model-service-container");
+
+    // Catches the service started by a docker.Container (no pids limit) or without its stop on destroy.
+    it("is started by scripts/model-service.sh on create and update, and stopped by it on destroy", () => {
+        const { inputs } = serviceCommand();
+        assert.equal(inputs.create, "bash scripts/model-service.sh start");
+        assert.equal(inputs.update, inputs.create, "an update (a new champion) starts it again, which keeps a running container");
+        assert.equal(inputs.delete, "bash scripts/model-service.sh stop");
+        assert.equal(inputs.dir, repoRoot);
+        assert.equal(resourcesOfType(run, "docker:index/container:Container").some((container) => container.name.includes("service")), false);
+    });
+
+    // Catches the new container started before the old one, of the same name, is stopped (Pulumi creates first by default).
+    it("stops the old container before a replacement starts the new one", () => {
+        assert.equal(serviceCommand().wire?.deleteBeforeReplace, true);
+    });
+
+    it("gets the model image, the serve settings, the limits every model container gets and the digest of the pipeline's run inputs", () => {
+        const { inputs } = serviceCommand();
+        const pipelineRun = resourceNamed(run, "command:local:Command", "pipeline-run");
+        assert.ok(!inputs.environment.SERVICE_ENV_VARS.split(" ").includes("PIPELINE_RUN_INPUTS"), "not handed to the container, so not in its fingerprint");
+        const modelImageId = simulatedProviders(resourceNamed(run, "docker:index/image:Image", "model-image")).repoDigest;
+        assert.deepEqual(inputs.environment, {
+            ...serviceEnvironment({ hostPort: 8090, maxRows: 10000, maxBodyBytes: 10485760, requestLog: { sampleRate: 0.01, maxBytes: 67108864 } }),
+            ...exitStatusEnvironment(),
+            ...modelContainerEnvironment(defaultContainerLimits),
+            MODEL_IMAGE: modelImageId,
+            SERVICE_CONTAINER: "adult-mlops-test-model-service",
+            SERVE_HOST_PORT: "8090",
+            REGISTRY_VOLUME: "adult-mlops-test-registry",
+            REQUEST_LOG_VOLUME: "adult-mlops-test-request-log",
+            PIPELINE_RUN_INPUTS: sha256OfCommandInputs(revealed(pipelineRun.inputs.environment), pipelineRun.inputs.triggers),
+        });
+        const [imageId, scriptDigest] = inputs.triggers;
+        assert.equal(imageId, modelImageId, "a new image restarts it");
+        assert.match(scriptDigest, /^[0-9a-f]{64}$/);
+    });
+
+    // Catches the service command left as it was after a rerun of the pipeline (servedModel stale), or updated when the pipeline did not rerun.
+    it("is updated exactly when the pipeline's command runs again: PIPELINE_RUN_INPUTS follows its environment and triggers only", async () => {
+        const runInputsOf = async (config: Record<string, string>) =>
+            resourceNamed(await runStack(config, simulatedProviders), "command:local:Command", "model-service-container").inputs.environment.PIPELINE_RUN_INPUTS;
+        const unchanged = serviceCommand().inputs.environment.PIPELINE_RUN_INPUTS;
+        assert.match(unchanged, /^[0-9a-f]{64}$/);
+        assert.equal(await runInputsOf(localConfig), unchanged, "the same inputs, the same digest");
+        assert.notEqual(await runInputsOf({ ...localConfig, threshold: "0.81" }), unchanged, "a new threshold reruns the pipeline (its environment)");
+        assert.notEqual(await runInputsOf({ ...localConfig, rawDataFile: "adult.test" }), unchanged, "other data reruns it (its triggers)");
+        assert.equal(await runInputsOf({ ...localConfig, serveMaxRows: "500" }), unchanged, "a serve setting restarts the service, not the pipeline");
+    });
+
+    it("hands the container no request log variables but an empty REQUEST_LOG_DIR when requestLogMaxBytes is 0", async () => {
+        const withoutLog = await runStack({ ...localConfig, requestLogMaxBytes: "0" }, simulatedProviders);
+        const { environment } = resourceNamed(withoutLog, "command:local:Command", "model-service-container").inputs;
+        assert.equal(environment.REQUEST_LOG_DIR, "");
+        assert.equal(environment.SERVICE_ENV_VARS, "SERVE_PORT SERVE_MAX_ROWS SERVE_MAX_BODY_BYTES REQUEST_LOG_DIR");
+    });
+
+    // On destroy a resource goes before what it depends on: the container before the registry and its own volume.
+    it("starts after the pipeline's run, and stops before the registry, its request log volume and the image go", () => {
+        const dependencies = serviceCommand().wire?.dependencies ?? [];
+        for (const [type, name] of [
+            ["command:local:Command", "pipeline-run"],
+            ["docker:index/volume:Volume", "pipeline-registry"],
+            ["docker:index/volume:Volume", "model-service-request-log"],
+            ["command:local:Command", "model-image-removal"],
+        ]) {
+            assert.ok(dependencies.includes(resourceNamed(run, type, name).wire?.urn ?? "-"), name);
+        }
+        const requestLog = resourceNamed(run, "docker:index/volume:Volume", "model-service-request-log");
+        assert.equal(requestLog.inputs.name, "adult-mlops-test-request-log");
+        assert.equal(requestLog.wire?.parent, resourceNamed(run, "adult-mlops:index:ModelService", "model-service").wire?.urn);
+    });
+
+    it("reports where it answers and which champion it serves, as plain outputs", () => {
+        assert.equal(run.outputs.predictionUrl, "http://127.0.0.1:8090");
+        assert.deepEqual(run.outputs.servedModel, { version: contractShapedMetrics.champion?.version, model: contractShapedMetrics.model });
+        assert.equal(run.secretOutputs.has("predictionUrl") || run.secretOutputs.has("servedModel"), false);
     });
 });
 
@@ -299,6 +392,15 @@ describe("a pre-signed data URL (its query string is a secret)", () => {
         for (const output of ["pipelineMetrics", "validationAccuracy", "testAccuracy", "gatePassed", "promoted", "champion"]) {
             assert.equal(run.secretOutputs.has(output), false, output);
         }
+    });
+
+    // A digest of the inputs, the URL among them: plain (checked above to hold no part of the URL), and it follows a new signature as the pipeline does.
+    it("reaches the prediction service's command only as a plain digest of the pipeline's inputs", async () => {
+        const runInputsOf = (stack: StackRun) => resourceNamed(stack, "command:local:Command", "model-service-container").wire?.inputs.environment as Record<string, unknown>;
+        const digest = runInputsOf(run).PIPELINE_RUN_INPUTS;
+        assert.match(String(digest), /^[0-9a-f]{64}$/);
+        const resigned = await runStack({ dataSource: signedUrl.replace(signature, "X-Amz-Signature=99887766") }, simulatedProviders, { secretKeys: ["dataSource"] });
+        assert.notEqual(runInputsOf(resigned).PIPELINE_RUN_INPUTS, digest, "a new signature changes the pipeline's environment, so it reruns");
     });
 
     it("reaches Jenkins as a credential: not in the JCasC global environment, the first job binds DATA_URL", () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { formatGoDuration, parseGoDuration } from "./support/goDuration";
 import { simulatedProviders } from "./support/simulatedProviders";
-import { containsSecretInput, isSecretInput, RecordedResource, resourceNamed, resourcesOfType, runStack, StackRun } from "./support/stackHarness";
+import { containsSecretInput, containsUnknownInput, isSecretInput, RecordedResource, resourceNamed, resourcesOfType, runStack, StackRun } from "./support/stackHarness";
 import {
     configuredAdminPassword,
     configuredGitHubToken,
@@ -179,14 +179,33 @@ describe("previews", () => {
     // pulumi/pulumi-command v1.2.1 provider/pkg/provider/local/commandController.go lines 73-78: in a
     // preview an update runs nothing and returns the previous outputs (olds.BaseOutputs), so stdout is the
     // last run's; lines 47-50: a create in a preview runs nothing either.
-    it("show the pipeline's figures as not known until the update runs it", async () => {
+    it("show the pipeline's figures and what the prediction service serves as not known until the update runs them", async () => {
         const run = await runStack(localConfig, simulatedProviders, { preview: true });
-        for (const output of ["validationAccuracy", "testAccuracy", "gatePassed", "pipelineMetrics"]) {
+        for (const output of ["validationAccuracy", "testAccuracy", "gatePassed", "pipelineMetrics", "predictionUrl", "servedModel"]) {
             assert.ok(run.unknownOutputs.has(output), output);
         }
         const up = await runStack(localConfig, simulatedProviders);
         assert.equal(up.unknownOutputs.has("validationAccuracy"), false, "an update reports the figures");
     });
+
+    // The engine diffs a resource's inputs in a preview against those the last update stored: an input that
+    // is unknown (a value derived from a command's stdout, which a preview does not run) or different shows
+    // the resource as an update. Pulumi's own integration tests run a preview right after `pulumi up` and
+    // fail on any change. Catches the prediction service's command fed from the pipeline's figures.
+    for (const [mode, config, secretKeys] of [...modes, ["the defaults (a URL source)", {}, []] as (typeof modes)[number]]) {
+        it(`${mode}: propose no change right after an update, the prediction service's command included`, async () => {
+            const up = await runStack(config, simulatedProviders, { secretKeys });
+            const preview = await runStack(config, simulatedProviders, { secretKeys, preview: true });
+            const inputsOf = (run: StackRun, resource: RecordedResource) => resourceNamed(run, resource.type, resource.name).wire?.inputs;
+            const service = resourceNamed(preview, "command:local:Command", "model-service-container");
+            assert.equal(containsUnknownInput(service.wire?.inputs), false, `nothing unknown in its inputs: ${JSON.stringify(service.wire?.inputs.environment)}`);
+            assert.deepEqual(inputsOf(preview, service), inputsOf(up, service));
+            assert.deepEqual(preview.resources.map((r) => `${r.type} ${r.name}`).sort(), up.resources.map((r) => `${r.type} ${r.name}`).sort());
+            for (const resource of preview.resources) {
+                assert.deepEqual(inputsOf(preview, resource), inputsOf(up, resource), `${resource.type} ${resource.name}`);
+            }
+        });
+    }
 });
 
 describe("stopping the containers that hold state", () => {

@@ -9,7 +9,8 @@ import { simulatedProviders } from "./support/simulatedProviders";
 // The snapshots were written by the program as it was before build hosts existed, and rewritten once
 // since, for changes meant to reach every stack (each image's build platform, the containers' stop
 // grace, the secret files' mode, the jobs' build discarder, the crumb issuer without a removed
-// attribute; git log test/stack/fixtures/). single-engine-default.json (the defaults alone, so a URL
+// attribute, the prediction service and its exit status in every caller's environment; git log
+// test/stack/fixtures/). single-engine-default.json (the defaults alone, so a URL
 // source) was written by the program at 2e58773, before a signed data URL was kept secret: a URL
 // without a query string must give the graph it gave. With buildHosts unset, `pulumi up` must create exactly
 // that graph and those outputs. Catches an explicit provider, a renamed resource, an extra output or

@@ -1,5 +1,5 @@
 import { repoRoot, sharedDataDir } from "../../support/paths";
-import { StackRun } from "./stackHarness";
+import { isSecretInput, StackRun } from "./stackHarness";
 
 /**
  * A stack run as the engine would see it: every resource (type, name, parent, explicit provider,
@@ -8,8 +8,10 @@ import { StackRun } from "./stackHarness";
  * the same graph.
  *
  * Placeholders also stand for what the graph embeds from script files (the jobs' shell steps, the
- * digest of the pipeline command's scripts): their text is checked by their own tests, and a fix to
- * a script must not read as a change of the graph.
+ * digest of the scripts the pipeline's and the prediction service's commands run, and the digest of the
+ * pipeline command's inputs the service's command gets, which covers those scripts and the clone's
+ * paths): their text is checked by their own tests (test/stack/graph.test.ts checks that digest), and
+ * a fix to a script must not read as a change of the graph.
  */
 export function graphSnapshot(run: StackRun): object {
     const urns = new Map(run.resources.map((resource) => [resource.wire?.urn ?? "", `${resource.type}::${resource.name}`]));
@@ -26,7 +28,7 @@ export function graphSnapshot(run: StackRun): object {
                 provider: wire.provider,
                 dependencies: wire.dependencies.map(named).sort(),
                 retainOnDelete: wire.retainOnDelete,
-                inputs: normalised(resource.name === "pipeline-run" ? withoutScriptDigest(wire.inputs) : wire.inputs),
+                inputs: normalised(withoutPipelineRunInputs(commandsWithScriptDigest.includes(resource.name) ? withoutScriptDigest(wire.inputs) : wire.inputs)),
             };
         })
         .sort((a, b) => a.resource.localeCompare(b.resource));
@@ -36,9 +38,27 @@ export function graphSnapshot(run: StackRun): object {
     return { resources, outputs, secretOutputs: [...run.secretOutputs].sort() };
 }
 
+/** Commands whose last trigger is the digest of the scripts they run. */
+const commandsWithScriptDigest = ["pipeline-run", "model-service-container"];
+
 function withoutScriptDigest(inputs: Record<string, unknown>): Record<string, unknown> {
     const triggers = inputs.triggers as string[];
-    return { ...inputs, triggers: [...triggers.slice(0, 2), "<sha256 of the command's scripts>"] };
+    return { ...inputs, triggers: [...triggers.slice(0, -1), "<sha256 of the command's scripts>"] };
+}
+
+/** The prediction service's PIPELINE_RUN_INPUTS as a placeholder, in an environment secret as a whole too. */
+function withoutPipelineRunInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    const environment = inputs.environment;
+    if (typeof environment !== "object" || environment === null) {
+        return inputs;
+    }
+    const placeholder = (values: Record<string, unknown>) =>
+        "PIPELINE_RUN_INPUTS" in values ? { ...values, PIPELINE_RUN_INPUTS: "<sha256 of the pipeline command's inputs>" } : values;
+    const secret = environment as { value?: unknown };
+    return {
+        ...inputs,
+        environment: isSecretInput(environment) ? { ...secret, value: placeholder(secret.value as Record<string, unknown>) } : placeholder(environment as Record<string, unknown>),
+    };
 }
 
 function normalised(value: unknown): unknown {

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { contractShapedMetrics } from "../../contracts/metricsFixture";
-import { RecordedResource } from "./stackHarness";
+import { RecordedResource, revealed } from "./stackHarness";
 
 /**
  * What the real providers compute that the program wires onward (generated secrets, key pairs,
  * image IDs), derived from the resource's name as a provider's state would keep them stable, so
  * the graph tests can check where each value goes. Commands print a metrics line of
- * the contract's shape; graph tests never assert on its figures.
+ * the contract's shape; graph tests never assert on its figures. The prediction service's start prints
+ * its line, serving the champion that metrics line names (the registry's pointer after the run).
  */
 export function simulatedProviders(resource: RecordedResource): Record<string, unknown> {
     switch (resource.type) {
@@ -20,6 +21,9 @@ export function simulatedProviders(resource: RecordedResource): Record<string, u
         case "docker:index/image:Image":
             return { repoDigest: `sha256:${digestOf(`image:${resource.name}`)}` };
         case "command:local:Command":
+            if (String(resource.inputs.create).endsWith("model-service.sh start")) {
+                return { stdout: servedModelLine(revealed(resource.inputs.environment)), stderr: "" };
+            }
             return resource.inputs.create ? { stdout: contractShapedMetricsLine, stderr: "" } : { stdout: "", stderr: "" };
         default:
             return {};
@@ -38,3 +42,8 @@ export function openSshEd25519PublicKey(seed: string): string {
 }
 
 const contractShapedMetricsLine = JSON.stringify(contractShapedMetrics);
+
+function servedModelLine(environment: Record<string, string>): string {
+    const version = contractShapedMetrics.champion?.version ?? null;
+    return JSON.stringify({ url: `http://127.0.0.1:${environment.SERVE_HOST_PORT}`, version, model: version === null ? null : contractShapedMetrics.model });
+}

@@ -32,6 +32,8 @@ export interface WireRegistration {
     dependencies: string[];
     /** The retainOnDelete option: `pulumi destroy` leaves the resource where it is. */
     retainOnDelete: boolean;
+    /** The deleteBeforeReplace option: a replacement deletes the old resource before it creates the new one. */
+    deleteBeforeReplace: boolean;
     /** The explicit provider reference (`urn::id`); empty for the default provider of the resource's package. */
     provider: string;
 }
@@ -131,6 +133,7 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
                     inputs: request.getObject()?.toJavaScript() ?? {},
                     dependencies: request.getDependenciesList(),
                     retainOnDelete: request.hasRetainondelete() && request.getRetainondelete(),
+                    deleteBeforeReplace: request.getDeletebeforereplace(),
                     provider: request.getProvider(),
                 });
                 const secretOutputs: string[] = [...request.getAdditionalsecretoutputsList(), ...outputsMadeSecretByInputs(request.getType(), request.getObject()?.toJavaScript())];
@@ -190,6 +193,17 @@ export function resourceNamed(run: StackRun, type: string, name: string): Record
 /** The Pulumi SDK's marker of a secret value in serialised resource inputs: `{ [secretSignature]: secretMarker, value }`. */
 const secretSignature = "4dabf18193072939515e22adb298388d";
 const secretMarker = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The Pulumi SDK's marker of a value not known until the update runs (a preview's "known after up") in serialised inputs. */
+const { unknownValue } = require("@pulumi/pulumi/runtime/rpc") as { unknownValue: string };
+
+/** True when the value or anything inside it is unknown: the engine then shows its resource as updated in a preview. */
+export function containsUnknownInput(value: unknown): boolean {
+    if (value === unknownValue) {
+        return true;
+    }
+    return typeof value === "object" && value !== null && Object.values(value).some(containsUnknownInput);
+}
 
 /** True when the mocks received this input as a secret (the engine then encrypts it in state). */
 export function isSecretInput(value: unknown): boolean {
