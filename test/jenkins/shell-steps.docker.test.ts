@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { renderJenkins } from "../../jenkins/render";
 import { JenkinsSettings } from "../../jenkins/settings";
 import { buildModelImage } from "../support/modelImage";
+import { freePort } from "../support/ports";
 import { repoRoot, sharedDataDir } from "../support/paths";
 import { ArchiveMirror, serveArchive } from "../stack/support/archiveMirror";
 import { buildAgentImage, docker, dockerSocket, makeSshKey, removeContainer, startAgent, uniqueName } from "./agent";
@@ -92,6 +93,32 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         assert.ok(metrics.delta_vs_champion.test_acc.diff < -0.005, JSON.stringify(metrics.delta_vs_champion));
         assert.equal(metrics.champion.version, firstMetrics.registry.version, "the champion stays the first model");
         assert.match(description(weaker.testJob.summary, weaker.runs[3].output) ?? "", /rejected, champion stays v\d+ \(test_acc .* worse than the champion by more than maxRegression 0\.005\)/);
+    });
+
+    test("a chain's promotion is served by a running prediction service on the same registry volume, with no job step of its own", async () => {
+        const rendered = JSON.stringify(renderJenkins(localSettings));
+        assert.doesNotMatch(rendered, /serve\.py|model-service/, "no job starts, stops or calls the service");
+        const service = uniqueName("adult-mlops-jenkins-test-service");
+        const port = await freePort();
+        docker(["run", "--detach", "--name", service, "--read-only", "--tmpfs", "/work:uid=10001,gid=10001", "--cap-drop", "ALL",
+            "--publish", `127.0.0.1:${port}:8080`, "--volume", `${registryVolume}:/registry:ro`, "--env", "REQUEST_LOG_DIR=", buildModelImage(), "python3", "serve.py"]);
+        try {
+            const served = async () => {
+                const answer = await fetch(`http://127.0.0.1:${port}/v2/models/adult-income`).catch(() => undefined);
+                return answer?.status === 200 ? ((await answer.json()) as { parameters: { served_version: string } }).parameters.served_version : undefined;
+            };
+            const chain = await runLocalChain("served", officialSplit);
+            expectChain(chain, ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
+            const metrics = JSON.parse(archivedFiles(chain)["results/metrics.json"]);
+            assert.equal(metrics.promoted, true, "the same model on the same data is not worse than the champion");
+            const deadline = Date.now() + 30_000;
+            while ((await served()) !== String(metrics.registry.version) && Date.now() < deadline) {
+                await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+            assert.equal(await served(), String(metrics.registry.version), "the service serves the chain's new champion");
+        } finally {
+            removeContainer(service);
+        }
     });
 
     test("a threshold the model misses: the test job is UNSTABLE (exit = unstableReturn) and the test stage never runs", async () => {

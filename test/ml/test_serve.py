@@ -103,8 +103,9 @@ def wait_until_ready(service: Service, seconds: float = 60) -> None:
 
 
 @pytest.fixture(scope="module")
-def start(image: str) -> Iterator[Any]:
-    """Starts a service container (removed at the end); returns it, not waiting unless told to."""
+def start(image: str, registry: str) -> Iterator[Any]:
+    """Starts a service container (removed at the end, before the registry volume it mounts); returns it,
+    not waiting unless told to."""
     started: list[str] = []
 
     def run(registry_volume: str, env: Mapping[str, str] = {}, mounts: tuple[str, ...] = (), ready: bool = True) -> Service:
@@ -287,10 +288,10 @@ def test_metrics_count_requests_rows_and_the_served_version(service: Service, ch
 
 def test_the_request_log_samples_rotates_and_stays_under_its_cap(start: Any, registry: str, image: str, champion: str) -> None:
     log_volume = volume(f"adult-serve-log-{uuid.uuid4().hex[:8]}")
+    cap = 65536
+    service = start(registry, {"REQUEST_LOG_DIR": "/requests", "REQUEST_LOG_SAMPLE_RATE": "1", "REQUEST_LOG_MAX_BYTES": str(cap)},
+                    ("-v", f"{log_volume}:/requests"))
     try:
-        cap = 65536
-        service = start(registry, {"REQUEST_LOG_DIR": "/requests", "REQUEST_LOG_SAMPLE_RATE": "1", "REQUEST_LOG_MAX_BYTES": str(cap)},
-                        ("-v", f"{log_volume}:/requests"))
         for row in range(200):
             assert service.call("POST", "/invocations", {"dataframe_records": [{**ROW, "age": row}]})[0] == 200
         listing = containers.docker("run", "--rm", "--network", "none", "-v", f"{log_volume}:/requests:ro", image, "sh", "-c",
@@ -305,6 +306,7 @@ def test_the_request_log_samples_rotates_and_stays_under_its_cap(start: Any, reg
         assert set(records[0]["inputs"]) == set(ROW) and set(records[0]["outputs"]) == {"label", "probability"}
         assert len({record["inputs"]["age"][0] for record in records}) == len(records), "each request once"
     finally:
+        containers.docker("rm", "--force", service.container)
         containers.docker("volume", "rm", "--force", log_volume)
 
 

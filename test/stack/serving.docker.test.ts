@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import * as net from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildModelImage } from "../support/modelImage";
+import { freePort } from "../support/ports";
 import { checkoutId, repoRoot, sharedDataDir } from "../support/paths";
 import { CommandRun, realModelEffects } from "./support/realEffects";
 import { runStack } from "./support/stackHarness";
@@ -36,14 +36,6 @@ function removeEverything(): void {
     for (const volume of [registryVolume, requestLogVolume]) {
         spawnSync("docker", ["volume", "rm", "--force", volume]);
     }
-}
-
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
 }
 
 function tensors(columns: Columns) {
