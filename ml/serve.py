@@ -9,12 +9,15 @@ import os
 import sys
 
 from adult_pipeline import cli
-from adult_pipeline.serving import server
 
 
 def main() -> int:
     if sys.argv[1:] == ["--check"]:
-        return cli.run(server.check_main, os.environ)
+        from adult_pipeline.serving import probe
+
+        return cli.run(probe.check_main, os.environ)
+    from adult_pipeline.serving import server
+
     return cli.run(lambda env: server.serve_main(env, server.prepare_metrics_folder(env)), os.environ)
 
 

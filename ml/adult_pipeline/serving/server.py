@@ -1,4 +1,4 @@
-"""Starting the service (serve.py) and probing it (serve.py --check, the container's health check).
+"""Starting the service (serve.py).
 
 uvicorn runs SERVE_WORKERS server processes (one Python process answers about 1,400 one-row requests a
 second here, short of what 64 clients ask for); each builds its app with ``worker_app``: its own champion
@@ -9,8 +9,6 @@ import os
 import shutil
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 
 from fastapi import FastAPI
@@ -19,7 +17,6 @@ from .. import registry
 from .observability import MULTIPROCESS_VARIABLE
 
 LISTEN_ADDRESS = "0.0.0.0"  # inside the container; the stack publishes the port on 127.0.0.1 only
-CHECK_TIMEOUT_SECONDS = 2.0
 # What docker stop waits for: requests in flight are answered, then the processes end.
 GRACEFUL_SHUTDOWN_SECONDS = 5
 LOG_FORMAT = "serve: %(message)s"
@@ -85,15 +82,3 @@ def serve_main(env: Mapping[str, str], metrics_folder: str | None) -> int:
         if metrics_folder:
             shutil.rmtree(metrics_folder, ignore_errors=True)
     return 0
-
-
-def check_main(env: Mapping[str, str]) -> int:
-    """0 when the service on SERVE_PORT answers its liveness endpoint, else 1."""
-    from .settings import parse_port
-
-    url = f"http://127.0.0.1:{parse_port(env)}/v2/health/live"
-    try:
-        with urllib.request.urlopen(url, timeout=CHECK_TIMEOUT_SECONDS) as answer:
-            return 0 if answer.status == 200 else 1
-    except (urllib.error.URLError, OSError):
-        return 1
