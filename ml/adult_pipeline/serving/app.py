@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from ..schema import CATEGORICAL_FEATURES, FEATURES, NEGATIVE_LABEL, POSITIVE_LABEL
 from .champion import Champion, Served
-from .inputs import Batch, InferenceRequest, dataframe_request, open_inference_request, parse_json
+from .inputs import OUTPUT_NAMES, Batch, InferenceRequest, dataframe_request, open_inference_request, parse_json
 from .observability import ServiceMetrics
 from .problems import Problem, not_found, too_large, unavailable, unsupported_media_type
 from .request_log import RequestLog
@@ -29,6 +30,7 @@ JSON = "application/json"
 # The label follows the classifier's own predict(): the positive class above one half.
 DECISION_THRESHOLD = 0.5
 PLATFORMS: Mapping[str, str] = {"xgb": "xgboost_ubj", "hgb": "sklearn_joblib", "logreg": "sklearn_joblib"}
+OUTPUT_DATATYPES: Mapping[str, str] = dict(zip(OUTPUT_NAMES, ("BYTES", "FP64")))
 
 log = logging.getLogger("adult_pipeline.serve")
 
@@ -45,6 +47,14 @@ def labels_of(probabilities: np.ndarray) -> list[str]:
     return [POSITIVE_LABEL if above else NEGATIVE_LABEL for above in (probabilities > DECISION_THRESHOLD).tolist()]
 
 
+@dataclass(frozen=True)
+class Prediction:
+    """One request's answers by output name, and the unseen categories it held (``{input: count}``)."""
+
+    outputs: Mapping[str, Any]
+    unseen: Mapping[str, int]
+
+
 def input_metadata(served: Served) -> list[dict[str, Any]]:
     categories = served.predictor.categories
     return [
@@ -55,7 +65,7 @@ def input_metadata(served: Served) -> list[dict[str, Any]]:
 
 
 def output_metadata() -> list[dict[str, Any]]:
-    return [{"name": "label", "datatype": "BYTES", "shape": [-1]}, {"name": "probability", "datatype": "FP64", "shape": [-1]}]
+    return [{"name": name, "datatype": datatype, "shape": [-1]} for name, datatype in OUTPUT_DATATYPES.items()]
 
 
 def check_model_name(name: str) -> None:
@@ -101,42 +111,42 @@ class Service:
             chunks.append(chunk)
         return parse_json(b"".join(chunks))
 
-    def predict(self, served: Served, batch: Batch, endpoint: str) -> np.ndarray:
+    def predict(self, served: Served, batch: Batch, endpoint: str) -> Prediction:
         probabilities = served.predictor.probabilities(batch.columns)
+        prediction = Prediction({"label": labels_of(probabilities), "probability": probabilities}, served.predictor.unseen(batch.columns))
         self.metrics.rows.inc(batch.rows)
-        for name, count in served.predictor.unseen(batch.columns).items():
+        for name, count in prediction.unseen.items():
             self.metrics.unseen.labels(name).inc(count)
         if self.request_log is not None and self.request_log.sampled():
             record = {
                 "time": time.time(), "endpoint": endpoint, "model_version": served.version, "rows": batch.rows,
-                "inputs": batch.columns, "outputs": {"label": labels_of(probabilities), "probability": probabilities},
+                "inputs": batch.columns, "outputs": prediction.outputs,
             }
             if self.request_log.write(record):
                 self.metrics.logged.inc()
-        return probabilities
+        return prediction
 
     async def infer(self, request: Request, name: str, version: Optional[str]) -> Response:
         check_model_name(name)
         served = self.served(version)
         inference: InferenceRequest = open_inference_request(await self.body(request), self.settings.max_rows)
-        probabilities = self.predict(served, inference.batch, "infer")
-        rows = inference.batch.rows
-        data = {"label": labels_of(probabilities), "probability": probabilities}
-        datatypes = {"label": "BYTES", "probability": "FP64"}
-        outputs = [{"name": name, "shape": [rows], "datatype": datatypes[name], "data": data[name]} for name in inference.outputs]
+        prediction = self.predict(served, inference.batch, "infer")
+        outputs = [
+            {"name": output, "shape": [inference.batch.rows], "datatype": OUTPUT_DATATYPES[output], "data": prediction.outputs[output]}
+            for output in inference.outputs
+        ]
         answer: dict[str, Any] = {
             "model_name": MODEL_NAME, "model_version": str(served.version), "id": inference.id or uuid.uuid4().hex, "outputs": outputs,
         }
-        unseen = served.predictor.unseen(inference.batch.columns)
-        if unseen:
-            answer["parameters"] = {"unseen_categories": unseen}
+        if prediction.unseen:
+            answer["parameters"] = {"unseen_categories": prediction.unseen}
         return json_response(answer)
 
     async def invocations(self, request: Request) -> Response:
         served = self.current()
         batch = dataframe_request(await self.body(request), self.settings.max_rows)
-        probabilities = self.predict(served, batch, "invocations")
-        predictions = [{"label": label, "probability": probability} for label, probability in zip(labels_of(probabilities), probabilities.tolist())]
+        outputs = self.predict(served, batch, "invocations").outputs
+        predictions = [{"label": label, "probability": probability} for label, probability in zip(outputs["label"], outputs["probability"].tolist())]
         return json_response({"predictions": predictions, "model_version": str(served.version)}, headers={"X-Model-Version": str(served.version)})
 
     async def model_metadata(self, name: str, version: Optional[str]) -> Response:
