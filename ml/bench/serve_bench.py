@@ -28,7 +28,7 @@ import yaml
 from bench import IMAGE_TAG, REPO_ROOT, build_image
 
 sys.path.insert(0, str(REPO_ROOT / "ml"))
-from adult_pipeline.contract import ENVIRONMENT  # noqa: E402
+from adult_pipeline.contract import ENVIRONMENT, EXIT_BAD_INPUT  # noqa: E402
 from adult_pipeline.schema import CATEGORICAL_FEATURES, FEATURES, RAW_COLUMNS, normalize_column_name  # noqa: E402
 
 NAME = "adult-mlops-bench-serve"
@@ -85,7 +85,7 @@ def stack_limits() -> dict[str, str]:
 def hardened_run(*args: str) -> subprocess.CompletedProcess:
     """`docker run` with scripts/model-container.sh's flags, as every model container of the stack gets them."""
     script = 'source scripts/model-container.sh && docker run "${model_container_flags[@]}" "$@"'
-    environment = {**os.environ, **stack_limits(), "BAD_SETTING_STATUS": "2"}
+    environment = {**os.environ, **stack_limits(), "BAD_SETTING_STATUS": str(EXIT_BAD_INPUT)}
     return subprocess.run(["bash", "-c", script, "bash", *args], cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=1800)
 
 

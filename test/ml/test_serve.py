@@ -3,6 +3,7 @@ registry of three versions (xgb, hgb, logreg) trained on the sample, answering o
 
 import http.client
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -254,7 +255,7 @@ def test_a_bad_request_gets_a_clear_4xx_without_the_payload(service: Service, wh
     got, answer, _ = service.call("POST", path, None if raw is not None else body, content_type, raw)
     assert got == status, answer
     assert set(answer) == {"error", "details"}, answer
-    assert __import__("re").search(error, answer["error"]), answer
+    assert re.search(error, answer["error"]), answer
     assert set(inputs) <= {detail["input"] for detail in answer["details"]}, answer
     text = json.dumps(answer)
     assert "Traceback" not in text and (MARKER not in text or inputs == [MARKER] and text.count(MARKER) == 1), text

@@ -60,6 +60,8 @@ class Predictor:
     pipeline: Pipeline
     categories: Mapping[str, list[str]]
     codes: list[dict[str, float]] | None
+    # The categories as sets, built once: every request is checked against them.
+    known: Mapping[str, frozenset[str]]
 
     def probabilities(self, columns: Columns) -> np.ndarray:
         """P(income >50K) for each row."""
@@ -81,8 +83,7 @@ class Predictor:
 
     def unseen(self, columns: Columns) -> dict[str, int]:
         """How many values of each categorical input the model never saw in training (only those with any)."""
-        known = {name: set(values) for name, values in self.categories.items()}
-        counts = {name: sum(value not in known[name] for value in columns[name]) for name in CATEGORICAL_FEATURES}
+        counts = {name: sum(value not in self.known[name] for value in columns[name]) for name in CATEGORICAL_FEATURES}
         return {name: count for name, count in counts.items() if count}
 
     def check(self) -> None:
@@ -102,4 +103,6 @@ class Predictor:
 
 def predictor_of(stored: StoredModel) -> Predictor:
     pipeline = stored.model
-    return Predictor(stored.model_name, pipeline, categories_of(pipeline), ordinal_codes(pipeline))
+    categories = categories_of(pipeline)
+    known = {name: frozenset(values) for name, values in categories.items()}
+    return Predictor(stored.model_name, pipeline, categories, ordinal_codes(pipeline), known)

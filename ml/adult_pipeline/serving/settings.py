@@ -12,8 +12,8 @@ MAX_PORT = 65535
 MAX_WORKERS = 16
 MAX_ROWS_LIMIT = 1_000_000
 MAX_BODY_BYTES_LIMIT = 1 << 30
-# The request log's cap is split between the live file and its one rotated copy; below this a record
-# would not fit.
+# The request log's cap is shared by every server process's live file and its one rotated copy
+# (request_log.py); below this a record would not fit in a share.
 MIN_REQUEST_LOG_BYTES = 65536
 POLL_SECONDS_RANGE = (0.1, 3600.0)
 
