@@ -4,7 +4,7 @@ import { ModelContainerLimits, ModelRunSettings } from "../contracts/modelImage"
 import { SERVE_LIMITS } from "../contracts/modelService";
 import { BuildHost, BuildHostSettings, parseBuildHosts } from "./buildHosts";
 import { ConfigError } from "./configError";
-import { CONFIG_KEYS, ConfigValues, KNOWN_CONFIG_KEYS, SECRET_CONFIG_KEYS, withDefaults } from "./declaredConfig";
+import { CONFIG_KEYS, ConfigValues, KNOWN_CONFIG_KEYS, readDeclarations, SECRET_CONFIG_KEYS, withDefaults } from "./declaredConfig";
 import { configKey, projectName } from "./project";
 import {
     archiveFiles,
@@ -126,12 +126,14 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
     const bindAddress = parseBindAddress(values.jenkinsBindAddress);
     const github = parseGitHub(values);
     const localUrl = `http://${bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress}:${port}/`;
+    // A bad value's message suggests the declared default (Pulumi.yaml, the one place it is written).
+    const examples = readDeclarations(context.projectDir);
     return {
         names: dockerHostNames(`${projectName}-${context.stack}`),
         baseImage: parseImageReference("baseImage", values.baseImage),
         pipeline: {
-            threshold: parseFraction("threshold", values.threshold, "0.8"),
-            maxRegression: parseFraction("maxRegression", values.maxRegression, "0.005"),
+            threshold: parseFraction("threshold", values.threshold, examples.threshold.default),
+            maxRegression: parseFraction("maxRegression", values.maxRegression, examples.maxRegression.default),
             model: parseModel(values.model),
             dataSource,
             rawDataFile: parseDataFile("rawDataFile", values.rawDataFile, dataSource, archiveFiles.raw),
@@ -144,7 +146,7 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
                 pids: parsePidsLimit("modelPidsLimit", values.modelPidsLimit),
             },
         },
-        serve: parseServe(values, port),
+        serve: parseServe(values, port, examples.requestLogSampleRate.default),
         jenkins: {
             baseImage: values.jenkinsBaseImage === "" ? "" : parseImageReference("jenkinsBaseImage", values.jenkinsBaseImage),
             port,
@@ -176,13 +178,13 @@ function dockerHostNames(prefix: string): DockerHostNames {
     };
 }
 
-function parseServe(values: ConfigValues, jenkinsPort: number): ServeSettings {
+function parseServe(values: ConfigValues, jenkinsPort: number, sampleRateExample: string): ServeSettings {
     const hostPort = parsePort("servePort", values.servePort);
     if (hostPort === jenkinsPort) {
         throw new ConfigError("servePort", values.servePort, `a TCP port other than jenkinsPort's ${jenkinsPort}: Jenkins is published on that one`);
     }
     // Checked even when there is no request log: a bad value fails now, not when the log is turned on.
-    const sampleRate = parseFraction("requestLogSampleRate", values.requestLogSampleRate, "0.01");
+    const sampleRate = parseFraction("requestLogSampleRate", values.requestLogSampleRate, sampleRateExample);
     const maxBytes =
         values.requestLogMaxBytes === "0"
             ? 0

@@ -1,12 +1,13 @@
 /**
  * The model image's contract, for its TypeScript callers (the stack's pipeline command and the
- * Jenkins jobs): the environment variables it reads, how it exits, the fields of its metrics line.
- * The image's own definition is ml/adult_pipeline/contract.py; test/contracts/modelImage.test.ts fails
- * when this file, the Python one, ml/Dockerfile, the shell scripts or ml/README.md disagree.
+ * Jenkins jobs): the environment variables it reads, how it and its callers exit, the fields of its
+ * metrics line. ml/adult_pipeline/contract.json states it once; the image's Python reads the same file.
  */
+import contract from "../ml/adult_pipeline/contract.json";
 
-export const MODEL_NAMES = ["xgb", "hgb", "logreg"] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+/** One of the contract's modelNames (config/validators.ts parseModel checks a setting against them). */
+export type ModelName = string;
+export const MODEL_NAMES: readonly ModelName[] = contract.modelNames;
 
 export interface EnvironmentVariable {
     default: string;
@@ -14,91 +15,29 @@ export interface EnvironmentVariable {
 }
 
 /** Every variable the image's scripts read, with the value used when it is unset. */
-export const MODEL_IMAGE_ENVIRONMENT = {
-    RAW_DATA_DIR: { default: "/data", meaning: "folder with the raw data (mount it read-only)" },
-    RAW_DATA_FILE: { default: "adult.csv", meaning: "training data file in RAW_DATA_DIR" },
-    TEST_DATA_FILE: { default: "", meaning: "official held-out test file in RAW_DATA_DIR; empty: a stratified random 70/30 split" },
-    PROCESSED_DATA_DIR: { default: "/work/processed", meaning: "train.csv, test.csv, manifest.json" },
-    MODEL_DIR: { default: "/work/model", meaning: "model.json, and model.ubj (xgb) or model.joblib (hgb, logreg)" },
-    RESULTS_DIR: { default: "/work/results", meaning: "train_metadata.json, test_metadata.json" },
-    THRESHOLD: { default: "0.8", meaning: "the gate: the run goes on to test only if validation_acc >= THRESHOLD" },
-    MODEL: { default: "xgb", meaning: `the model to train: ${MODEL_NAMES.join(", ")}` },
-    SEED: { default: "42", meaning: "seeds the random split, the cross-validation folds and the model" },
-    DATA_URL: { default: "https://archive.ics.uci.edu/static/public/2/adult.zip", meaning: "fetch_data.py only: where the UCI archive is downloaded from" },
-    DOWNLOAD_DEADLINE_SECONDS: { default: "300", meaning: "fetch_data.py only: the whole download, retries included, must end within this many seconds" },
-    MAX_INPUT_BYTES: { default: "67108864", meaning: "the largest raw or test file read, in bytes (memory use is about 15 times the file size)" },
-    REGISTRY_DIR: { default: "/registry", meaning: "the model registry (mount its volume): one folder per version, the champion pointer; empty: none here, the verdict is reported and nothing recorded" },
-    MAX_REGRESSION: {
-        default: "0.005",
-        meaning: "a challenger that passed the gate is promoted unless its test_acc is below the champion's on the same rows by more than this",
-    },
-    REGISTRY_LOCK_TIMEOUT_SECONDS: {
-        default: "600",
-        meaning: "how long a run waits for another run's lock on the registry before it gives up (exit 7, nothing written)",
-    },
-    SERVE_PORT: { default: "8080", meaning: "serve.py only: the port the prediction service listens on inside the container" },
-    SERVE_WORKERS: { default: "2", meaning: "serve.py only: how many server processes answer requests (each loads the champion)" },
-    SERVE_MAX_ROWS: { default: "10000", meaning: "serve.py only: the most rows one prediction request may hold (more: 413)" },
-    SERVE_MAX_BODY_BYTES: { default: "10485760", meaning: "serve.py only: the largest prediction request body, in bytes (larger: 413)" },
-    SERVE_POLL_SECONDS: { default: "1", meaning: "serve.py only: how often the service reads the champion pointer to follow a promotion" },
-    REQUEST_LOG_DIR: { default: "/requests", meaning: "serve.py only: the request log's folder (mount its volume); empty: no request log" },
-    REQUEST_LOG_SAMPLE_RATE: { default: "0.01", meaning: "serve.py only: the fraction of prediction requests written to the request log (0 to 1)" },
-    REQUEST_LOG_MAX_BYTES: { default: "67108864", meaning: "serve.py only: the request log's size cap in bytes, its rotated file included" },
-} as const satisfies Record<string, EnvironmentVariable>;
+export const MODEL_IMAGE_ENVIRONMENT: Readonly<Record<keyof typeof contract.environment, EnvironmentVariable>> = contract.environment;
 
 export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
 
-/** How every script of the image exits. */
-export const EXIT_STATUS = {
-    ok: 0,
-    crash: 1,
-    badInput: 2,
-    gateFailed: 3,
-    downloadFailed: 4,
-    /** SIGTERM or SIGINT (docker stop): the stage stopped and removed its partial outputs. */
-    stopped: 5,
-    /** The model registry is missing, holds a file that does not parse or agree (nothing was written to it), or cannot be written (no space, no permission: the version is aborted). */
-    badRegistry: 6,
-    /** Another run held the registry's lock for REGISTRY_LOCK_TIMEOUT_SECONDS (its version, host and start are named): nothing was written. */
-    registryBusy: 7,
-} as const;
+function codes<Name extends string>(statuses: Record<Name, { code: number }>): Readonly<Record<Name, number>> {
+    return Object.fromEntries(Object.entries<{ code: number }>(statuses).map(([name, status]) => [name, status.code])) as Record<Name, number>;
+}
+
+/** How every script of the image exits (the contract's exitStatus: code and meaning). */
+export const EXIT_STATUS = codes(contract.exitStatus);
 
 /**
  * How the image's callers (scripts/run-gated-pipeline.sh, scripts/prepare-data.sh, scripts/model-service.sh,
  * the Jenkins jobs, all through scripts/model-container.sh) exit when a run fails outside the image; each
  * with one `error:` line naming the cause and the fix. Otherwise they exit with the image's own status.
  */
-export const CALLER_EXIT_STATUS = {
-    /** The Docker engine did not answer, before or during the run. */
-    engineUnreachable: 20,
-    /** The model image is not on the engine. */
-    imageMissing: 21,
-    /** The container was killed for lack of memory (State.OOMKilled). */
-    outOfMemory: 22,
-    /** The container was killed by a signal from outside (docker kill, an engine restart). */
-    killedBySignal: 23,
-    /** The prediction service did not become healthy in time, or does not serve the version the registry's champion pointer names (or a newer one). */
-    serviceUnhealthy: 24,
-} as const;
+export const CALLER_EXIT_STATUS = codes(contract.callerExitStatus);
 
-/** The top-level fields of the metrics line, the last line of stdout of the gated run. */
-export const METRICS_FIELDS = [
-    "validation_acc",
-    "test_acc",
-    "gate_passed",
-    "threshold",
-    "model",
-    "seed",
-    "split",
-    "data",
-    "rows",
-    "seconds",
-    "promoted",
-    "champion",
-    "delta_vs_champion",
-    "registry",
-    "groups",
-] as const;
+/** The top-level fields of the metrics line, the last line of stdout of the gated run, in their order. */
+export const METRICS_FIELDS = Object.keys(contract.metricsFields) as (keyof typeof contract.metricsFields)[];
+
+/** Where a run's model went in the registry; "not recorded" on a build host without the registry. */
+export const REGISTRY_VERDICTS = contract.registryVerdicts;
 
 /** The settings the stack chooses for a run; everything else keeps the image's default. */
 export interface ModelRunSettings {

@@ -1,7 +1,7 @@
 /**
- * The model image's contract is written once for TypeScript (contracts/modelImage.ts) and once for
- * Python (ml/adult_pipeline/contract.py). This suite fails when either of them, ml/Dockerfile, the
- * shell scripts that run the image, ml/README.md or Pulumi.yaml says something else.
+ * The model image's contract is written once, in ml/adult_pipeline/contract.json: contract.py loads it,
+ * contracts/modelImage.ts imports it, the READMEs' tables are rendered from it. This suite fails when
+ * Python reads it otherwise, a README's table is not the rendered one, or a second copy of a fact appears.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -9,7 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { readDeclarations } from "../../config/declaredConfig";
+import { CONTRACT_DOCUMENTS, contractRegions, renderContractTables } from "../../contracts/contractDocs";
 import { CALLER_EXIT_STATUS, EXIT_STATUS, exitStatusEnvironment, METRICS_FIELDS, MODEL_IMAGE_ENVIRONMENT, MODEL_NAMES } from "../../contracts/modelImage";
+import contract from "../../ml/adult_pipeline/contract.json";
 import { repoRoot } from "../support/paths";
 
 interface PythonContract {
@@ -17,6 +19,7 @@ interface PythonContract {
     exitStatus: Record<string, number>;
     metricsFields: string[];
     modelNames: string[];
+    verdicts: string[];
 }
 
 const python: PythonContract = JSON.parse(
@@ -28,72 +31,107 @@ const python: PythonContract = JSON.parse(
                 "import json",
                 "from adult_pipeline import contract as c",
                 "print(json.dumps({'environment': c.ENVIRONMENT, 'metricsFields': c.METRICS_FIELDS, 'modelNames': c.MODEL_NAMES,",
-                "  'exitStatus': {k: v for k, v in vars(c).items() if k.startswith('EXIT_')}}))",
+                "  'verdicts': c.METRICS_VERDICTS, 'exitStatus': {k: v for k, v in vars(c).items() if k.startswith('EXIT_')}}))",
             ].join("\n"),
         ],
         { cwd: path.join(repoRoot, "ml"), encoding: "utf8" },
     ),
 );
 
-const typescriptDefaults = Object.fromEntries(Object.entries(MODEL_IMAGE_ENVIRONMENT).map(([name, variable]) => [name, variable.default]));
-/** Python's EXIT_GATE_FAILED is TypeScript's gateFailed. */
-const typescriptExitStatus = Object.fromEntries(
-    Object.entries(EXIT_STATUS).map(([name, status]) => [`EXIT_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`, status]),
-);
+/** Python's EXIT_GATE_FAILED is the contract's gateFailed. */
+const pythonName = (name: string) => `EXIT_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
 
-/** Rows of the first Markdown table after `heading` in `markdown`, as arrays of cells without backticks. */
-function tableAfter(markdown: string, heading: string): string[][] {
-    const start = markdown.indexOf(heading);
-    assert.ok(start >= 0, `ml/README.md has a section "${heading}"`);
-    const lines = markdown.slice(start).split("\n");
-    const first = lines.findIndex((line) => line.startsWith("|"));
-    const table = lines.slice(first).filter((_, i, all) => all.slice(0, i + 1).every((line) => line.startsWith("|")));
-    return table.slice(2).map((row) => row.split("|").slice(1, -1).map((cell) => cell.trim().replace(/`/g, "")));
-}
-
-const readme = fs.readFileSync(path.join(repoRoot, "ml", "README.md"), "utf8");
-const rootReadme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
 /** Every status a run can end with: the image's own and its callers'. */
 const allStatuses = [...Object.values(EXIT_STATUS), ...Object.values(CALLER_EXIT_STATUS)].sort((a, b) => a - b);
 
+function trackedFiles(...patterns: string[]): string[] {
+    return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", ...patterns], { cwd: repoRoot, encoding: "utf8" })
+        .split("\n")
+        .filter((file) => file !== "" && fs.existsSync(path.join(repoRoot, file)));
+}
+
+/** A file's text without the regions rendered from the contract (those are the contract, shown). */
+function withoutRenderedRegions(text: string): string {
+    return text.replace(/<!-- contract:([a-z-]+) -->[\s\S]*?<!-- \/contract:\1 -->/g, "");
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Each fact of the contract as a pattern that would find it restated: a meaning, a variable declared with
+ * its default (quoted, as code declares it: `MODEL=xgb` in a log line is a use), a status with its code.
+ */
+function contractFacts(): { fact: string; pattern: RegExp }[] {
+    const meanings = [contract.environment, contract.exitStatus, contract.callerExitStatus, contract.metricsFields]
+        .flatMap((entries) => Object.values(entries).map((entry) => entry.meaning))
+        .filter((meaning) => meaning.length >= 30)
+        .map((meaning) => ({ fact: `the meaning "${meaning.slice(0, 40)}…"`, pattern: new RegExp(escapeRegExp(meaning)) }));
+    const defaults = Object.entries(MODEL_IMAGE_ENVIRONMENT)
+        .filter(([, variable]) => variable.default !== "")
+        .map(([name, variable]) => ({
+            fact: `${name}'s default`,
+            pattern: new RegExp(`\\b${name}\\b["']?\\s*[:=,]\\s*[({]?\\s*(default:\\s*)?["']${escapeRegExp(variable.default)}["']`),
+        }));
+    const statuses = [...Object.entries(contract.exitStatus), ...Object.entries(contract.callerExitStatus)].map(([name, status]) => ({
+        fact: `the exit status ${name}`,
+        pattern: new RegExp(`\\b(${name}|${pythonName(name)})\\s*[:=]\\s*${status.code}\\b`),
+    }));
+    return [...meanings, ...defaults, ...statuses];
+}
+
 describe("the model image's contract", () => {
-    it("TypeScript and Python name the same variables with the same defaults and meanings", () => {
-        assert.deepEqual(typescriptDefaults, Object.fromEntries(Object.entries(python.environment).map(([name, [value]]) => [name, value])));
-        for (const [name, variable] of Object.entries(MODEL_IMAGE_ENVIRONMENT)) {
-            assert.equal(variable.meaning, python.environment[name][1], name);
-        }
-    });
-
-    it("TypeScript and Python agree on the exit statuses, the metrics line's fields and the model names", () => {
-        assert.deepEqual(typescriptExitStatus, python.exitStatus);
-        assert.deepEqual([...METRICS_FIELDS], python.metricsFields);
-        assert.deepEqual([...MODEL_NAMES], python.modelNames);
-    });
-
-    it("ml/Dockerfile sets no contract variable to another value than the contract's default", () => {
-        const dockerfile = fs.readFileSync(path.join(repoRoot, "ml", "Dockerfile"), "utf8").replace(/\\\n/g, " ");
-        const assignments = [...dockerfile.matchAll(/^ENV (.*)$/gm)].flatMap((match) => [...match[1].matchAll(/(\w+)=(\S*)/g)]);
-        for (const [, name, value] of assignments) {
-            if (name in typescriptDefaults) {
-                assert.equal(value, typescriptDefaults[name], `ENV ${name}`);
-            }
-        }
-    });
-
-    it("ml/README.md documents the same variables, defaults, exit statuses and metrics fields", () => {
-        const variables = tableAfter(readme, "## Settings (environment variables)");
+    it("Python reads the contract file as TypeScript does: variables, defaults, meanings, exit statuses, metrics fields, verdicts, models", () => {
         assert.deepEqual(
-            Object.fromEntries(variables.map(([name, value]) => [name, value === "*(empty)*" ? "" : value])),
-            typescriptDefaults,
+            python.environment,
+            Object.fromEntries(Object.entries(MODEL_IMAGE_ENVIRONMENT).map(([name, variable]) => [name, [variable.default, variable.meaning]])),
         );
-        const exits = tableAfter(readme, "## Exit codes");
-        assert.deepEqual(exits.map(([code]) => Number(code)).sort((a, b) => a - b), allStatuses);
-        const fields = tableAfter(readme, "## The gated run");
-        assert.deepEqual(fields.map(([key]) => key), [...METRICS_FIELDS]);
+        assert.deepEqual(python.exitStatus, Object.fromEntries(Object.entries(EXIT_STATUS).map(([name, code]) => [pythonName(name), code])));
+        assert.deepEqual(python.metricsFields, [...METRICS_FIELDS]);
+        assert.deepEqual(python.modelNames, [...MODEL_NAMES]);
+        assert.deepEqual(python.verdicts, contract.registryVerdicts);
     });
 
-    it("the root README's exit-status table is ml/README.md's, word for word", () => {
-        assert.deepEqual(tableAfter(rootReadme, "### Exit statuses"), tableAfter(readme, "## Exit codes"));
+    it("the READMEs' contract tables are the ones rendered from the contract (npm run docs rewrites them)", () => {
+        const expectedRegions: Record<(typeof CONTRACT_DOCUMENTS)[number], string[]> = {
+            "ml/README.md": ["environment", "exit-statuses", "metrics-fields"],
+            "README.md": ["exit-statuses"],
+        };
+        for (const file of CONTRACT_DOCUMENTS) {
+            const text = fs.readFileSync(path.join(repoRoot, file), "utf8");
+            assert.deepEqual(contractRegions(text), expectedRegions[file], file);
+            assert.equal(text, renderContractTables(text, file), `${file} is not current: run npm run docs`);
+        }
+        assert.throws(
+            () => renderContractTables("<!-- contract:nothing -->\n| x |\n<!-- /contract:nothing -->", "X.md"),
+            /X.md: <!-- contract:nothing --> names no table of the contract/,
+        );
+    });
+
+    it("ml/Dockerfile sets none of the contract's variables, and the contract goes into the image", () => {
+        const dockerfile = fs.readFileSync(path.join(repoRoot, "ml", "Dockerfile"), "utf8").replace(/\\\n/g, " ");
+        const assigned = [...dockerfile.matchAll(/^ENV (.*)$/gm)].flatMap((match) => [...match[1].matchAll(/(\w+)=/g)].map((name) => name[1]));
+        assert.ok(assigned.includes("PYTHONUNBUFFERED"), "the ENV lines are read");
+        assert.deepEqual(assigned.filter((name) => name in MODEL_IMAGE_ENVIRONMENT), []);
+        const dockerignore = fs.readFileSync(path.join(repoRoot, "ml", ".dockerignore"), "utf8");
+        assert.match(dockerignore, /^!adult_pipeline\/contract\.json$/m);
+    });
+
+    it("no file but the contract states one of its meanings, a variable's default or an exit status", () => {
+        const facts = contractFacts();
+        const sources = trackedFiles("*.ts", "*.py", "*.sh", "*.md", "*.yaml", "*.json", "*Dockerfile").filter(
+            (file) => file !== "ml/adult_pipeline/contract.json" && file !== "package-lock.json" && !file.startsWith("test/"),
+        );
+        assert.ok(sources.includes("contracts/modelImage.ts") && sources.includes("ml/adult_pipeline/contract.py"), "the former copies are looked at");
+        const copies = sources.flatMap((file) => {
+            const text = withoutRenderedRegions(fs.readFileSync(path.join(repoRoot, file), "utf8"));
+            return facts.filter(({ pattern }) => pattern.test(text)).map(({ fact }) => `${file}: ${fact}`);
+        });
+        assert.deepEqual(copies, []);
+        // The patterns find the copies this file replaced.
+        const formerCopies = ['THRESHOLD: { default: "0.8", meaning: "the gate"', `"REGISTRY_DIR": ("/registry", "the model registry`, "EXIT_GATE_FAILED = 3", "badRegistry: 6,"];
+        for (const copy of formerCopies) {
+            assert.ok(facts.some(({ pattern }) => pattern.test(copy)), copy);
+        }
     });
 
     it("the callers' statuses are distinct from the image's and from each other, and all reach the scripts' environment", () => {

@@ -14,10 +14,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import YAML from "yaml";
+import { pipelineMetricsSchema } from "../../contracts/metricsLine";
 import { renderJenkins } from "../../jenkins/render";
 import { AgentSettings, AGENT_HOST_KEY_FILE, JenkinsSettings, RenderedJenkins } from "../../jenkins/settings";
 import { repoRoot, sharedDataDir } from "../support/paths";
-import { freePort, SecondEngine, startSecondEngine } from "../support/secondEngine";
+import { freePort } from "../support/ports";
+import { SecondEngine, startSecondEngine } from "../support/secondEngine";
 import { agentImageTag, buildAgentImage, docker, dockerSocket, makeSshKey, onEngine, removeContainer, startAgent, uniqueName } from "./agent";
 import { archivedFiles, chainJobs, ChainRun, description, expectChain, runChain } from "./chainRunner";
 import { jenkinsSettingsFor } from "./fixtures";
@@ -173,8 +175,9 @@ describe("two build hosts: two Jenkins chains at the same time, one per engine, 
     test("the same figures on both engines; promoted where the registry is, reported and not recorded on the other", () => {
         assert.ok(chains, "the chains ran");
         const { local, second } = chains;
-        const localMetrics = JSON.parse(archivedFiles(local)["results/metrics.json"]);
-        const secondMetrics = JSON.parse(archivedFiles(second)["results/metrics.json"]);
+        // Both chains' metrics as the contract's schema reads them: "not recorded" on the host without the registry.
+        const localMetrics = pipelineMetricsSchema.parse(JSON.parse(archivedFiles(local)["results/metrics.json"]));
+        const secondMetrics = pipelineMetricsSchema.parse(JSON.parse(archivedFiles(second)["results/metrics.json"]));
         assert.equal(typeof localMetrics.validation_acc, "number");
         assert.equal(typeof localMetrics.test_acc, "number");
         assert.deepEqual(

@@ -8,9 +8,9 @@
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "./ports";
 
 export interface SecondEngine {
     /** unix:///…/docker.sock */
@@ -164,18 +164,6 @@ function certificate(dir: string, name: string, subject: string, extensions: str
     execFileSync("openssl", ["req", "-config", "/dev/null", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-noenc", "-days", "2",
         "-subj", subject, "-keyout", path.join(dir, `${name}-key.pem`), "-out", path.join(dir, `${name}.pem`),
         ...signer, ...extensions.flatMap((extension) => ["-addext", extension])], { stdio: ["ignore", "ignore", "pipe"] });
-}
-
-/** A port nothing listens on now (the kernel's choice for port 0). */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 function startDaemon(root: string, bridge: string, pool: string, hosts: string[], tlsFlags: string[]): ChildProcess {
