@@ -5,9 +5,11 @@ import { dockerEngines, hostScopedName } from "./components/dockerHost";
 import { GatedPipeline } from "./components/gatedPipeline";
 import { GitHubIntegration } from "./components/gitHubIntegration";
 import { Jenkins } from "./components/jenkins";
+import { jobDataVolumes } from "./components/jobDataVolumes";
 import { LocalImage } from "./components/localImage";
 import { ModelService } from "./components/modelService";
 import { readDockerTls, readJenkinsAdminPassword, readStackSettings } from "./config/stackSettings";
+import { jenkinsSettingsOf } from "./jenkins/settings";
 
 const projectDir = __dirname;
 const settings = readStackSettings(projectDir);
@@ -64,13 +66,21 @@ const gitHub = settings.github
 
 const adminPassword = readJenkinsAdminPassword() ?? new random.RandomPassword("jenkins-admin-password", { length: 24, special: false }).result;
 
-const jenkins = new Jenkins("jenkins", {
-    stack: settings,
+// Each host's chain of the jobs downloads into a data volume on its engine: the pipeline's on its host, its own on any other.
+const jenkinsName = "jenkins";
+const jobData = jobDataVolumes(engines, { dataSource: settings.pipeline.dataSource, pipelineHost: pipelineBuildHost, volumeName: names.dataVolume, jenkinsName });
+
+const jenkins = new Jenkins(jenkinsName, {
+    configuration: jenkinsSettingsOf(settings),
+    controller: settings.jenkins,
+    agentBaseImage: settings.baseImage,
+    names,
     projectDir,
     adminPassword,
-    outlivesJobLeftovers: pipeline.volumes,
-    engines,
-    pipelineHost: pipelineBuildHost.name,
+    buildHosts: engines.map((engine) => {
+        const ownData = jobData.get(engine.host.name);
+        return { engine, outlivesJobLeftovers: [...pipeline.volumes, ...(ownData ? [ownData] : [])] };
+    }),
     gitHubSecrets: gitHub && { webhookSecret: gitHub.webhookSecret, deployPrivateKey: gitHub.deployPrivateKey },
 });
 
@@ -99,6 +109,6 @@ export const buildHosts = multiHost
           name: host.name,
           docker: host.endpoint.kind === "default" ? "the local engine (Docker's defaults)" : host.endpoint.url,
           agentSsh: host.agent ? `${host.agent.address}:${host.agent.port}` : "on the Jenkins network",
-          jobs: host === hosts[0] ? "github-to-container, preprocessing, train, test" : `*-on-${host.name}`,
+          jobs: jenkins.jobsByHost[host.name].join(", "),
       }))
     : undefined;

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildHost } from "../config/buildHosts";
 import { DockerTlsMaterial } from "../config/stackSettings";
+import { secretInState } from "./secretInState";
 
 /** How resources and commands reach one build host's Docker engine. */
 export interface DockerEngine {
@@ -10,7 +11,7 @@ export interface DockerEngine {
     provider: docker.Provider | undefined;
     /**
      * A command's environment plus the variables that point its docker CLI at the engine (none for the
-     * default one); secret as a whole when they hold a TLS key, as the engine encrypts top-level inputs only.
+     * default one); secret in state (secretInState) when they hold a TLS key.
      */
     commandEnvironment(base: Record<string, pulumi.Input<string>>): pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Shell put in front of a command's script (TLS: the client material as files for the CLI); empty when none is needed. */
@@ -66,13 +67,13 @@ export class DockerHost extends pulumi.ComponentResource implements DockerEngine
         super("adult-mlops:index:DockerHost", name, {}, opts);
         const { host, tls } = args;
         if (host.endpoint.kind === "default") {
-            throw new Error(`build host ${host.name} is the default engine: use defaultEngine()`);
+            throw new pulumi.ResourceError(`build host ${host.name} is the default engine: use defaultEngine()`, this);
         }
         if (host.endpoint.kind === "tcp" && tls === undefined) {
-            throw new Error(`build host ${host.name} is reached over TCP and needs its TLS material`);
+            throw new pulumi.ResourceError(`build host ${host.name} is reached over TCP and needs its TLS material`, this);
         }
         // The schema marks none of these secret: the key must be a secret input of its own to be encrypted in state.
-        const pem = host.endpoint.kind === "tcp" && tls ? { ca: tls.apply((m) => m.ca), cert: tls.apply((m) => m.cert), key: pulumi.secret(tls.apply((m) => m.key)) } : undefined;
+        const pem = host.endpoint.kind === "tcp" && tls ? { ca: tls.apply((m) => m.ca), cert: tls.apply((m) => m.cert), key: secretInState(tls.apply((m) => m.key)) } : undefined;
         this.host = host;
         this.provider = new docker.Provider(
             name,
@@ -80,7 +81,7 @@ export class DockerHost extends pulumi.ComponentResource implements DockerEngine
             { parent: this },
         );
         const cliEnvironment = { DOCKER_HOST: host.endpoint.url, ...(pem && { DOCKER_TLS_CA: pem.ca, DOCKER_TLS_CERT: pem.cert, DOCKER_TLS_KEY: pem.key }) };
-        this.commandEnvironment = (base) => (pem ? pulumi.secret({ ...base, ...cliEnvironment }) : { ...base, ...cliEnvironment });
+        this.commandEnvironment = (base) => (pem ? secretInState({ ...base, ...cliEnvironment }) : { ...base, ...cliEnvironment });
         this.cliPreamble = pem ? tlsFilesPreamble : "";
         this.registerOutputs({});
     }

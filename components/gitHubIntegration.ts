@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { GitHubStackSettings } from "../config/stackSettings";
+import { secretInState } from "./secretInState";
 
 export interface GitHubIntegrationArgs {
     /** The repository and the URL its push webhook posts to, as checked from the stack's configuration. */
@@ -47,8 +48,8 @@ export class GitHubIntegration extends pulumi.ComponentResource {
                 repository,
                 events: ["push"],
                 active: true,
-                // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
-                configuration: pulumi.secret({ url: webhookUrl, contentType: "json", insecureSsl: false, secret: this.webhookSecret }),
+                // The provider marks configuration.secret sensitive, a nested field the engine does not see.
+                configuration: secretInState({ url: webhookUrl, contentType: "json", insecureSsl: false, secret: this.webhookSecret }),
             },
             childOpts,
         );

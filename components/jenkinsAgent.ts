@@ -4,6 +4,7 @@ import * as tls from "@pulumi/tls";
 import { AGENT_HOST_KEY_FILE } from "../jenkins/settings";
 import { DockerEngine } from "./dockerHost";
 import { LocalImage } from "./localImage";
+import { secretInState } from "./secretInState";
 
 /** How long a replacement or `pulumi destroy` lets the agent's sshd and a running job's step end on SIGTERM. */
 export const AGENT_STOP_GRACE_SECONDS = 30;
@@ -25,20 +26,16 @@ export interface JenkinsAgentArgs {
     reachedAt: { networkName: pulumi.Input<string> } | { address: string; port: number };
     /** A host folder to mount read-only into the agent (local mode's project checkout). */
     projectMount?: { hostPath: string; containerPath: string };
-    /** The controller's login public key, when another agent generated the pair: the controller has one SSH credential for all. */
-    trustedLoginKey?: pulumi.Input<string>;
+    /** The controller's login public key (OpenSSH), which the agent trusts: one pair, made by Jenkins, for every agent. */
+    trustedLoginKey: pulumi.Input<string>;
 }
 
 /**
- * The SSH build agent: runs the jobs with the host's Docker engine. The key pairs of the SSH
- * connection are generated here (the login pair by the first agent only), so the controller logs in
- * with a key the agent trusts and pins a host key that survives re-creating the agent.
+ * The SSH build agent: runs the jobs with the host's Docker engine. It trusts the controller's login key
+ * (trustedLoginKey) and generates its own host key pair, so the controller pins a host key that survives
+ * re-creating the agent.
  */
 export class JenkinsAgent extends pulumi.ComponentResource {
-    /** The controller's private key for logging in to the agents; undefined when `trustedLoginKey` was given. */
-    public readonly controllerPrivateKey: pulumi.Output<string> | undefined;
-    /** The public half, which the agent trusts. */
-    public readonly loginPublicKey: pulumi.Output<string>;
     /** The agent's SSH host public key, for the controller to pin. */
     public readonly hostPublicKey: pulumi.Output<string>;
 
@@ -52,8 +49,6 @@ export class JenkinsAgent extends pulumi.ComponentResource {
             { context: args.context, imageName: args.imageName, buildArgs: { BASE_IMAGE: args.baseImage }, engine },
             childOpts,
         );
-        const loginKey = args.trustedLoginKey === undefined ? new tls.PrivateKey(`${name}-key`, { algorithm: "ED25519" }, childOpts) : undefined;
-        this.loginPublicKey = loginKey ? loginKey.publicKeyOpenssh : pulumi.output(args.trustedLoginKey as pulumi.Input<string>);
         const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, childOpts);
 
         new docker.Container(
@@ -62,7 +57,7 @@ export class JenkinsAgent extends pulumi.ComponentResource {
                 name: args.hostName,
                 image: image.imageId,
                 restart: "unless-stopped",
-                envs: [pulumi.interpolate`JENKINS_AGENT_SSH_PUBKEY=${this.loginPublicKey}`],
+                envs: [pulumi.interpolate`JENKINS_AGENT_SSH_PUBKEY=${args.trustedLoginKey}`],
                 ...("networkName" in reachedAt
                     ? { networksAdvanced: [{ name: reachedAt.networkName, aliases: [args.hostName] }] }
                     : { ports: [{ internal: 22, external: reachedAt.port, ip: reachedAt.address }] }),
@@ -71,8 +66,7 @@ export class JenkinsAgent extends pulumi.ComponentResource {
                     { hostPath: engine.host.socketPath, containerPath: "/var/run/docker.sock" },
                     ...(args.projectMount ? [{ ...args.projectMount, readOnly: true }] : []),
                 ],
-                // Secret as a whole: the engine encrypts an input in state only when the top-level value is secret.
-                uploads: pulumi.secret([{ file: AGENT_HOST_KEY_FILE, content: hostKey.privateKeyOpenssh, permissions: "0400" }]),
+                uploads: secretInState([{ file: AGENT_HOST_KEY_FILE, content: hostKey.privateKeyOpenssh, permissions: "0400" }]),
                 destroyGraceSeconds: AGENT_STOP_GRACE_SECONDS,
             },
             // A component's dependsOn does not reach its children: the container itself must wait for (and,
@@ -80,7 +74,6 @@ export class JenkinsAgent extends pulumi.ComponentResource {
             { ...childOpts, provider: engine.provider, dependsOn: opts?.dependsOn },
         );
 
-        this.controllerPrivateKey = loginKey && pulumi.secret(loginKey.privateKeyOpenssh);
         // OpenSSH's "type base64 [comment]\n"; Jenkins pins "type base64".
         this.hostPublicKey = hostKey.publicKeyOpenssh.apply((key) => key.trim().split(/\s+/).slice(0, 2).join(" "));
         this.registerOutputs({ hostPublicKey: this.hostPublicKey });

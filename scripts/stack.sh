@@ -5,7 +5,7 @@
 # Usage: scripts/stack.sh up|preview|destroy|output [extra pulumi flags]
 # Exit status: 10 Docker missing, 11 Docker engine not reachable, 12 Pulumi CLI missing,
 #              13 no passphrase and no terminal to ask for one, 14 Jenkins never became healthy,
-#              64 bad usage; else Pulumi's own.
+#              15 the configured base image is no image reference, 64 bad usage; else Pulumi's own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,8 +30,28 @@ export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
 mkdir -p .pulumi-state
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
+# What the stack's settings name (config/stackSettings.ts, the program's own derivation and checks): the
+# base image, as configured or else Pulumi.yaml's default, and the controller's container. One line each.
+stack_names() {
+  STACK="$stack" CONFIGURED_BASE_IMAGE="$1" node --import tsx --eval '
+    const { withDefaults } = require("./config/declaredConfig");
+    const { ConfigError } = require("./config/configError");
+    const { parseStackSettings } = require("./config/stackSettings");
+    const configured = process.env.CONFIGURED_BASE_IMAGE;
+    try {
+      const settings = parseStackSettings(withDefaults(process.cwd(), configured ? { baseImage: configured } : {}), { projectDir: process.cwd(), stack: process.env.STACK });
+      console.log(settings.baseImage);
+      console.log(settings.names.controllerContainer);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error("adult-mlops: " + error.message);
+      process.exit(15);
+    }'
+}
+
 if [ "$action" = up ] || [ "$action" = preview ]; then
-  base_image="$(pulumi config get baseImage --stack "$stack" 2>/dev/null || echo debian:trixie-slim)"
+  names="$(stack_names "$(pulumi config get baseImage --stack "$stack" 2>/dev/null || true)")" || exit $?
+  { read -r base_image; read -r controller; } <<<"$names"
   docker image inspect "$base_image" >/dev/null 2>&1 || docker pull "$base_image" || bash scripts/build-base-image.sh "$base_image"
 fi
 
@@ -52,7 +72,6 @@ pulumi "$action" "$@" || status=$?
 # A failed up may be the controller's health wait timing out (the docker provider then only says
 # "container failed to be in healthy state"): name the container whose log tells why.
 if [ "$status" -ne 0 ] && [ "$action" = up ]; then
-  controller="adult-mlops-$stack-jenkins"
   health="$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$controller" 2>/dev/null || true)"
   if [ -n "$health" ] && [ "$health" != healthy ]; then
     fail "Jenkins ($controller) is $health, not healthy; read why with: docker logs $controller" 14

@@ -97,6 +97,17 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
         assert.ok(leftovers.wire?.dependencies.includes(volumes.find((v) => v.name === "jenkins-job-data-trainer")?.wire?.urn ?? "?"), "removed after the leftovers");
     });
 
+    // The job data volumes were Jenkins' children: made beside the hosts now, each must alias the URN it had,
+    // or the next `pulumi up` of an existing stack replaces it (and drops the verified download).
+    it("makes the jobs' data volumes beside the build hosts, each aliasing its place under Jenkins", () => {
+        const jenkins = resourceNamed(run, "adult-mlops:index:Jenkins", "jenkins");
+        for (const name of ["jenkins-job-data", "jenkins-job-data-trainer"]) {
+            const volume = resourceNamed(run, "docker:index/volume:Volume", name);
+            assert.equal(volume.wire?.parent, "", name);
+            assert.deepEqual(volume.wire?.aliases, [{ name, type: "docker:index/volume:Volume", parent: jenkins.wire?.urn }], name);
+        }
+    });
+
     // pulumi/pulumi-docker provider/cmd/pulumi-resource-docker/schema.json (v5.1.0+24, line 788),
     // docker:index/ContainerPort:ContainerPort: ip "Defaults to `0.0.0.0`". Catches an agent published on
     // every interface, or at another address than the one the controller dials.
@@ -153,12 +164,17 @@ describe("three build hosts: the local engine (Jenkins), gpu-box over SSH (pipel
         assert.equal([...files.keys()].filter((file) => file.endsWith("config.xml.override")).length, 12);
     });
 
-    it("says where the pipeline ran and what runs on each host", () => {
+    // Catches an output that names jobs Jenkins does not have (the list is Jenkins' own, not retyped in index.ts).
+    it("says where the pipeline ran and what runs on each host: its chain's jobs, as Jenkins names them", () => {
+        const chain = (suffix: string) => JOB_NAMES.map((job) => `${job}${suffix}`).join(", ");
         assert.deepEqual(run.outputs.buildHosts, [
             { name: "local", docker: "the local engine (Docker's defaults)", agentSsh: "on the Jenkins network", jobs: "github-to-container, preprocessing, train, test" },
-            { name: "gpu-box", docker: "ssh://ci@gpu-box.lab.example", agentSsh: "10.0.0.12:2222", jobs: "*-on-gpu-box" },
-            { name: "trainer", docker: "tcp://trainer.lab.example:2376", agentSsh: "10.0.0.13:2022", jobs: "*-on-trainer" },
+            { name: "gpu-box", docker: "ssh://ci@gpu-box.lab.example", agentSsh: "10.0.0.12:2222", jobs: chain("-on-gpu-box") },
+            { name: "trainer", docker: "tcp://trainer.lab.example:2376", agentSsh: "10.0.0.13:2022", jobs: chain("-on-trainer") },
         ]);
+        const listed = (run.outputs.buildHosts as Array<{ jobs: string }>).flatMap((host) => host.jobs.split(", "));
+        const uploaded = [...controllerFiles(run).keys()].flatMap((file) => /^\/usr\/share\/jenkins\/ref\/jobs\/([^/]+)\/config\.xml\.override$/.exec(file)?.[1] ?? []);
+        assert.deepEqual(listed.sort(), uploaded.sort());
     });
 
     it("points every command of the TLS host at it with the client material written to files, removed on exit", () => {

@@ -88,7 +88,7 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         assert.equal(reportFile, path.join(reportsDir, "2", "report.html"));
         const html = fs.readFileSync(reportFile, "utf8");
         assert.match(html, /v2 rejected, champion stays v1/);
-        assert.ok(fs.existsSync(first.outputs.reportFile as string), "the first run's report is still there");
+        assert.ok(fs.existsSync(first.outputs.reportFile), "the first run's report is still there");
         const png = path.join(os.tmpdir(), `report-${process.pid}.png`);
         try {
             const shot = screenshotReport(reportFile, png);

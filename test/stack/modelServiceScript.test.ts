@@ -53,10 +53,10 @@ case "$1 \${2:-}" in
   "stop "*) rm -f "$state/running" ;;
   "rm "*) rm -f "$state/container" ;;
   "exec "*)
-    [ -z "\${FAKE_EXEC_ERROR:-}" ] || { echo "\$FAKE_EXEC_ERROR" >&2; exit 1; }
+    [ -z "\${FAKE_EXEC_ERROR:-}" ] || { echo "$FAKE_EXEC_ERROR" >&2; exit 1; }
     if [ -n "\${FAKE_EXEC_ANSWERS:-}" ]; then
-      head -n 1 "\$FAKE_EXEC_ANSWERS"
-      [ "\$(wc -l < "\$FAKE_EXEC_ANSWERS")" -le 1 ] || sed -i 1d "\$FAKE_EXEC_ANSWERS"
+      head -n 1 "$FAKE_EXEC_ANSWERS"
+      [ "$(wc -l < "$FAKE_EXEC_ANSWERS")" -le 1 ] || sed -i 1d "$FAKE_EXEC_ANSWERS"
       exit 0
     fi
     pointer="\${FAKE_POINTER-2}" served="\${FAKE_SERVED-2 hgb}"

@@ -10,7 +10,9 @@ import { simulatedProviders } from "./support/simulatedProviders";
 // since, for changes meant to reach every stack (each image's build platform, the containers' stop
 // grace, the secret files' mode, the jobs' build discarder, the crumb issuer without a removed
 // attribute, the prediction service and its exit status in every caller's environment; git log
-// test/stack/fixtures/). single-engine-default.json (the defaults alone, so a URL
+// test/stack/fixtures/), and once for the login key made by Jenkins rather than its first agent: a new
+// parent, with an alias of its old place, so the same key (the only change; the aliases of docker.Image
+// are the docker package's own, recorded since). single-engine-default.json (the defaults alone, so a URL
 // source) was written by the program at 2e58773, before a signed data URL was kept secret: a URL
 // without a query string must give the graph it gave. With buildHosts unset, `pulumi up` must create exactly
 // that graph and those outputs. Catches an explicit provider, a renamed resource, an extra output or

@@ -4,13 +4,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
+import { readDeclarations } from "../../config/declaredConfig";
 import { repoRoot } from "../support/paths";
 
 /** A PATH holding only what the script needs besides the tools under test, plus the given stand-ins. */
 function pathWith(standIns: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-sh-path-"));
     created.push(dir);
-    for (const tool of ["dirname", "mkdir", "cat"]) {
+    // node: the script reads the names the stack's settings give with the program's own code (config/stackSettings.ts).
+    for (const tool of ["dirname", "mkdir", "cat", "node"]) {
         fs.symlinkSync(spawnSync("which", [tool], { encoding: "utf8" }).stdout.trim(), path.join(dir, tool));
     }
     for (const [tool, script] of Object.entries(standIns)) {
@@ -87,6 +89,25 @@ describe("scripts/stack.sh (npm run up) explains a missing prerequisite instead 
         const result = runStackScript(["up"], { docker, pulumi }, { PULUMI_CONFIG_PASSPHRASE: "" });
         assert.equal(result.status, 14);
         assert.match(result.stderr, /adult-mlops: Jenkins \(adult-mlops-dev-jenkins\) is unhealthy, not healthy; read why with: docker logs adult-mlops-dev-jenkins/);
+    });
+
+    // Catches the script looking for another base image than the stack builds from (a default of its own).
+    it("makes sure of the base image the stack's settings name: Pulumi.yaml's default unless one is configured", () => {
+        const declared = readDeclarations(repoRoot).baseImage.default;
+        for (const [configured, expected] of [["", declared], ["registry.example.com/base:1", "registry.example.com/base:1"]]) {
+            const log = path.join(pathWith({}), "docker.log");
+            const pulumi = `if [ "$1 $2 $3" = "config get baseImage" ]; then [ -n "${configured}" ] && echo "${configured}"; [ -n "${configured}" ]; fi`;
+            const result = runStackScript(["preview"], { docker: `echo "$*" >> ${log}`, pulumi }, { PULUMI_CONFIG_PASSPHRASE: "" });
+            assert.equal(result.status, 0, result.stderr);
+            assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), ["info", `image inspect ${expected}`], configured || "unset");
+        }
+    });
+
+    it("refuses a configured base image that is no image reference, as pulumi up would, before running Pulumi", () => {
+        const pulumi = 'if [ "$1 $2 $3" = "config get baseImage" ]; then echo "Not An Image"; else echo "pulumi $1 should not run" >&2; exit 99; fi';
+        const result = runStackScript(["up"], { docker: "exit 0", pulumi }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        assert.equal(result.status, 15);
+        assert.match(result.stderr, /^adult-mlops: invalid config adult-mlops:baseImage = "Not An Image": expected a Docker image reference/);
     });
 
     it("passes on pulumi's own status when the controller is healthy or absent", () => {

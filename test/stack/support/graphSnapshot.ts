@@ -3,7 +3,7 @@ import { isSecretInput, StackRun } from "./stackHarness";
 
 /**
  * A stack run as the engine would see it: every resource (type, name, parent, explicit provider,
- * dependencies, retainOnDelete, inputs as sent, secret markers included) and every export, with
+ * dependencies, retainOnDelete, what it aliases, inputs as sent, secret markers included) and every export, with
  * what differs between clones replaced by placeholders. Two runs with equal snapshots give `pulumi up`
  * the same graph.
  *
@@ -28,6 +28,8 @@ export function graphSnapshot(run: StackRun): object {
                 provider: wire.provider,
                 dependencies: wire.dependencies.map(named).sort(),
                 retainOnDelete: wire.retainOnDelete,
+                // Only where there are any: a resource moved to another parent keeps its state through what it was.
+                ...(wire.aliases.length > 0 && { aliases: wire.aliases.map((alias) => ("urn" in alias ? alias : { ...alias, parent: named(alias.parent) })) }),
                 inputs: normalised(withoutPipelineRunInputs(commandsWithScriptDigest.includes(resource.name) ? withoutScriptDigest(wire.inputs) : wire.inputs)),
             };
         })

@@ -1,11 +1,15 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { Alias } from "@pulumi/pulumi/proto/alias_pb";
 import { repoRoot } from "../../support/paths";
 
 // The SDK's own wait for outstanding resource registrations, which `pulumi up` does before it ends,
 // and the monitor the mocks answer registrations with.
-const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void>; getMonitor(): unknown };
+// They are the SDK's internal modules, without typings of their own: required, and typed here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void>; getMonitor: () => unknown };
 // The protobuf Struct the SDK's registrations carry (a dependency of @pulumi/pulumi).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 
 export interface RecordedResource {
@@ -36,7 +40,12 @@ export interface WireRegistration {
     deleteBeforeReplace: boolean;
     /** The explicit provider reference (`urn::id`); empty for the default provider of the resource's package. */
     provider: string;
+    /** What the resource was before (its `aliases` option): the engine moves the old resource to the new URN rather than replacing it. */
+    aliases: WireAlias[];
 }
+
+/** An alias as a URN, or as the name, type and parent's URN (and a stack or project other than the resource's own). */
+export type WireAlias = { urn: string } | { name: string; type: string; parent: string; stack?: string; project?: string };
 
 /** What a resource's mock returns on top of its inputs; may perform the resource's real effect. */
 export type ResourceEffect = (resource: RecordedResource) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -135,6 +144,7 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
                     retainOnDelete: request.hasRetainondelete() && request.getRetainondelete(),
                     deleteBeforeReplace: request.getDeletebeforereplace(),
                     provider: request.getProvider(),
+                    aliases: (request.getAliasesList() as Alias[]).map((alias) => aliasOf(alias, request)),
                 });
                 const secretOutputs: string[] = [...request.getAdditionalsecretoutputsList(), ...outputsMadeSecretByInputs(request.getType(), request.getObject()?.toJavaScript())];
                 if (secretOutputs.length > 0) {
@@ -145,6 +155,26 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
         });
     };
     return recorded;
+}
+
+/**
+ * What an alias names (the `Alias` option, node_modules/@pulumi/pulumi/resource.d.ts): a name, type, stack
+ * or project left out is the resource's own, and the parent is the one it names, none with noParent, else
+ * the resource's own. Kept as parts rather than a URN: the mocks' URNs carry only the parent's last type
+ * (node_modules/@pulumi/pulumi/runtime/mocks.js newUrn), the engine's the whole chain.
+ */
+function aliasOf(alias: Alias, request: { getName(): string; getType(): string; getParent(): string }): WireAlias {
+    const spec = alias.getSpec();
+    if (spec === undefined) {
+        return { urn: alias.getUrn() };
+    }
+    return {
+        name: spec.getName() || request.getName(),
+        type: spec.getType() || request.getType(),
+        parent: spec.getNoparent() ? "" : spec.getParenturn() || request.getParent(),
+        ...(spec.getStack() && { stack: spec.getStack() }),
+        ...(spec.getProject() && { project: spec.getProject() }),
+    };
 }
 
 /**
@@ -168,6 +198,8 @@ function loadProgramAfresh(): Record<string, unknown> {
             delete require.cache[cached];
         }
     }
+    // Required, not imported: the program runs anew, under the mocks just set, on every call.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(path.join(repoRoot, "index.ts"));
 }
 
@@ -195,6 +227,7 @@ const secretSignature = "4dabf18193072939515e22adb298388d";
 const secretMarker = "1b47061264138c4ac30d75fd1eb44270";
 
 /** The Pulumi SDK's marker of a value not known until the update runs (a preview's "known after up") in serialised inputs. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { unknownValue } = require("@pulumi/pulumi/runtime/rpc") as { unknownValue: string };
 
 /** True when the value or anything inside it is unknown: the engine then shows its resource as updated in a preview. */
