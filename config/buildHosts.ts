@@ -123,7 +123,7 @@ function parseHost(entry: string, index: number): BuildHost {
     if (!platformPattern.test(platform)) {
         fail(`platform= must be the engine's OCI platform, such as linux/amd64 or linux/arm64 (not "${platform}")`);
     }
-    return { name: name as string, endpoint, socketPath, agent, platform };
+    return { name: name, endpoint, socketPath, agent, platform };
 }
 
 function parseEndpoint(url: URL, fail: (why: string) => never): DockerEndpoint {

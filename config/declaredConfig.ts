@@ -55,8 +55,9 @@ export interface ConfigDeclaration {
  * defaults itself; the program reads them too, for the render CLI and for runs without the CLI.
  */
 export function readDeclarations(projectDir: string): Record<ConfigKey, ConfigDeclaration> {
-    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
-    const declared: Record<string, { type: ConfigDeclaration["type"]; default: unknown; description: string }> = project.config ?? {};
+    type Declared = Record<string, { type: ConfigDeclaration["type"]; default: unknown; description: string }>;
+    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { config?: Declared };
+    const declared: Declared = project.config ?? {};
     return Object.fromEntries(
         CONFIG_KEYS.map((key) => {
             const declaration = declared[key];

@@ -281,7 +281,9 @@ export function checkConfigKeys(qualifiedKeys: Iterable<string>): void {
 export function readStackSettings(projectDir: string): StackSettings {
     checkConfigKeys(Object.keys(pulumi.runtime.allConfig()));
     const config = new pulumi.Config(projectName);
-    const set = Object.fromEntries(CONFIG_KEYS.map((key) => [key, config.get(key)]).filter(([, value]) => value !== undefined));
+    const set: Partial<ConfigValues> = Object.fromEntries(
+        CONFIG_KEYS.map((key) => [key, config.get(key)] as const).filter(([, value]) => value !== undefined),
+    );
     return parseStackSettings(withDefaults(projectDir, set), { projectDir, stack: pulumi.getStack() });
 }
 

@@ -23,7 +23,7 @@ class UsageError extends Error {}
 function readStackFile(file: string): { stack: string; values: Partial<ConfigValues> } {
     let parsed: unknown;
     try {
-        parsed = YAML.parse(fs.readFileSync(file, "utf8"));
+        parsed = YAML.parse(fs.readFileSync(file, "utf8")) as unknown;
     } catch (error) {
         throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
     }
@@ -31,13 +31,14 @@ function readStackFile(file: string): { stack: string; values: Partial<ConfigVal
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
         throw new UsageError(`${file}: expected a Pulumi stack settings file with a config: map`);
     }
-    const entries = CONFIG_KEYS.flatMap((key) => {
+    const entries = CONFIG_KEYS.flatMap((key): [string, string][] => {
         const value = (config as Record<string, unknown>)[configKey(key)];
         if (Array.isArray(value)) {
             // A list setting (buildHosts) reaches a program as its JSON, as Pulumi hands it over.
             return [[key, JSON.stringify(value)]];
         }
-        return value === undefined || (typeof value === "object" && value !== null) ? [] : [[key, String(value)]];
+        // A scalar (YAML's string, number or boolean) as Pulumi hands it over: its text.
+        return value === undefined || (typeof value === "object" && value !== null) ? [] : [[key, typeof value === "string" ? value : JSON.stringify(value)]];
     });
     const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? "dev";
     return { stack, values: Object.fromEntries(entries) };

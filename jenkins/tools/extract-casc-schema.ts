@@ -156,7 +156,7 @@ function elementType(index: JavaIndex, written: string, context: ClassRef, lists
     const rawType = index.resolve(raw, context);
     const isList = rawType !== undefined && (lists.has(rawType) || [...lists].some((list) => isA(index, rawType, list)));
     if (!isList) return { type: resolved(index, written, context), multiple: false };
-    if (typeArgs.length === 0) return { type: inheritedElementType(index, rawType!) ?? "java.lang.Object", multiple: true };
+    if (typeArgs.length === 0) return { type: inheritedElementType(index, rawType) ?? "java.lang.Object", multiple: true };
     return { type: resolved(index, wildcardBound(typeArgs[0]), context), multiple: true };
 }
 
@@ -499,7 +499,7 @@ function xstreamAliases(index: JavaIndex): CascSchema["xstream"]["aliases"] {
 
 function main(): void {
     const { mirrors, out } = args();
-    const lock: Lock = JSON.parse(fs.readFileSync(path.join(projectDir, "jenkins", "plugins.lock.json"), "utf8"));
+    const lock = JSON.parse(fs.readFileSync(path.join(projectDir, "jenkins", "plugins.lock.json"), "utf8")) as Lock;
     const { repos, recorded } = sources(mirrors, lock);
     const index = new JavaIndex(repos);
     const schema: CascSchema = {

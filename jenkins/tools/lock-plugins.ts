@@ -34,8 +34,18 @@ const REPOSITORIES: Record<string, string> = {
     "mina-sshd-api-core": "jenkinsci/mina-sshd-api-plugin",
 };
 
-type Pom = Record<string, any>;
 type Dependency = { groupId: string; artifactId: string; version?: string; scope?: string; type?: string; classifier?: string; optional?: string };
+/** The parts of a pom.xml this tool reads (the parser keeps every value a string, `dependency` always a list). */
+interface Pom {
+    groupId?: string;
+    artifactId: string;
+    version?: string;
+    packaging?: string;
+    parent?: { groupId: string; artifactId: string; version: string };
+    properties?: Record<string, string>;
+    dependencies?: { dependency?: Dependency[] };
+    dependencyManagement?: { dependencies?: { dependency?: Dependency[] } };
+}
 
 const parser = new XMLParser({
     ignoreAttributes: true,
@@ -84,7 +94,7 @@ class Mirror {
 }
 
 function parsePom(text: string): Pom {
-    return parser.parse(text).project;
+    return (parser.parse(text) as { project: Pom }).project;
 }
 
 function interpolate(value: string, props: Record<string, string>): string {
@@ -101,7 +111,7 @@ function bomVersions(bom: Mirror, commit: string, module: string, seen: string[]
     const props = { ...(root.properties ?? {}), ...(pom.properties ?? {}), "project.groupId": "io.jenkins.tools.bom" };
     const out = new Map<string, string>();
     const imports: string[] = [];
-    for (const dep of (pom.dependencyManagement?.dependencies?.dependency ?? []) as Dependency[]) {
+    for (const dep of pom.dependencyManagement?.dependencies?.dependency ?? []) {
         if (dep.scope === "import") {
             imports.push(interpolate(dep.artifactId, props));
         } else if (dep.classifier === undefined && dep.version !== undefined && !out.has(`${interpolate(dep.groupId, props)}:${dep.artifactId}`)) {
@@ -118,7 +128,7 @@ function bomVersions(bom: Mirror, commit: string, module: string, seen: string[]
 
 function bomChain(bom: Mirror, commit: string, module: string): string[] {
     const pom = parsePom(bom.show(commit, `${module}/pom.xml`));
-    const next = ((pom.dependencyManagement?.dependencies?.dependency ?? []) as Dependency[]).find((dep) => dep.scope === "import");
+    const next = (pom.dependencyManagement?.dependencies?.dependency ?? []).find((dep) => dep.scope === "import");
     return next === undefined ? [module] : [module, ...bomChain(bom, commit, next.artifactId)];
 }
 
@@ -129,7 +139,7 @@ const PARENT_REPOSITORIES: Record<string, string> = {
 };
 
 /** The parent poms outside the plugin's repository (org.jenkins-ci.plugins:plugin and the like), outermost first. */
-function externalParents(mirror: (repository: string) => Mirror, parent: Pom | undefined): Pom[] {
+function externalParents(mirror: (repository: string) => Mirror, parent: Pom["parent"]): Pom[] {
     if (parent === undefined) return [];
     const repository = PARENT_REPOSITORIES[parent.artifactId];
     if (repository === undefined) throw new Error(`unknown parent pom ${parent.groupId}:${parent.artifactId}`);
@@ -238,7 +248,7 @@ function main(): void {
         }
         // The plugin's pom, and its parents inside the repository.
         const poms = new Map(repo.pomFiles(commit).map((file) => [file, parsePom(repo.show(commit, file))] as const));
-        const ownFile = [...poms.keys()].find((file) => poms.get(file)!.artifactId === id && ["hpi", "jpi"].includes(poms.get(file)!.packaging));
+        const ownFile = [...poms.keys()].find((file) => poms.get(file)!.artifactId === id && ["hpi", "jpi"].includes(poms.get(file)!.packaging ?? ""));
         if (ownFile === undefined) {
             problems.push(`${id}:${version}: no hpi pom.xml with artifactId ${id} at ${repository}@${commit}`);
             continue;
@@ -253,13 +263,13 @@ function main(): void {
         let props: Record<string, string> = {};
         for (const pom of chain) props = { ...props, ...(pom.properties ?? {}) };
         const own = chain[chain.length - 1];
-        props = { ...props, "project.version": readVersion, "project.groupId": own.groupId ?? own.parent?.groupId, "project.artifactId": id };
+        props = { ...props, "project.version": readVersion, "project.groupId": own.groupId ?? own.parent?.groupId ?? "", "project.artifactId": id };
         const requiredCore = props["jenkins.version"] === undefined ? undefined : interpolate(props["jenkins.version"], props);
         if (requiredCore === undefined || requiredCore.includes("${")) {
             problems.push(`${id}:${version}: cannot work out jenkins.version`);
             continue;
         }
-        const rawCore = (chain.map((pom) => pom.properties?.["jenkins.version"]).filter(Boolean).pop() as string | undefined) ?? "(plugin parent pom default)";
+        const rawCore = chain.map((pom) => pom.properties?.["jenkins.version"]).filter(Boolean).pop() ?? "(plugin parent pom default)";
         const requiredCoreFrom = rawCore.includes("${") ? `jenkins.version = ${rawCore}, jenkins.baseline = ${props["jenkins.baseline"]}` : `jenkins.version = ${rawCore}`;
 
         // dependencyManagement: explicit entries (child first), then imported BOMs in order.
@@ -267,7 +277,7 @@ function main(): void {
         let importedBom: string | undefined;
         const importList: [string, string][] = [];
         for (const pom of [...chain].reverse()) {
-            for (const dep of (pom.dependencyManagement?.dependencies?.dependency ?? []) as Dependency[]) {
+            for (const dep of pom.dependencyManagement?.dependencies?.dependency ?? []) {
                 const artifactId = interpolate(dep.artifactId, props);
                 const key = `${interpolate(dep.groupId, props)}:${artifactId}`;
                 if (dep.scope === "import") {
@@ -286,7 +296,7 @@ function main(): void {
         const dependencies: Locked["dependencies"] = {};
         const nonPlugin: string[] = [];
         for (const pom of chain) {
-            for (const dep of (pom.dependencies?.dependency ?? []) as Dependency[]) {
+            for (const dep of pom.dependencies?.dependency ?? []) {
                 const scope = dep.scope === undefined ? "compile" : interpolate(dep.scope, props);
                 if (!["compile", "runtime"].includes(scope) || dep.classifier !== undefined || (dep.type ?? "jar") === "pom") continue;
                 const artifactId = interpolate(dep.artifactId, props);

@@ -48,7 +48,7 @@ describe("JCasC", () => {
             });
             assert.ok(referenced.length > 0);
             for (const id of [...referenced, ...fromJobs]) {
-                assert.ok(defined.includes(id as string), `credentialsId ${id} is not defined`);
+                assert.ok(defined.includes(id as string), `credentialsId ${String(id)} is not defined`);
             }
         });
 
