@@ -64,7 +64,14 @@ function writeRendered(outDir: string, rendered: RenderedJenkins): void {
     }
 }
 
-function main(args: string[]): void {
+/** Where the CLI's lines go: the console, or a test's buffers. */
+export interface RenderOutput {
+    log(line: string): void;
+    error(line: string): void;
+}
+
+/** Renders into OUT_DIR; the exit status: 0, or 2 with one line on `output.error` for a bad setting or usage. */
+export function renderCli(args: string[], output: RenderOutput): number {
     const [outDir, stackFile, ...extra] = args;
     try {
         if (outDir === undefined || extra.length > 0) {
@@ -73,14 +80,17 @@ function main(args: string[]): void {
         const { stack, values } = stackFile === undefined ? { stack: "dev", values: {} } : readStackFile(stackFile);
         const settings = parseStackSettings(withDefaults(projectDir, values), { projectDir, stack });
         writeRendered(outDir, renderJenkins(jenkinsSettingsOf(settings)));
-        console.log(`render:jenkins: wrote ${path.join(outDir, "casc")} and ${path.join(outDir, "jobs")}`);
+        output.log(`render:jenkins: wrote ${path.join(outDir, "casc")} and ${path.join(outDir, "jobs")}`);
+        return 0;
     } catch (error) {
         if (error instanceof ConfigError || error instanceof UsageError) {
-            console.error(`render:jenkins: ${error.message}`);
-            process.exit(2);
+            output.error(`render:jenkins: ${error.message}`);
+            return 2;
         }
         throw error;
     }
 }
 
-main(process.argv.slice(2));
+if (require.main === module) {
+    process.exitCode = renderCli(process.argv.slice(2), { log: console.log, error: console.error });
+}

@@ -12,6 +12,7 @@
 #   REQUEST_LOG_VOLUME  the request log's volume, the only one the service writes
 #   HEALTH_TIMEOUT_SECONDS  how long start waits for the service to be healthy and to serve at least the
 #                       version the registry's champion pointer names (default 120)
+#   HEALTH_POLL_SECONDS how long it sleeps between two looks at the service's health and version (default 1)
 #   SERVICE_UNHEALTHY_STATUS, the callers' statuses, MODEL_MEMORY_LIMIT, MODEL_PIDS_LIMIT (scripts/model-container.sh)
 #   PIPELINE_RUN_INPUTS is in the stack's environment too but not read here: the ModelService component sets it
 #                       (a digest of the pipeline command's inputs) only so that the command is updated, and start
@@ -137,9 +138,11 @@ unhealthy() { # MESSAGE
 
 start_service() {
   : "${MODEL_IMAGE:?}" "${SERVICE_ENV_VARS:?}" "${SERVE_PORT:?}" "${SERVE_HOST_PORT:?}" "${REQUEST_LOG_VOLUME:?}"
-  local timeout="${HEALTH_TIMEOUT_SECONDS:-120}" fingerprint pointer version model problem asked serving
+  local timeout="${HEALTH_TIMEOUT_SECONDS:-120}" poll="${HEALTH_POLL_SECONDS:-1}" fingerprint pointer version model problem asked serving
   [[ "$timeout" =~ ^[1-9][0-9]*$ ]] ||
     fail_with "${BAD_SETTING_STATUS:?}" "HEALTH_TIMEOUT_SECONDS='$timeout' is not a number of seconds; expected a whole number from 1, such as 120"
+  [[ "$poll" =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+    fail_with "${BAD_SETTING_STATUS:?}" "HEALTH_POLL_SECONDS='$poll' is not a number of seconds; expected a number such as 1 or 0.1"
   require_engine_and_image "$MODEL_IMAGE"
   service_run_arguments
   fingerprint="$(config_fingerprint)"
@@ -153,7 +156,7 @@ start_service() {
 
   until [ "$(health)" = healthy ]; do
     [ "$SECONDS" -lt "$deadline" ] || unhealthy "the prediction service $SERVICE_CONTAINER is not healthy after $timeout s (docker's health: $(health))"
-    sleep 1
+    sleep "$poll"
   done
   # At least the pointer's version: a Jenkins chain may promote a newer one meanwhile, which the service then serves.
   while true; do
@@ -168,7 +171,7 @@ start_service() {
       if [ "$version" = null ]; then serving="serves no champion"; else serving="serves version $version"; fi
       unhealthy "the prediction service $SERVICE_CONTAINER $serving after $timeout s, not version $pointer (which the registry's champion pointer $registry_target/champion.json names) or a newer one"
     fi
-    sleep 1
+    sleep "$poll"
   done
 
   [ "$model" = null ] || model="\"$model\""

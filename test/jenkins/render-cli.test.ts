@@ -6,13 +6,23 @@ import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import YAML from "yaml";
 import { JOB_NAMES } from "../../jenkins/jobs";
+import { renderCli } from "../../jenkins/render-cli";
 import { repoRoot } from "../support/paths";
 import { summariseJob } from "./jobXml";
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "render-jenkins-"));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
-function renderCli(...args: string[]) {
+/** The CLI in this process (starting node for each run costs a second): its status and what it printed. */
+function render(...args: string[]) {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const status = renderCli(args, { log: (line) => stdout.push(`${line}\n`), error: (line) => stderr.push(`${line}\n`) });
+    return { status, stdout: stdout.join(""), stderr: stderr.join("") };
+}
+
+/** The CLI as npm run render:jenkins starts it. */
+function renderProcess(...args: string[]) {
     return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "jenkins", "render-cli.ts"), ...args], {
         cwd: repoRoot,
         encoding: "utf8",
@@ -38,7 +48,8 @@ describe("npm run render:jenkins", () => {
     test("writes casc/jenkins.yaml and jobs/<name>/config.xml with local defaults, and can run again over them", () => {
         const out = path.join(workDir, "defaults");
         for (let run = 0; run < 2; run++) {
-            const result = renderCli(out);
+            // The second run as npm starts it: its exit status is the process's.
+            const result = run === 0 ? render(out) : renderProcess(out);
             assert.equal(result.status, 0, result.stderr);
         }
         assert.deepEqual(filesUnder(out), ["casc/jenkins.yaml", ...JOB_NAMES.map((name) => `jobs/${name}/config.xml`)].sort());
@@ -51,7 +62,7 @@ describe("npm run render:jenkins", () => {
     test("takes a stack's settings file (Pulumi.<stack>.yaml), over Pulumi.yaml's defaults", () => {
         const stackFile = gitHubStackFile("staging", { threshold: "0.9", jenkinsAdminPassword: { secure: "v1:ignored" } });
         const out = path.join(workDir, "github");
-        const result = renderCli(out, stackFile);
+        const result = render(out, stackFile);
         assert.equal(result.status, 0, result.stderr);
         const first = summariseJob(fs.readFileSync(path.join(out, "jobs", "github-to-container", "config.xml"), "utf8"));
         assert.deepEqual(first.scm.branches, ["*/main"]);
@@ -64,18 +75,18 @@ describe("npm run render:jenkins", () => {
     test("takes build hosts as the stack file lists them: one chain of jobs per host", () => {
         const stackFile = gitHubStackFile("hosts", { buildHosts: ["unix:///var/run/docker.sock", "ssh://ci@gpu-box.example.org?agent=10.0.0.12"] });
         const out = path.join(workDir, "hosts");
-        const result = renderCli(out, stackFile);
+        const result = render(out, stackFile);
         assert.equal(result.status, 0, result.stderr);
         const jobs = filesUnder(path.join(out, "jobs")).map((file) => file.split("/")[0]).sort();
         assert.deepEqual(jobs, [...JOB_NAMES, ...JOB_NAMES.map((name) => `${name}-on-gpu-box`)].sort());
         assert.equal(summariseJob(fs.readFileSync(path.join(out, "jobs", "train-on-gpu-box", "config.xml"), "utf8")).assignedNode, "docker-gpu-box");
     });
 
-    test("a bad setting: exit 2, the same one-line message as pulumi up, nothing written", () => {
+    test("a bad setting: exit 2 from the process, the same one-line message as pulumi up, nothing written", () => {
         const stackFile = path.join(workDir, "Pulumi.bad.yaml");
         fs.writeFileSync(stackFile, YAML.stringify({ config: { "adult-mlops:threshold": "1.5" } }));
         const out = path.join(workDir, "bad");
-        const result = renderCli(out, stackFile);
+        const result = renderProcess(out, stackFile);
         assert.equal(result.status, 2);
         assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
         assert.match(result.stderr, /^render:jenkins: invalid config adult-mlops:threshold = "1\.5": expected a number from 0 to 1/);
@@ -83,7 +94,7 @@ describe("npm run render:jenkins", () => {
     });
 
     test("unreadable settings file or missing OUT_DIR: exit 2", () => {
-        assert.equal(renderCli(path.join(workDir, "x"), path.join(workDir, "missing.json")).status, 2);
-        assert.equal(renderCli().status, 2);
+        assert.equal(render(path.join(workDir, "x"), path.join(workDir, "missing.json")).status, 2);
+        assert.equal(render().status, 2);
     });
 });

@@ -78,7 +78,8 @@ function runScript(action: string, overrides: Record<string, string> = {}) {
     fs.rmSync(calls, { force: true });
     return spawnSync("bash", [path.join(repoRoot, "scripts", "model-service.sh"), action], {
         encoding: "utf8",
-        env: { PATH: `${bin}:${process.env.PATH}`, ...stackEnvironment, ...overrides },
+        // Polled every 0.1 s: the waits are the timeouts' own, not the default 1 s steps.
+        env: { PATH: `${bin}:${process.env.PATH}`, ...stackEnvironment, HEALTH_POLL_SECONDS: "0.1", ...overrides },
         timeout: 30_000,
     });
 }
@@ -219,6 +220,16 @@ describe("scripts/model-service.sh", () => {
         assert.deepEqual(errorLines(result.stderr), [
             "error: the prediction service adult-mlops-test-model-service could not be asked what it serves after 1 s: /registry/champion.json holds [], not a registry version; read its whole log with: docker logs adult-mlops-test-model-service",
         ]);
+    });
+
+    it("refuses a timeout or a poll interval that is no number of seconds, starting nothing", () => {
+        for (const [name, value] of [["HEALTH_TIMEOUT_SECONDS", "0"], ["HEALTH_POLL_SECONDS", "soon"]]) {
+            const result = runScript("start", { [name]: value });
+            assert.equal(result.status, EXIT_STATUS.badInput, result.stderr);
+            assert.deepEqual(errorLines(result.stderr).length, 1, result.stderr);
+            assert.match(result.stderr, new RegExp(`error: ${name}='${value}' is not a number of seconds`));
+            assert.deepEqual(callsOf("run"), []);
+        }
     });
 
     // registry-mount.sh: docker run would create an empty registry and the service would serve nothing.
