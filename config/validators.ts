@@ -167,7 +167,7 @@ function isLocalOrPrivateHost(hostname: string): boolean {
  * A URL as an error message or a log may show it: no user name or password (the host part up to its
  * last `@`, as `***@`), no query string or fragment (a pre-signed URL's signature, as `?…` or `#…`).
  * Works on any string, a URL that does not parse included. The image's fetch script
- * (ml/adult_pipeline/fetch.py redacted_url) and the shell scripts (scripts/model-container.sh
+ * (ml/adult_pipeline/data/fetch.py redacted_url) and the shell scripts (scripts/model-container.sh
  * redact_url) print the data URL the same way.
  */
 export function redactedUrl(url: string): string {

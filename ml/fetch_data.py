@@ -5,11 +5,12 @@ and nothing is downloaded. Exit 0 ok, 2 bad archive or setting, 4 network/HTTP f
 
 import sys
 
-from adult_pipeline import stopping
+from adult_pipeline.process import stopping
 
 stopping.handle_stop_signals()  # first: a stop while the heavy imports load exits 5 at once
 
-from adult_pipeline import cli, fetch  # noqa: E402
+from adult_pipeline.data import fetch  # noqa: E402
+from adult_pipeline.process import cli  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(stopping.finished(cli.run(fetch.fetch_main)))

@@ -11,20 +11,13 @@ STARTED = time.perf_counter()  # before the heavy imports: `seconds.total` inclu
 
 import os  # noqa: E402
 import sys  # noqa: E402
-from collections.abc import Mapping  # noqa: E402
 
-from adult_pipeline import stopping  # noqa: E402
+from adult_pipeline.process import stopping  # noqa: E402
 
 stopping.handle_stop_signals()  # first: a stop while the heavy imports load exits 5 at once
 
-from adult_pipeline import cli, gated_run  # noqa: E402
-
-
-def main(env: Mapping[str, str]) -> int:
-    summary, exit_code = gated_run.run_gated(env, STARTED)
-    print(gated_run.summary_line(summary))
-    return exit_code
-
+from adult_pipeline.process import cli  # noqa: E402
+from adult_pipeline.run import pipeline_script  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(stopping.finished(cli.run(main, os.environ)))
+    sys.exit(stopping.finished(cli.run(lambda env: pipeline_script.pipeline_main(env, STARTED), os.environ)))

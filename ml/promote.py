@@ -11,11 +11,12 @@ settled as aborted by the next run)."""
 
 import sys
 
-from adult_pipeline import stopping
+from adult_pipeline.process import stopping
 
 stopping.handle_stop_signals()  # first: a stop while the heavy imports load exits 5 at once
 
-from adult_pipeline import cli, promote_stage  # noqa: E402
+from adult_pipeline.process import cli  # noqa: E402
+from adult_pipeline.run import promote_script  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(stopping.finished(cli.run(promote_stage.promote_main)))
+    sys.exit(stopping.finished(cli.run(promote_script.promote_main)))

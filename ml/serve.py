@@ -8,7 +8,7 @@ an unwritable request log folder, 6 when REGISTRY_DIR is not a folder."""
 import os
 import sys
 
-from adult_pipeline import cli
+from adult_pipeline.process import cli
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copies every report of the model registry to REPORTS_DIR/<version>/ on this host (the project's
 # git-ignored reports/ folder), where the stack's reportFile output points: report.html, report.css
-# and the figures, report-*.png (the names adult_pipeline/report.py's is_report_file knows).
+# and the figures, report-*.png (the names adult_pipeline/evaluation/report.py's is_report_file knows).
 # Usage: export-reports.sh MODEL_IMAGE
 # Environment: REGISTRY_VOLUME, REPORTS_DIR; the model container's limits and the callers' statuses
 # (scripts/model-container.sh).

@@ -14,7 +14,7 @@
 
 # A URL as a log line may show it (the data URL): no user name or password (the host part up to its
 # last @, as ***@) and no query string or fragment (a pre-signed URL's signature, as ?… or #…). The
-# same as ml/adult_pipeline/fetch.py redacted_url and config/validators.ts redactedUrl.
+# same as ml/adult_pipeline/data/fetch.py redacted_url and config/validators.ts redactedUrl.
 redact_url() { # URL
   local url="$1" tail="" scheme rest authority
   if [[ "$url" == *[?#]* ]]; then

@@ -29,7 +29,7 @@ from bench import IMAGE_TAG, REPO_ROOT, build_image
 
 sys.path.insert(0, str(REPO_ROOT / "ml"))
 from adult_pipeline.contract import ENVIRONMENT, EXIT_BAD_INPUT  # noqa: E402
-from adult_pipeline.schema import CATEGORICAL_FEATURES, FEATURES, RAW_COLUMNS, normalize_column_name  # noqa: E402
+from adult_pipeline.data.schema import CATEGORICAL_FEATURES, FEATURES, RAW_COLUMNS, normalize_column_name  # noqa: E402
 
 NAME = "adult-mlops-bench-serve"
 WRK_SCRIPT = Path(__file__).with_name("post.lua")

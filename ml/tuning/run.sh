@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reruns the hyper-parameter search inside the model image (the library versions the model runs
-# with) and rewrites ml/adult_pipeline/tuned_params.json. Usage: ml/tuning/run.sh [DATA_DIR]
+# with) and rewrites ml/adult_pipeline/modelling/tuned_params.json. Usage: ml/tuning/run.sh [DATA_DIR]
 # DATA_DIR (default ../shared/data beside the repository) must hold adult.data; adult.test is
 # never read. Takes about 9 minutes on 2 idle cores.
 set -euo pipefail

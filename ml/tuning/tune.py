@@ -1,5 +1,5 @@
 """Chooses MODEL=xgb's hyper-parameters by cross-validation on the training file only, and writes
-them with their CV scores to adult_pipeline/tuned_params.json (which the model reads).
+them with their CV scores to adult_pipeline/modelling/tuned_params.json (which the model reads).
 
 The test file is never read. Every candidate is a grid point plus a number of boosting rounds:
 each fold is fitted once with the most rounds and scored after every ROUND_STEP rounds. Seeds are
@@ -20,7 +20,8 @@ import sklearn
 from joblib import Parallel, delayed
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from adult_pipeline import dataset, features, models
+from adult_pipeline.data import dataset, features
+from adult_pipeline.modelling import estimators
 
 FOLDS = 5
 REPEATS = 2  # two shuffles: the best candidates differ by a few rows, less than one shuffle's noise
@@ -50,7 +51,7 @@ def checkpoints(learning_rate: float) -> list[int]:
 def fold_curve(params: Mapping[str, Any], x, y, train: np.ndarray, held_out: np.ndarray) -> np.ndarray:
     """Held-out accuracy of one fold after each checkpoint's number of rounds."""
     rounds = checkpoints(params["learning_rate"])
-    pipeline = models.xgb_pipeline(MODEL_SEED, {**params, "n_estimators": rounds[-1]})
+    pipeline = estimators.xgb_pipeline(MODEL_SEED, {**params, "n_estimators": rounds[-1]})
     pipeline.fit(x.iloc[train], y.iloc[train])
     encoded = pipeline[:-1].transform(x.iloc[held_out])
     truth = y.to_numpy()[held_out]
@@ -104,11 +105,11 @@ def report(scored: Sequence[Mapping[str, Any]], data_file: Path, sha256: str, ro
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="/data/adult.data", help="the training file (never the test file)")
-    parser.add_argument("--out", default=str(models.TUNED_PARAMS_FILE))
+    parser.add_argument("--out", default=str(estimators.TUNED_PARAMS_FILE))
     parser.add_argument("--jobs", type=int, default=2, help="folds fitted in parallel, one thread each")
     options = parser.parse_args()
     raw = dataset.read_table(options.data)
-    x, y = features.split_xy(features.clean(raw.frame, drop_missing_rows=models.MODELS["xgb"].drops_missing_rows))
+    x, y = features.split_xy(features.clean(raw.frame, drop_missing_rows=estimators.MODELS["xgb"].drops_missing_rows))
     document = report(search(x, y, options.jobs), Path(options.data), raw.sha256, len(x))
     Path(options.out).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     chosen = document["xgb"]

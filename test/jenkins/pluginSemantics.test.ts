@@ -153,7 +153,7 @@ describe("plugin semantics at the pinned versions", () => {
         const regexp = /<regexp>([^<]+)<\/regexp>/.exec(publisher)?.[1] ?? "";
         assert.equal(/<regexpForFailed>([^<]+)<\/regexpForFailed>/.exec(publisher)?.[1], regexp, "a FAILURE build that printed a verdict is described the same way");
         assert.doesNotMatch(publisher, /<description>/, "the description is the match's group 1");
-        // The line promote.py prints (ml/adult_pipeline/promote_stage.py verdict_line), as the helper matches it:
+        // The line promote.py prints (ml/adult_pipeline/promotion/champion_challenger.py verdict_line), as the helper matches it:
         const line = "verdict: validation_acc 0.8724, test_acc 0.8720: promoted, v1 is the champion (first model: the gate passed and the registry has no champion)";
         assert.equal(new RegExp(regexp).exec(line)?.[1], line.slice("verdict: ".length));
         assert.equal(new RegExp(regexp).exec('{"validation_acc": 0.87, "verdict": "promoted"}'), null, "the metrics JSON line does not match first");

@@ -1,30 +1,27 @@
-"""Shared fixtures for the ml/ tests: paths, data variants, a small sample of the real data."""
+"""Shared fixtures for the ml/ tests: paths, data variants, a small sample of the real data.
+pytest's configuration (the import paths, the ``docker`` marker) is ml/pyproject.toml's."""
 
+import contextlib
+import dataclasses
 import os
-import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-# The pipeline trains on one OpenMP thread (models.single_threaded_openmp); tests that fit models
+# The pipeline trains on one OpenMP thread (estimators.single_threaded_openmp); tests that fit models
 # directly do the same. Set before anything loads OpenMP: on a busy 2-core machine, one thread per
 # core per process made a 0.4 s fit take 45 s.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import pytest
+import pytest  # noqa: E402
+
+import containers  # noqa: E402  (test/ml/ is on pytest's pythonpath)
+import datafiles  # noqa: E402
+import faultserver  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ML_DIR = REPO_ROOT / "ml"
 DATA_DIR = (REPO_ROOT / ".." / "shared" / "data").resolve()
-sys.path.insert(0, str(ML_DIR))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import containers  # noqa: E402  (test/ml/containers.py, after the path setup)
-import datafiles  # noqa: E402
-import faultserver  # noqa: E402
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "docker: needs a Docker engine (npm test; npm run test:unit leaves it out)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,9 +56,40 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path
     return folder
 
 
+# Boosting iterations of hgb in the in-process runs of the unit tier (sklearn's default is 100): those tests are
+# about what the code does with a model and its figures, not about the figures (the docker tier trains for real).
+QUICK_HGB_ITERATIONS = 15
+# What a report figure is in those runs: a valid PNG of one pixel (test_report.py draws the real ones).
+UNDRAWN_FIGURE = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55"
+    "0000000a49444154789c636000000002000148afa4710000000049454e44ae426082"
+)
+
+
+@contextlib.contextmanager
+def quick_runs_here() -> Iterator[None]:
+    """While the body runs, in this process: hgb with fewer boosting iterations, and report figures not drawn."""
+    from adult_pipeline.evaluation import report
+    from adult_pipeline.modelling import estimators
+
+    spec = estimators.MODELS["hgb"]
+    quick = dataclasses.replace(spec, build=lambda seed: spec.build(seed).set_params(classify__max_iter=QUICK_HGB_ITERATIONS))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(estimators.MODELS, "hgb", quick)
+        patch.setattr(report, "png", lambda draw: UNDRAWN_FIGURE)
+        yield
+
+
 @pytest.fixture
-def work_env(tmp_path: Path, sample_dir: Path) -> dict[str, str]:
-    """Settings for an in-process run on the sample, writing under tmp_path (an empty registry included)."""
+def quick_runs() -> Iterator[None]:
+    with quick_runs_here():
+        yield
+
+
+@pytest.fixture
+def work_env(tmp_path: Path, sample_dir: Path, quick_runs: None) -> dict[str, str]:
+    """Settings for an in-process run on the sample, writing under tmp_path (an empty registry included);
+    in-process runs train the quick hgb and leave the report's figures undrawn (``quick_runs``)."""
     (tmp_path / "registry").mkdir()
     return {
         "RAW_DATA_DIR": str(sample_dir),

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from adult_pipeline import artifacts
-from adult_pipeline.errors import InputError
+from adult_pipeline.process import artifacts
+from adult_pipeline.process.errors import InputError
 
 
 def test_write_json_is_complete_and_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from adult_pipeline import cli
+from adult_pipeline.process import cli
+from adult_pipeline.process.errors import EXIT_STOPPED, DownloadError, InputError
 from conftest import ML_DIR
-from adult_pipeline.errors import EXIT_STOPPED, DownloadError, InputError
 
 
 def failing(error: BaseException):

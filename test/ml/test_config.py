@@ -1,7 +1,8 @@
 import pytest
 
-from adult_pipeline import config, contract
-from adult_pipeline.errors import InputError
+from adult_pipeline import contract
+from adult_pipeline.process import config
+from adult_pipeline.process.errors import InputError
 
 
 def test_defaults_match_the_image_contract() -> None:
@@ -89,7 +90,8 @@ def test_max_input_bytes_has_an_upper_bound(text: str) -> None:
 
 
 def test_a_bad_max_input_bytes_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
-    from adult_pipeline import cli, stages
+    from adult_pipeline.process import cli
+    from adult_pipeline.run import stages
 
     env = {name: str(tmp_path / name) for name in ("PROCESSED_DATA_DIR", "MODEL_DIR", "RESULTS_DIR")}
     assert cli.run(stages.preprocessing_main, {**env, "MAX_INPUT_BYTES": "1000000000000"}) == 2
@@ -147,7 +149,8 @@ def test_a_misspelt_setting_gets_one_warning_and_keeps_its_default(capsys: pytes
 
 
 def test_a_stage_script_warns_before_its_run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    from adult_pipeline import cli, stages
+    from adult_pipeline.process import cli
+    from adult_pipeline.run import stages
 
     monkeypatch.setattr(config, "_warned", set())
     env = {name: str(tmp_path / name) for name in ("PROCESSED_DATA_DIR", "MODEL_DIR", "RESULTS_DIR")}

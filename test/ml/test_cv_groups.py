@@ -15,7 +15,8 @@ from sklearn.tree import DecisionTreeClassifier
 
 from containers import run_image
 
-from adult_pipeline import features, metrics
+from adult_pipeline.data import features
+from adult_pipeline.evaluation import cross_validation
 
 COPIES = 10
 # 10 copies of adult.data against one: validation_acc may move by this much at most (it rose by 0.0131 before).
@@ -59,39 +60,39 @@ def test_identical_rows_share_a_group_and_any_difference_separates_them() -> Non
     frame = pd.DataFrame({"a": ["x", "x", "y", "x", "x"], "b": [1.0, 1.0, 1.0, 1.0, 2.0], "income": [0, 0, 0, 1, 0]})
     assert features.row_groups(frame).tolist() == [0, 0, 1, 2, 3], "numbered by first appearance"
     assert features.first_rows(features.row_groups(frame)).tolist() == [0, 2, 3, 4]
-    assert metrics.profile_groups(xy(frame)[0]).tolist() == [0, 0, 1, 0, 2], "rows that differ only in the label share a group"
+    assert cross_validation.profile_groups(xy(frame)[0]).tolist() == [0, 0, 1, 0, 2], "rows that differ only in the label share a group"
 
 
 @pytest.mark.parametrize("seed", [0, 1, 42])
 def test_copies_never_sit_on_both_sides_of_a_fold(seed: int) -> None:
     """With plain StratifiedKFold the memorizer scores 0.84 to 0.88 here: most rows have a copy in the training folds."""
     x, y = xy(with_copies(distinct_frame(300, seed), seed))
-    assert metrics.validation_accuracy(Memorizer(), x, y, seed) == 0.0
+    assert cross_validation.validation_accuracy(Memorizer(), x, y, seed) == 0.0
 
 
 @pytest.mark.parametrize("seed", [0, 42])
 def test_the_folds_are_stratified_and_all_used(seed: int) -> None:
     x, y = xy(with_copies(distinct_frame(600, seed), seed))
-    folds = list(metrics.grouped_folds(metrics.profile_groups(x), y.to_numpy(), seed).split())
-    assert len(folds) == metrics.CV_FOLDS
+    folds = list(cross_validation.grouped_folds(cross_validation.profile_groups(x), y.to_numpy(), seed).split())
+    assert len(folds) == cross_validation.CV_FOLDS
     assert sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(len(x))), "every row validated once"
     distinct = x.assign(income=y).drop_duplicates()
     for _, test in folds:
         in_fold = x.iloc[test].assign(income=y.iloc[test]).drop_duplicates()
-        assert abs(len(in_fold) - len(distinct) / metrics.CV_FOLDS) <= 2
+        assert abs(len(in_fold) - len(distinct) / cross_validation.CV_FOLDS) <= 2
         assert abs(in_fold["income"].mean() - distinct["income"].mean()) < 0.01
 
 
 def folds_of(x: pd.DataFrame, y: pd.Series, seed: int) -> list[list[int]]:
     """The validation rows of each fold."""
-    return [test.tolist() for _, test in metrics.grouped_folds(metrics.profile_groups(x), y.to_numpy(), seed).split()]
+    return [test.tolist() for _, test in cross_validation.grouped_folds(cross_validation.profile_groups(x), y.to_numpy(), seed).split()]
 
 
 def test_validation_accuracy_is_deterministic_for_a_seed() -> None:
     x, y = xy(with_copies(distinct_frame(400, 3), 3))
     model = make_pipeline(make_column_transformer((OrdinalEncoder(), ["colour"]), remainder="passthrough"),
                           DecisionTreeClassifier(max_depth=3, random_state=0))
-    assert metrics.validation_accuracy(model, x, y, 42) == metrics.validation_accuracy(model, x, y, 42)
+    assert cross_validation.validation_accuracy(model, x, y, 42) == cross_validation.validation_accuracy(model, x, y, 42)
     assert folds_of(x, y, 42) == folds_of(x, y, 42)
     assert folds_of(x, y, 42) != folds_of(x, y, 7), "SEED changes the folds"
 

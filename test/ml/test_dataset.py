@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import datafiles
-from adult_pipeline import dataset, schema
-from adult_pipeline.errors import InputError
+from adult_pipeline.data import dataset, schema
+from adult_pipeline.process.errors import InputError
 
 
 def sort_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -216,7 +216,8 @@ def test_ordinary_and_boundary_numbers_still_load(tmp_path: Path) -> None:
 @pytest.mark.parametrize("role", ["training", "test"])
 def test_the_training_file_and_the_test_file_are_checked_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str], role: str) -> None:
     """preprocessing.py's whole path (cli.run): exit 2 and one error line naming the file, its line and the column."""
-    from adult_pipeline import cli, stages
+    from adult_pipeline.process import cli
+    from adult_pipeline.run import stages
 
     bad = datafiles.with_value(list(schema.RAW_COLUMNS), small_rows(), 9, "age", "1e39")
     write(tmp_path, "train.csv", list(schema.RAW_COLUMNS), bad if role == "training" else small_rows())

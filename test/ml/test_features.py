@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adult_pipeline import dataset, features, schema
-from adult_pipeline.errors import InputError
+from adult_pipeline.data import dataset, features, schema
+from adult_pipeline.process.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import datafiles
-from adult_pipeline import cli, fetch
-from adult_pipeline.errors import EXIT_BAD_INPUT, EXIT_DOWNLOAD_FAILED, DownloadError, InputError
+from adult_pipeline.data import fetch
+from adult_pipeline.process import cli
+from adult_pipeline.process.errors import EXIT_BAD_INPUT, EXIT_DOWNLOAD_FAILED, DownloadError, InputError
 
 # How every part of the project shows a URL; test/contracts/dataUrl.test.ts holds the TypeScript and the shell to it.
 REDACTED_URLS = json.loads((Path(__file__).resolve().parents[1] / "contracts" / "fixtures" / "redacted-urls.json").read_text())["cases"]

@@ -5,13 +5,16 @@ import os
 import subprocess
 from pathlib import Path
 
+from adult_pipeline import contract
+from adult_pipeline.process import config
+from adult_pipeline.process.errors import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK
+from adult_pipeline.run import metrics_line, pipeline_script
 from conftest import ML_DIR
-from adult_pipeline import config, contract, gated_run
-from adult_pipeline.errors import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK
 
 
 def test_summary_has_exactly_the_contract_keys(work_env: dict[str, str]) -> None:
-    summary, code = gated_run.run_gated(work_env, started=0.0, clock=iter(range(100)).__next__)
+    line, code = pipeline_script.run_gated(work_env, started=0.0, clock=iter(range(100)).__next__)
+    summary = metrics_line.as_json_object(line)
     assert code == EXIT_OK
     assert list(summary) == list(contract.METRICS_FIELDS)
     assert set(summary["data"]) == {"raw_file", "raw_sha256", "test_file", "test_sha256"}
@@ -29,7 +32,8 @@ def test_failed_gate_skips_the_test_stage(work_env: dict[str, str]) -> None:
     paths = config.load_paths(work_env)
     os.makedirs(paths.results_dir)
     Path(paths.test_metadata).write_text('{"test_acc": 0.9}')  # from an earlier run
-    summary, code = gated_run.run_gated({**work_env, "THRESHOLD": "1"}, started=0.0)
+    line, code = pipeline_script.run_gated({**work_env, "THRESHOLD": "1"}, started=0.0)
+    summary = metrics_line.as_json_object(line)
     assert code == EXIT_GATE_FAILED
     assert summary["gate_passed"] is False and summary["test_acc"] is None and summary["seconds"]["test"] is None
     assert not Path(paths.test_metadata).exists()

@@ -85,7 +85,8 @@ def test_xgb_is_deterministic_for_a_seed(image: str, data_dir: Path) -> None:
 
 # After the stage scripts: the saved xgb model runs on one thread and accepts categories it never saw.
 INSPECT_XGB = """
-from adult_pipeline import features, model_store
+from adult_pipeline.data import features
+from adult_pipeline.modelling import model_store
 model = model_store.load('/work/m').model
 x, _ = features.split_xy(features.read_processed('/work/p/test.csv'))
 unseen = x.head(3).assign(**{'native.country': 'Atlantis', 'workclass': 'Pirate'})
@@ -107,8 +108,9 @@ def test_xgb_through_the_stage_scripts(image: str, data_dir: Path, tmp_path: Pat
 STORED_XGB = """
 import json, os, pickle
 import numpy as np
-from adult_pipeline import features, model_store
-from adult_pipeline.models import MODELS
+from adult_pipeline.data import features
+from adult_pipeline.modelling import model_store
+from adult_pipeline.modelling.estimators import MODELS
 x, y = features.split_xy(features.read_processed('/work/p/train.csv'))
 fitted = MODELS['xgb'].build(42).fit(x, y)
 model_store.save('/work/s', 'xgb', 'run', fitted)

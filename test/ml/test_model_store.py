@@ -12,10 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adult_pipeline import features, model_store, promote_stage, registry, stages
 from adult_pipeline.contract import EXIT_BAD_REGISTRY, EXIT_OK
-from adult_pipeline.errors import InputError
-from adult_pipeline.models import MODELS
+from adult_pipeline.data import features
+from adult_pipeline.modelling import model_store
+from adult_pipeline.modelling.estimators import MODELS
+from adult_pipeline.process.errors import InputError
+from adult_pipeline.promotion import registry
+from adult_pipeline.run import promote_script, stages
 
 
 class Planted:
@@ -35,7 +38,7 @@ def evil_pickle(marker: Path) -> bytes:
 @pytest.fixture
 def champion_env(work_env: dict[str, str]) -> dict[str, str]:
     """The stage scripts' run (hgb on the sample) promoted as v1."""
-    for stage_main in (stages.preprocessing_main, stages.train_main, stages.evaluate_main, promote_stage.promote_main):
+    for stage_main in (stages.preprocessing_main, stages.train_main, stages.evaluate_main, promote_script.promote_main):
         assert stage_main(work_env) == EXIT_OK
     return work_env
 
@@ -68,7 +71,7 @@ def test_a_planted_champion_pickle_does_not_run_and_the_run_stops_with_the_regis
     version = Path(champion_env["REGISTRY_DIR"], "versions", "1")
     (version / "model.joblib").write_bytes(evil_pickle(marker))
     with pytest.raises(registry.RegistryError, match=r"champion v1 cannot be re-scored: .*model\.joblib: sha256 .* differs") as raised:
-        promote_stage.promote_main(champion_env)
+        promote_script.promote_main(champion_env)
     assert raised.value.exit_code == EXIT_BAD_REGISTRY
     assert not marker.exists()
 
@@ -82,7 +85,7 @@ def test_a_pickle_whose_descriptor_was_rewritten_to_match_is_refused_by_the_reco
     descriptor["estimator"]["sha256"] = model_store.sha256_of(planted)
     (version / "model.json").write_text(json.dumps(descriptor))
     with pytest.raises(registry.RegistryError, match=r"model\.json: sha256 .* differs"):
-        promote_stage.promote_main(champion_env)
+        promote_script.promote_main(champion_env)
     assert not marker.exists()
 
 
@@ -93,7 +96,7 @@ def test_a_version_without_recorded_digests_is_not_loaded(champion_env: dict[str
     del metadata["model_files"]
     metadata_file.write_text(json.dumps(metadata))
     with pytest.raises(registry.RegistryError, match="recorded by an older image, without the sha256 of its model files: it is not loaded"):
-        promote_stage.promote_main(champion_env)
+        promote_script.promote_main(champion_env)
 
 
 def test_the_registry_records_the_digest_of_every_model_file(champion_env: dict[str, str]) -> None:

@@ -1,22 +1,22 @@
 """Champion and challenger: the promotion rule, the registry on disk (locking, atomic pointer, corrupt
-files), and two real runs promoting into one registry at once (the report and the per-group figures: test_report.py)."""
+files), and two runs promoting into one registry at once (the report and the per-group figures: test_report.py)."""
 
 import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from conftest import ML_DIR
-from adult_pipeline import config, fairness, gated_run, promote_stage, registry, report, results, stages
+import forked
 from adult_pipeline.contract import EXIT_BAD_REGISTRY, EXIT_OK
-from adult_pipeline.errors import InputError
-from adult_pipeline.evaluation import Scored
-from adult_pipeline.promotion import decide, metrics_diff
+from adult_pipeline.evaluation import report
+from adult_pipeline.process import config
+from adult_pipeline.process.errors import InputError
+from adult_pipeline.promotion import champion_challenger, registry
+from adult_pipeline.promotion.rule import decide, metrics_diff
+from adult_pipeline.run import metrics_line, pipeline_script, promote_script, result_files, stages
 
 MAX = 0.005
 
@@ -51,8 +51,9 @@ def registry_files(root: Path) -> dict[str, bytes]:
 
 
 def run_in_process(env: dict[str, str]) -> dict:
-    summary, _ = gated_run.run_gated(env, started=0.0)
-    return summary
+    """The gated run in this process; its metrics line as pipeline.py prints it."""
+    line, _ = pipeline_script.run_gated(env, started=0.0)
+    return metrics_line.as_json_object(line)
 
 
 def test_first_then_weaker_model_is_rejected_and_kept(work_env: dict[str, str]) -> None:
@@ -73,8 +74,8 @@ def test_first_then_weaker_model_is_rejected_and_kept(work_env: dict[str, str]) 
     assert metadata["compared_with"] == 1 and len(metadata["source_sha256"]) == 64
     assert metadata["data"]["raw_sha256"] and metadata["rows"]["test"] > 0
     paths = config.load_paths(work_env)
-    assert json.loads(Path(results.metrics_file(paths)).read_text())["registry"]["version"] == 2
-    assert Path(results.report_file(paths)).read_text() == (root / "versions" / "2" / "report.html").read_text()
+    assert json.loads(Path(result_files.metrics_file(paths)).read_text())["registry"]["version"] == 2
+    assert Path(result_files.report_file(paths)).read_text() == (root / "versions" / "2" / "report.html").read_text()
 
 
 def test_failed_gate_is_recorded_as_rejected_without_touching_the_champion(work_env: dict[str, str]) -> None:
@@ -115,11 +116,11 @@ def test_without_a_registry_the_verdict_is_reported_and_nothing_recorded(work_en
     untouched = Path(work_env["REGISTRY_DIR"])
     summary = run_in_process({**work_env, "REGISTRY_DIR": ""})
     assert summary["promoted"] is False and summary["champion"] is None and summary["delta_vs_champion"] is None
-    assert summary["registry"] == {"version": None, "verdict": "not recorded", "reason": promote_stage.NO_REGISTRY_REASON, "report": None}
+    assert summary["registry"] == {"version": None, "verdict": "not recorded", "reason": champion_challenger.NO_REGISTRY_REASON, "report": None}
     assert summary["test_acc"] is not None and summary["groups"]["sex"]["groups"]
     assert re.search(r"^verdict: validation_acc 0\.\d{4}, test_acc 0\.\d{4}: not recorded \(no model registry on this build host", capsys.readouterr().out, re.M)
     paths = config.load_paths(work_env)
-    assert "not recorded" in Path(results.report_file(paths)).read_text()
+    assert "not recorded" in Path(result_files.report_file(paths)).read_text()
     assert os.listdir(untouched) == [], "the registry folder of the other test runs was not used"
 
 
@@ -131,7 +132,7 @@ def test_empty_registry_takes_the_first_model(work_env: dict[str, str]) -> None:
 @pytest.mark.parametrize("text", ["-0.1", "1.5", "x", ""])
 def test_bad_max_regression_is_refused(text: str) -> None:
     with pytest.raises(InputError, match="MAX_REGRESSION="):
-        promote_stage.load_promotion_settings({"MAX_REGRESSION": text})
+        champion_challenger.load_promotion_settings({"MAX_REGRESSION": text})
 
 
 def test_a_report_failure_is_a_warning_not_a_failed_run(work_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -144,17 +145,16 @@ def test_a_report_failure_is_a_warning_not_a_failed_run(work_env: dict[str, str]
     assert not (Path(work_env["REGISTRY_DIR"]) / "versions" / "1" / "report.html").exists()
 
 
-def test_two_real_runs_promoting_at_once_leave_a_consistent_registry(work_env: dict[str, str], tmp_path: Path) -> None:
-    """Two pipeline.py processes, started together on one registry: two distinct versions, a champion among them."""
+def test_two_runs_promoting_at_once_leave_a_consistent_registry(work_env: dict[str, str], tmp_path: Path) -> None:
+    """Two processes running pipeline.py's main, started together on one registry: two distinct versions, a champion among them."""
     root = Path(work_env["REGISTRY_DIR"])
-    runs = []
+    children = []
     for name in ("a", "b"):
         env = {**work_env, **{key: str(tmp_path / name / key.lower()) for key in ("PROCESSED_DATA_DIR", "MODEL_DIR", "RESULTS_DIR")}}
-        runs.append(subprocess.Popen(["/usr/bin/python3", "pipeline.py"], cwd=ML_DIR, env={"PATH": "/usr/bin:/bin", **env},
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outputs = [run.communicate(timeout=300) for run in runs]
-    assert [run.returncode for run in runs] == [EXIT_OK, EXIT_OK], outputs
-    summaries = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
+        children.append(forked.start(lambda env: pipeline_script.pipeline_main(env, started=0.0), env))
+    runs = [forked.wait(child) for child in children]
+    assert [run.returncode for run in runs] == [EXIT_OK, EXIT_OK], runs
+    summaries = [json.loads(run.stdout.strip().splitlines()[-1]) for run in runs]
     assert sorted(summary["registry"]["version"] for summary in summaries) == [1, 2]
     assert sorted(os.listdir(root / "versions")) == ["1", "2"], "no staging folder left behind"
     versions = registry.read_versions(str(root))
@@ -170,6 +170,6 @@ def test_promote_script_records_the_stage_scripts_run(work_env: dict[str, str]) 
     os.makedirs(work_env["REGISTRY_DIR"], exist_ok=True)
     for stage_main in (stages.preprocessing_main, stages.train_main, stages.gate_main, stages.evaluate_main):
         assert stage_main(work_env) == EXIT_OK
-    assert promote_stage.promote_main(work_env) == EXIT_OK
-    metrics = json.loads(Path(results.metrics_file(config.load_paths(work_env))).read_text())
+    assert promote_script.promote_main(work_env) == EXIT_OK
+    metrics = json.loads(Path(result_files.metrics_file(config.load_paths(work_env))).read_text())
     assert metrics["promoted"] is True and metrics["registry"]["version"] == metrics["champion"]["version"]

@@ -12,16 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ML_DIR
-from adult_pipeline import cli, promote_stage, registry, stages
+import forked
 from adult_pipeline.contract import EXIT_BAD_REGISTRY, EXIT_OK, EXIT_REGISTRY_BUSY
-from adult_pipeline.errors import InputError
+from adult_pipeline.process import cli
+from adult_pipeline.process.errors import InputError
+from adult_pipeline.promotion import champion_challenger, registry
+from adult_pipeline.run import promote_script, stages
+from conftest import ML_DIR
 
 # A process that takes the registry's lock the way a run does, says so, and keeps it for argv[2] seconds.
 HOLDER = """
 import sys, time
 sys.path.insert(0, sys.argv[3])
-from adult_pipeline import registry
+from adult_pipeline.promotion import registry
 with registry.locked(sys.argv[1], 5) as lock:
     lock.announce(41)
     print("held", flush=True)
@@ -53,17 +56,11 @@ def hold_lock(root: Path, seconds: float) -> subprocess.Popen:
     return holder
 
 
-def promote_script(env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-    """promote.py in its own process, killed after ``timeout`` s: a hang fails the test instead of hanging CI."""
-    return subprocess.run([sys.executable, "promote.py"], cwd=ML_DIR, env={"PATH": "/usr/bin:/bin", **env},
-                          capture_output=True, text=True, timeout=timeout)
-
-
 def test_a_fifo_at_the_lock_is_refused_at_once(staged: dict[str, str]) -> None:
     root = Path(staged["REGISTRY_DIR"])
     os.mkfifo(root / registry.LOCK_FILE)
     before = registry_tree(root)
-    run = promote_script(staged, timeout=60)
+    run = forked.run(promote_script.promote_main, {"PATH": "/usr/bin:/bin", **staged})
     assert run.returncode == EXIT_BAD_REGISTRY, (run.stdout, run.stderr)
     errors = [line for line in run.stderr.splitlines() if line.strip()]
     assert errors == [f"error: {root / '.lock'}: the registry's lock is a named pipe (FIFO), not a regular file; "
@@ -93,7 +90,7 @@ def test_a_held_lock_names_its_holder_and_the_wait_gives_up(staged: dict[str, st
         before = registry_tree(root)
         since = json.loads((root / registry.LOCK_FILE).read_text())["since"]
         started = time.monotonic()
-        code = cli.run(promote_stage.promote_main, {**staged, "REGISTRY_LOCK_TIMEOUT_SECONDS": "1"})
+        code = cli.run(promote_script.promote_main, {**staged, "REGISTRY_LOCK_TIMEOUT_SECONDS": "1"})
         waited = time.monotonic() - started
         assert registry_tree(root) == before, "nothing was written, the holder's line in the lock file included"
     finally:
@@ -116,7 +113,7 @@ def test_a_lock_released_within_the_timeout_is_taken_and_the_promotion_done(stag
     root = Path(staged["REGISTRY_DIR"])
     holder = hold_lock(root, 1.5)
     try:
-        code = cli.run(promote_stage.promote_main, {**staged, "REGISTRY_LOCK_TIMEOUT_SECONDS": "60"})
+        code = cli.run(promote_script.promote_main, {**staged, "REGISTRY_LOCK_TIMEOUT_SECONDS": "60"})
     finally:
         holder.wait(timeout=30)
     assert code == EXIT_OK
@@ -130,7 +127,7 @@ def test_a_lock_released_within_the_timeout_is_taken_and_the_promotion_done(stag
 def test_an_ordinary_promotion_takes_a_free_lock_silently(staged: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     root = Path(staged["REGISTRY_DIR"])
     (root / registry.LOCK_FILE).write_text('{"version": 3, "host": "gone", "pid": 1, "since": "earlier"}\n')  # a killed run's line
-    assert cli.run(promote_stage.promote_main, staged) == EXIT_OK
+    assert cli.run(promote_script.promote_main, staged) == EXIT_OK
     captured = capsys.readouterr()
     assert "waiting" not in captured.err and "error:" not in captured.err
     assert json.loads((root / "champion.json").read_text()) == {"version": 1}
@@ -147,6 +144,6 @@ def test_the_holder_is_described_whatever_the_lock_file_holds() -> None:
 @pytest.mark.parametrize("text", ["0", "-1", "1.5", "ten", "", "86401", str(2**63)])
 def test_a_bad_lock_timeout_is_refused(text: str) -> None:
     with pytest.raises(InputError, match=f"REGISTRY_LOCK_TIMEOUT_SECONDS={text!r} is (not a positive whole number|out of range)"):
-        promote_stage.load_promotion_settings({"REGISTRY_LOCK_TIMEOUT_SECONDS": text})
-    assert promote_stage.load_promotion_settings({}).lock_timeout_seconds == 600
-    assert promote_stage.load_promotion_settings({"REGISTRY_LOCK_TIMEOUT_SECONDS": "86400"}).lock_timeout_seconds == 86400
+        champion_challenger.load_promotion_settings({"REGISTRY_LOCK_TIMEOUT_SECONDS": text})
+    assert champion_challenger.load_promotion_settings({}).lock_timeout_seconds == 600
+    assert champion_challenger.load_promotion_settings({"REGISTRY_LOCK_TIMEOUT_SECONDS": "86400"}).lock_timeout_seconds == 86400

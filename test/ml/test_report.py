@@ -9,9 +9,9 @@ from typing import Optional
 import numpy as np
 import pytest
 
-from adult_pipeline import fairness, report
-from adult_pipeline.evaluation import Scored
-from adult_pipeline.promotion import metrics_diff
+from adult_pipeline.evaluation import fairness, report
+from adult_pipeline.evaluation.scores import Scored
+from adult_pipeline.promotion.rule import metrics_diff
 
 
 def scored_rows(count: int, seed: int = 0) -> Scored:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from adult_pipeline import config, model_store, stages, stopping
-from adult_pipeline.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED, InputError
+from adult_pipeline.modelling import model_store
+from adult_pipeline.process import config, stopping
+from adult_pipeline.process.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED, InputError
+from adult_pipeline.run import stages
 
 
 def run_all(env: dict[str, str]) -> tuple[stages.Prepared, float, float]:

@@ -2,7 +2,7 @@
 
 import json
 
-from adult_pipeline import models
+from adult_pipeline.modelling import estimators
 from tuning import tune
 
 
@@ -32,7 +32,7 @@ def test_checkpoints_step_up_to_the_most_rounds() -> None:
 
 
 def test_committed_parameters_come_from_the_current_search() -> None:
-    document = json.loads(models.TUNED_PARAMS_FILE.read_text())
+    document = json.loads(estimators.TUNED_PARAMS_FILE.read_text())
     search = document["search"]
     assert {name: search["grid"][name] for name in tune.GRID} == {name: list(v) for name, v in tune.GRID.items()}
     assert search["candidates"] == sum(len(tune.checkpoints(p["learning_rate"])) for p in tune.candidates())

@@ -18,8 +18,8 @@ import { REPORT_FILE, visitUnderCsp } from "../support/reportScreenshot";
 const writeReport = `
 import os, sys
 import numpy as np
-from adult_pipeline import fairness, report
-from adult_pipeline.evaluation import Scored
+from adult_pipeline.evaluation import fairness, report
+from adult_pipeline.evaluation.scores import Scored
 rng = np.random.default_rng(0)
 labels = rng.integers(0, 2, 400)
 scored = Scored(labels, np.clip(labels * 0.6 + rng.random(400) * 0.5, 0, 1))

@@ -26,7 +26,7 @@ const digestOf = (copy: string, context: string) => contextDigest(copy, path.joi
 
 /** Each image's context, and one file its Dockerfile copies. */
 const images: Array<{ context: string; copiedFile: string }> = [
-    { context: "ml", copiedFile: "adult_pipeline/config.py" },
+    { context: "ml", copiedFile: "adult_pipeline/process/config.py" },
     { context: "jenkins", copiedFile: "plugins.txt" },
     { context: "jenkins/agent", copiedFile: "entrypoint.sh" },
 ];

@@ -9,9 +9,11 @@ import os
 import subprocess
 import sys
 
-from adult_pipeline import features, model_store, registry
-from adult_pipeline.config import load_settings, setting
-from adult_pipeline.schema import LABELS
+from adult_pipeline.data import features
+from adult_pipeline.data.schema import LABELS
+from adult_pipeline.modelling import model_store
+from adult_pipeline.process.config import load_settings, setting
+from adult_pipeline.promotion import registry
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ import * as path from "node:path";
 const chromium = "/usr/bin/chromium";
 const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"];
 
-/** A report's files, as adult_pipeline/report.py's is_report_file names them: the page, its stylesheet, its figures. */
+/** A report's files, as adult_pipeline/evaluation/report.py's is_report_file names them: the page, its stylesheet, its figures. */
 export const REPORT_FILE = /^(report\.html|report\.css|report-[a-z0-9-]+\.png)$/;
 
 /** Jenkins' default Content-Security-Policy for archived files (hudson.model.DirectoryBrowserSupport.CSP). */

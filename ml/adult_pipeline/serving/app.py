@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
 
-from ..schema import CATEGORICAL_FEATURES, FEATURES, NEGATIVE_LABEL, POSITIVE_LABEL
+from ..data.schema import CATEGORICAL_FEATURES, FEATURES, NEGATIVE_LABEL, POSITIVE_LABEL
 from .champion import Champion, Served
 from .inputs import OUTPUT_NAMES, Batch, InferenceRequest, dataframe_request, open_inference_request, parse_json
 from .observability import ServiceMetrics

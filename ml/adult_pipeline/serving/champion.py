@@ -11,8 +11,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .. import model_store, registry
-from ..errors import PipelineError
+from ..modelling import model_store
+from ..process.errors import PipelineError
+from ..promotion import registry
 from .observability import ServiceMetrics
 from .predictor import CheckFailed, Predictor, predictor_of
 from .problems import not_found

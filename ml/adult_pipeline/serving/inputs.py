@@ -14,8 +14,8 @@ from typing import Any, Optional
 
 import orjson
 
-from ..dataset import LARGEST_VALUE, NUMERIC_DOMAIN
-from ..schema import CATEGORICAL_FEATURES, FEATURES, MISSING_VALUE, normalize_column_name
+from ..data.dataset import LARGEST_VALUE, NUMERIC_DOMAIN
+from ..data.schema import CATEGORICAL_FEATURES, FEATURES, MISSING_VALUE, normalize_column_name
 from .problems import Detail, bad_request, too_large
 
 OUTPUT_NAMES: tuple[str, ...] = ("label", "probability")

@@ -1,7 +1,7 @@
 """Probabilities from a stored model for rows given column by column, with the training run's own encoding.
 
 The tree models (xgb, hgb) encode each category as its position in the fitted encoder's categories, an
-unseen one as missing (models.ordinal_encoder). sklearn's ColumnTransformer does that through pandas at
+unseen one as missing (estimators.ordinal_encoder). sklearn's ColumnTransformer does that through pandas at
 about 1.2 ms a call whatever the rows (measured in the image), most of a one-row prediction; here the same
 codes come from a table built from the fitted encoder's own categories, and the classifier gets the array
 the pipeline would have handed it (OpenMP is limited to one thread once, when the service starts:
@@ -18,8 +18,8 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from ..model_store import StoredModel, categories_of, category_table
-from ..schema import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
+from ..data.schema import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
+from ..modelling.model_store import StoredModel, categories_of, category_table
 
 # How far the fast path may differ from the pipeline on the check rows: the same floats, so no further
 # than rounding in the classifier.

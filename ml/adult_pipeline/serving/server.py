@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from fastapi import FastAPI
 
-from .. import registry
+from ..promotion import registry
 from .observability import MULTIPROCESS_VARIABLE
 
 LISTEN_ADDRESS = "0.0.0.0"  # inside the container; the stack publishes the port on 127.0.0.1 only
@@ -47,7 +47,7 @@ def worker_app() -> FastAPI:
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     settings = load_serve_settings(os.environ)
-    threadpool_limits(limits=1, user_api="openmp")  # for the process' life (models.single_threaded_openmp says why)
+    threadpool_limits(limits=1, user_api="openmp")  # for the process' life (estimators.single_threaded_openmp says why)
     metrics = ServiceMetrics()
     request_log = (
         RequestLog(settings.request_log_dir, settings.request_log_sample_rate, settings.request_log_max_bytes, settings.workers)

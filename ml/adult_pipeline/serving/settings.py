@@ -5,8 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional
 
-from ..config import parse_fraction, parse_positive_integer, required, setting, warn_about_misspellings
-from ..errors import InputError
+from ..process.config import parse_fraction, parse_positive_integer, required, setting, warn_about_misspellings
+from ..process.errors import InputError
 
 MAX_PORT = 65535
 MAX_WORKERS = 16

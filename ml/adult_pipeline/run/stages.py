@@ -10,10 +10,14 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from . import artifacts, config, dataset, features, metrics, model_store, results, stopping
-from .config import Paths, Settings
-from .errors import EXIT_GATE_FAILED, EXIT_OK, InputError
-from .models import MODELS, single_threaded_openmp
+from ..data import dataset, features
+from ..evaluation import cross_validation
+from ..modelling import model_store
+from ..modelling.estimators import MODELS, single_threaded_openmp
+from ..process import artifacts, config, stopping
+from ..process.config import Paths, Settings
+from ..process.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
+from . import result_files
 
 STAGES: tuple[str, ...] = ("preprocessing", "train", "test", "promote")
 
@@ -23,7 +27,7 @@ def stage_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
         "preprocessing": (paths.train_csv, paths.test_csv, paths.manifest),
         "train": (*model_store.file_names(paths.model_dir), paths.train_metadata),
         "test": (paths.test_metadata,),
-        "promote": results.outputs(paths),
+        "promote": result_files.outputs(paths),
     }[stage]
 
 
@@ -120,7 +124,7 @@ def train(settings: Settings) -> float:
     x, y = features.split_xy(features.read_processed(paths.train_csv))
     spec = MODELS[settings.model]
     with single_threaded_openmp():
-        validation_acc = metrics.validation_accuracy(spec.build(settings.seed), x, y, settings.seed)
+        validation_acc = cross_validation.validation_accuracy(spec.build(settings.seed), x, y, settings.seed)
         model = spec.build(settings.seed).fit(x, y)
     model_store.save(paths.model_dir, spec.name, manifest.get("run_id"), model)
     artifacts.write_json(paths.train_metadata, {"validation_acc": validation_acc})
@@ -165,7 +169,7 @@ def evaluate(settings: Settings) -> float:
     stored = this_runs_model(settings)
     x, y = features.split_xy(features.read_processed(paths.test_csv))
     with single_threaded_openmp():
-        test_acc = metrics.accuracy(stored.model, x, y)
+        test_acc = cross_validation.accuracy(stored.model, x, y)
     artifacts.write_json(paths.test_metadata, {"test_acc": test_acc})
     return test_acc
 
@@ -179,7 +183,7 @@ def describe_prepared(prepared: Prepared) -> str:
 
 
 def describe_training(settings: Settings, validation_acc: float) -> str:
-    return f"train: MODEL={settings.model} validation_acc {validation_acc:.4f} ({metrics.CV_FOLDS}-fold cross-validation)"
+    return f"train: MODEL={settings.model} validation_acc {validation_acc:.4f} ({cross_validation.CV_FOLDS}-fold cross-validation)"
 
 
 def describe_test(test_acc: float) -> str:

@@ -18,9 +18,9 @@ import zlib
 from collections.abc import Callable, Mapping
 from http.client import HTTPException, HTTPResponse
 
-from . import artifacts
-from .config import parse_deadline_seconds, required, setting
-from .errors import EXIT_OK, DownloadError, InputError
+from ..process import artifacts
+from ..process.config import parse_deadline_seconds, required, setting
+from ..process.errors import EXIT_OK, DownloadError, InputError
 
 PINNED_SHA256: Mapping[str, str] = {
     "adult.data": "5b00264637dbfec36bdeaab5676b0b309ff9eb788d63554ca0a249491c86603d",

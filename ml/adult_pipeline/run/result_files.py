@@ -2,8 +2,10 @@
 
 import os
 
-from . import report
-from .config import Paths
+from ..evaluation import report
+from ..process import artifacts
+from ..process.config import Paths
+from .metrics_line import MetricsLine, as_json_object
 
 METRICS_FILE = "metrics.json"
 
@@ -18,3 +20,7 @@ def report_file(paths: Paths) -> str:
 
 def outputs(paths: Paths) -> tuple[str, ...]:
     return (metrics_file(paths), *(os.path.join(paths.results_dir, name) for name in report.FILE_NAMES))
+
+
+def write_metrics(paths: Paths, line: MetricsLine) -> None:
+    artifacts.write_json(metrics_file(paths), as_json_object(line))

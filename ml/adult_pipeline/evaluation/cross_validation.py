@@ -5,7 +5,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import PredefinedSplit, StratifiedKFold, cross_val_score
 
-from .features import first_rows, row_groups
+from ..data.features import first_rows, row_groups
 
 CV_FOLDS = 3
 

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from . import artifacts
-from .errors import InputError
-from .models import MODELS, ordinal_encoder
-from .schema import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from ..data.schema import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from ..process import artifacts
+from ..process.errors import InputError
+from .estimators import MODELS, ordinal_encoder
 
 DESCRIPTOR_FILE = "model.json"
 XGBOOST_FILE = "model.ubj"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import DEFAULTS
-from .errors import InputError
+from ..process.config import DEFAULTS
+from ..process.errors import InputError
 from .schema import (
     LABEL, LABELS, NON_NEGATIVE_COLUMNS, NUMERIC_FEATURES, RAW_COLUMNS, REQUIRED_COLUMNS, normalize_column_name,
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Optional, TextIO
 
-from .contract import ENVIRONMENT, MODEL_NAMES
+from ..contract import ENVIRONMENT, MODEL_NAMES
 from .errors import InputError
 
 # Each variable's value when it is unset: the image's contract (contract.py).

@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 from threadpoolctl import threadpool_limits
 
-from .schema import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from ..data.schema import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 
 # Written by ml/tuning/tune.py (cross-validation on the training file only); see README.md.
 TUNED_PARAMS_FILE = Path(__file__).with_name("tuned_params.json")

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Optional
 
-from . import evaluation, fairness
-from .evaluation import Scored
+from . import fairness, scores
+from .scores import Scored
 
 # matplotlib is imported when a figure is drawn, not with the package: a run that stops on bad input
 # never loads it or writes its font cache (under $HOME, the run's /work).
@@ -119,7 +119,7 @@ def png(draw: Callable[[Figure], None]) -> bytes:
 def draw_confusion(scored: Scored) -> Callable[[Figure], None]:
     def draw(figure: Figure) -> None:
         axes = figure.add_subplot()
-        matrix = evaluation.confusion(scored)
+        matrix = scores.confusion(scored)
         axes.imshow(matrix, cmap="Blues")
         for (row, column), count in zip(((0, 0), (0, 1), (1, 0), (1, 1)), matrix.ravel()):
             axes.text(column, row, str(count), ha="center", va="center", color="black", fontsize=12)
@@ -132,7 +132,7 @@ def draw_confusion(scored: Scored) -> Callable[[Figure], None]:
 
 
 def draw_curves(challenger: Scored, champion: Optional[Scored], champion_label: str, kind: str) -> Callable[[Figure], None]:
-    curve = evaluation.roc if kind == "roc" else evaluation.precision_recall
+    curve = scores.roc if kind == "roc" else scores.precision_recall
 
     def draw(figure: Figure) -> None:
         axes = figure.add_subplot()
@@ -152,7 +152,7 @@ def draw_curves(challenger: Scored, champion: Optional[Scored], champion_label: 
 def draw_calibration(scored: Scored) -> Callable[[Figure], None]:
     def draw(figure: Figure) -> None:
         axes = figure.add_subplot()
-        predicted, observed = evaluation.calibration(scored)
+        predicted, observed = scores.calibration(scored)
         axes.plot([0, 1], [0, 1], ":", color="grey", label="perfectly calibrated")
         axes.plot(predicted, observed, "o-", label="this run")
         axes.set(xlabel="mean predicted probability of >50K", ylabel="observed share of >50K", title="Calibration")

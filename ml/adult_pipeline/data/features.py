@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..process.errors import InputError
 from .schema import (
     CATEGORICAL_FEATURES, FEATURES, LABEL, LABELS, MISSING_CHECKED_COLUMNS, MISSING_VALUE,
     NUMERIC_FEATURES, POSITIVE_LABEL, PROCESSED_COLUMNS,

@@ -45,9 +45,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from . import artifacts, report, stopping
-from .contract import EXIT_BAD_REGISTRY, EXIT_REGISTRY_BUSY
-from .errors import PipelineError
+from ..contract import EXIT_BAD_REGISTRY, EXIT_REGISTRY_BUSY
+from ..evaluation import report
+from ..process import artifacts, stopping
+from ..process.errors import PipelineError
 
 LOCK_FILE = ".lock"
 CHAMPION_FILE = "champion.json"

@@ -1,6 +1,6 @@
 """Exit codes shared by every script (defined in contract.py), and the errors that map to them."""
 
-from .contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED
+from ..contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED
 
 __all__ = [
     "EXIT_BAD_INPUT", "EXIT_CRASH", "EXIT_DOWNLOAD_FAILED", "EXIT_GATE_FAILED", "EXIT_OK", "EXIT_STOPPED",

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Optional
 
-from .contract import EXIT_STOPPED
+from ..contract import EXIT_STOPPED
 
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)
 

@@ -1,0 +1,1 @@
+"""The selectable models (MODEL), their tuned hyper-parameters, and a fitted model's files."""

@@ -1,0 +1,88 @@
+"""The metrics line: the one JSON object pipeline.py and promote.py print last and write to
+RESULTS_DIR/metrics.json. Its fields, in order, are contract.METRICS_FIELDS; ``metrics_line`` is the
+one function that builds it, from what the run measured and what the promotion decided (or, with
+no registry here, that nothing was recorded)."""
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What the stages measured and the settings they ran with."""
+
+    validation_acc: float
+    test_acc: Optional[float]  # None: the gate failed, the test stage did not run
+    gate_passed: bool
+    threshold: float
+    model: str
+    seed: int
+    split: str
+    data: Mapping[str, Optional[str]]
+    rows: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """Stage timings; all None when the stage scripts ran one by one (promote.py), where they are not measured."""
+
+    preprocessing: Optional[float] = None
+    train: Optional[float] = None
+    test: Optional[float] = None
+    total: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """``version`` None and ``verdict`` "not recorded": no registry here."""
+
+    version: Optional[int]
+    verdict: str  # "promoted", "rejected" or "not recorded"
+    reason: str
+    report: Optional[str]  # the report's path in the registry, None when none was written
+
+
+@dataclass(frozen=True)
+class PromotionOutcome:
+    promoted: bool
+    champion: Optional[Mapping[str, Any]]  # the champion after this run: version, validation_acc, test_acc
+    delta_vs_champion: Optional[Mapping[str, Any]]  # rule.metrics_diff against the champion before this run
+    registry: RegistryEntry
+    groups: Optional[Mapping[str, Any]]  # fairness.fairness_figures of the challenger, None without a test stage
+
+
+@dataclass(frozen=True)
+class MetricsLine:
+    validation_acc: float
+    test_acc: Optional[float]
+    gate_passed: bool
+    threshold: float
+    model: str
+    seed: int
+    split: str
+    data: Mapping[str, Optional[str]]
+    rows: Mapping[str, int]
+    seconds: Seconds
+    promoted: bool
+    champion: Optional[Mapping[str, Any]]
+    delta_vs_champion: Optional[Mapping[str, Any]]
+    registry: RegistryEntry
+    groups: Optional[Mapping[str, Any]]
+
+
+def shallow_fields(record: object) -> dict[str, Any]:
+    return {field.name: getattr(record, field.name) for field in fields(record)}  # type: ignore[arg-type]
+
+
+def metrics_line(run: RunFigures, seconds: Seconds, outcome: PromotionOutcome) -> MetricsLine:
+    return MetricsLine(**shallow_fields(run), seconds=seconds, **shallow_fields(outcome))
+
+
+def as_json_object(line: MetricsLine) -> dict[str, Any]:
+    return asdict(line)
+
+
+def as_json_line(line: MetricsLine) -> str:
+    return json.dumps(as_json_object(line), separators=(", ", ": "))
