@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGE_TAG = "adult-mlops-model:bench"
@@ -63,7 +63,7 @@ CASES = (
 
 @dataclass
 class Measurement:
-    metrics: tuple[Optional[float], Optional[float]]
+    metrics: tuple[float | None, float | None]
     stages: dict[str, float]
     total: float
     docker_wall: float
@@ -132,7 +132,7 @@ def spread_lines(spreads: dict[str, list[float]]) -> list[str]:
     return lines
 
 
-def fmt(value: Optional[float], digits: int) -> str:
+def fmt(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
@@ -146,7 +146,7 @@ def table(results: list[Result]) -> str:
                      fmt(result.median(lambda run: run.total), 2), fmt(result.median(lambda run: run.docker_wall), 2),
                      fmt(result.median(lambda run: run.peak_mb), 0)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) if i < 3 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths)))
+    lines = ["  ".join(cell.ljust(width) if i < 3 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths, strict=True)))
              for row in rows]
     return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 

@@ -21,7 +21,6 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import yaml
 
@@ -102,7 +101,7 @@ def test_rows(data_dir: Path, count: int) -> dict[str, list]:
         for fields in csv.reader(handle, skipinitialspace=True):
             if len(fields) != len(RAW_COLUMNS):
                 continue
-            record = dict(zip((normalize_column_name(name) for name in RAW_COLUMNS), fields))
+            record = dict(zip((normalize_column_name(name) for name in RAW_COLUMNS), fields, strict=False))
             for name in FEATURES:
                 columns[name].append(record[name].strip() if name in CATEGORICAL_FEATURES else float(record[name]))
             if len(columns[FEATURES[0]]) == count:
@@ -156,7 +155,7 @@ def proportional_resident_mib(pids: list[int]) -> float:
     return total_kib / 1024
 
 
-def cgroup_peak_mib(container: str) -> Optional[float]:
+def cgroup_peak_mib(container: str) -> float | None:
     """The container's cgroup peak (resident memory and page cache), from cgroup v2 or v1, when this host shows it."""
     full_id = docker("inspect", "--format", "{{.Id}}", container).stdout.strip()
     for path in (f"/sys/fs/cgroup/system.slice/docker-{full_id}.scope/memory.peak", f"/sys/fs/cgroup/docker/{full_id}/memory.peak",
@@ -177,7 +176,7 @@ def verdicts(results: dict[str, Measured]) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def table(results: dict[str, Measured], resident: float, cgroup_peak: Optional[float], workers: str) -> str:
+def table(results: dict[str, Measured], resident: float, cgroup_peak: float | None, workers: str) -> str:
     lines = ["| scenario | requests | p50 ms | p99 ms | requests/s |", "|---|---|---|---|---|"]
     lines += [f"| {name} | {m.requests} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.per_second:.0f} |" for name, m in results.items()]
     lines += ["", "| target | measured | wanted | met |", "|---|---|---|---|"]

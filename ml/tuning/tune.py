@@ -41,7 +41,7 @@ def candidates() -> Iterator[dict[str, Any]]:
     """Every grid point with each learning rate, without the number of rounds."""
     for learning_rate in MAX_ROUNDS:
         for values in itertools.product(*GRID.values()):
-            yield {"learning_rate": learning_rate, **dict(zip(GRID, values))}
+            yield {"learning_rate": learning_rate, **dict(zip(GRID, values, strict=True))}
 
 
 def checkpoints(learning_rate: float) -> list[int]:

@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -55,9 +55,9 @@ def writable_mount(folder: Path, target: str) -> list[str]:
 def run_image(
     image: str,
     env: Mapping[str, str] = {},
-    data: Optional[str | Path] = None,
+    data: str | Path | None = None,
     data_readonly: bool = True,
-    work: Optional[Path] = None,
+    work: Path | None = None,
     network_host: bool = False,
     command: Sequence[str] = (),
 ) -> Run:

@@ -62,7 +62,7 @@ def truncate_last_line(source: Path, target: Path, keep_fraction: float = 0.5) -
 
 
 def keep_rows(header: Row, rows: list[Row], predicate: Callable[[dict[str, str]], bool]) -> list[Row]:
-    return [row for row in rows if predicate(dict(zip(header, row)))]
+    return [row for row in rows if predicate(dict(zip(header, row, strict=False)))]
 
 
 def build_zip(target: Path, members: dict[str, bytes]) -> Path:

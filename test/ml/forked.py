@@ -42,8 +42,9 @@ def run_child(main: cli.Main, env: Mapping[str, str], stdout_path: str, stderr_p
         os.environ.update(env)
         for fd, path in ((1, stdout_path), (2, stderr_path)):
             os.dup2(os.open(path, os.O_WRONLY | os.O_TRUNC), fd)
-        sys.stdout = open(1, "w", buffering=1, closefd=False)
-        sys.stderr = open(2, "w", buffering=1, closefd=False)
+        # The child's own streams until it exits (os._exit): no context closes them earlier.
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         stopping.handle_stop_signals()
         code = stopping.finished(cli.run(main, env))
     except BaseException:  # an unexpected crash: the traceback and exit 1, as the script would end

@@ -13,10 +13,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier
 
-from containers import run_image
-
 from adult_pipeline.data import features
 from adult_pipeline.evaluation import cross_validation
+from containers import run_image
 
 COPIES = 10
 # 10 copies of adult.data against one: validation_acc may move by this much at most (it rose by 0.0131 before).
@@ -28,7 +27,7 @@ class Memorizer(BaseEstimator, ClassifierMixin):
     Its cross-validated accuracy is the share of validation rows with a copy in the training folds."""
 
     def fit(self, x: pd.DataFrame, y: pd.Series) -> "Memorizer":
-        self.seen_ = dict(zip(map(tuple, x.to_numpy().tolist()), y))
+        self.seen_ = dict(zip(map(tuple, x.to_numpy().tolist()), y, strict=True))
         return self
 
     def predict(self, x: pd.DataFrame) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 import hashlib
 import json
-import time
 import os
+import time
 from pathlib import Path
 
 import pytest

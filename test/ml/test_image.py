@@ -9,9 +9,8 @@ import pytest
 
 import containers
 import datafiles
-from containers import run_image
-
 from adult_pipeline.contract import ENVIRONMENT, METRICS_FIELDS
+from containers import run_image
 
 pytestmark = pytest.mark.docker
 SUMMARY_KEYS = set(METRICS_FIELDS)

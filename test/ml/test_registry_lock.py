@@ -76,9 +76,11 @@ def test_anything_else_but_a_regular_file_is_refused(work_env: dict[str, str], p
     root = Path(work_env["REGISTRY_DIR"])
     (root.parent / "elsewhere").write_text("")
     plant(root / registry.LOCK_FILE)
-    with pytest.raises(registry.RegistryError, match=f"lock is {kind}, not a regular file") as raised:
-        with registry.locked(str(root), 5):
-            pass
+    with (
+        pytest.raises(registry.RegistryError, match=f"lock is {kind}, not a regular file") as raised,
+        registry.locked(str(root), 5),
+    ):
+        pass
     assert raised.value.exit_code == EXIT_BAD_REGISTRY
     assert (root.parent / "elsewhere").read_text() == "", "the link's target was not written"
 

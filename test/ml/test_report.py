@@ -4,7 +4,6 @@ reprs) in its tables, the verdict replaceable, and category values that once sto
 
 import re
 import time
-from typing import Optional
 
 import numpy as np
 import pytest
@@ -25,7 +24,7 @@ def groups_of(scored: Scored, race: np.ndarray) -> dict:
     return fairness.fairness_figures(scored.labels, scored.predictions, {"sex": sex, "race": race})
 
 
-def report_files(scored: Scored, groups: dict, facts: Optional[dict] = None) -> dict[str, bytes]:
+def report_files(scored: Scored, groups: dict, facts: dict | None = None) -> dict[str, bytes]:
     figures = report.draw_figures(scored, scored, "champion v1", groups)
     content = report.ReportInput("t", "verdict: x", facts or {"version": 2}, scored, scored, "champion v1", metrics_diff({"test_acc": 0.8}, {"test_acc": 0.9}), groups)
     return report.render(content, figures)

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -75,8 +75,8 @@ class Service:
         self.container = container
         self.port = port
 
-    def call(self, method: str, path: str, body: Any = None, content_type: Optional[str] = "application/json",
-             raw: Optional[bytes] = None) -> tuple[int, Any, Mapping[str, str]]:
+    def call(self, method: str, path: str, body: Any = None, content_type: str | None = "application/json",
+             raw: bytes | None = None) -> tuple[int, Any, Mapping[str, str]]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         headers = {"Content-Type": content_type} if content_type else {}
@@ -182,12 +182,12 @@ def test_every_version_predicts_what_test_py_computed(service: Service, expected
         assert (answer["model_version"], answer["id"]) == (version, "skew")
         outputs = {output["name"]: output["data"] for output in answer["outputs"]}
         assert outputs["label"] == figures["labels"]
-        assert max(abs(a - b) for a, b in zip(outputs["probability"], figures["probabilities"])) <= 1e-9
+        assert max(abs(a - b) for a, b in zip(outputs["probability"], figures["probabilities"], strict=True)) <= 1e-9
     split = {"dataframe_split": {"columns": list(columns), "data": [[columns[name][row] for name in columns] for row in range(rows)]}}
     status, answer, headers = service.call("POST", "/invocations", split)
     assert status == 200 and headers["x-model-version"] == champion
     assert [prediction["label"] for prediction in answer["predictions"]] == expected["versions"][champion]["labels"]
-    assert max(abs(p["probability"] - e) for p, e in zip(answer["predictions"], expected["versions"][champion]["probabilities"])) <= 1e-9
+    assert max(abs(p["probability"] - e) for p, e in zip(answer["predictions"], expected["versions"][champion]["probabilities"], strict=True)) <= 1e-9
 
 
 def test_both_protocols_and_both_dataframe_forms_agree(service: Service) -> None:
@@ -249,7 +249,7 @@ BAD_REQUESTS = [
 
 
 @pytest.mark.parametrize("what,path,body,content_type,status,error,inputs", BAD_REQUESTS, ids=[case[0] for case in BAD_REQUESTS])
-def test_a_bad_request_gets_a_clear_4xx_without_the_payload(service: Service, what: str, path: str, body: Any, content_type: Optional[str],
+def test_a_bad_request_gets_a_clear_4xx_without_the_payload(service: Service, what: str, path: str, body: Any, content_type: str | None,
                                                             status: int, error: str, inputs: list[str]) -> None:
     raw = body if isinstance(body, bytes) else None
     got, answer, _ = service.call("POST", path, None if raw is not None else body, content_type, raw)

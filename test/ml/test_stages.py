@@ -120,10 +120,12 @@ def test_a_test_file_with_one_label_is_refused(work_env: dict[str, str], sample_
     lines = (sample_dir / "sample.test").read_text().splitlines(keepends=True)
     (sample_dir / "one_label.test").write_text("".join(line for line in lines if not line.rstrip().endswith(">50K.")))
     env = {**work_env, "RAW_DATA_FILE": "sample.data", "TEST_DATA_FILE": "one_label.test"}
-    with pytest.raises(InputError, match=r"one_label.test: only 0 rows labelled '>50K' after cleaning; "
-                                         r"expected at least 10 of each label in the test file"):
-        with stages.running("preprocessing", env) as settings:
-            stages.preprocess(settings)
+    with (
+        pytest.raises(InputError, match=r"one_label.test: only 0 rows labelled '>50K' after cleaning; "
+                                        r"expected at least 10 of each label in the test file"),
+        stages.running("preprocessing", env) as settings,
+    ):
+        stages.preprocess(settings)
     assert not Path(work_env["PROCESSED_DATA_DIR"], "train.csv").exists()
 
 

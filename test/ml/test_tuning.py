@@ -1,5 +1,6 @@
 """ml/tuning/tune.py's pure parts, and the committed tuned_params.json against the script that writes it."""
 
+import itertools
 import json
 
 from adult_pipeline.modelling import estimators
@@ -28,7 +29,7 @@ def test_checkpoints_step_up_to_the_most_rounds() -> None:
     for learning_rate, most in tune.MAX_ROUNDS.items():
         rounds = tune.checkpoints(learning_rate)
         assert rounds[0] == tune.ROUND_STEP and rounds[-1] == most
-        assert all(b - a == tune.ROUND_STEP for a, b in zip(rounds, rounds[1:]))
+        assert all(b - a == tune.ROUND_STEP for a, b in itertools.pairwise(rounds))
 
 
 def test_committed_parameters_come_from_the_current_search() -> None:

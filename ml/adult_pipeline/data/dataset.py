@@ -21,7 +21,13 @@ import pandas as pd
 from ..process.config import DEFAULTS
 from ..process.errors import InputError
 from .schema import (
-    LABEL, LABELS, NON_NEGATIVE_COLUMNS, NUMERIC_FEATURES, RAW_COLUMNS, REQUIRED_COLUMNS, normalize_column_name,
+    LABEL,
+    LABELS,
+    NON_NEGATIVE_COLUMNS,
+    NUMERIC_FEATURES,
+    RAW_COLUMNS,
+    REQUIRED_COLUMNS,
+    normalize_column_name,
 )
 
 OTHER_DELIMITERS: tuple[str, ...] = (";", "\t", "|")

@@ -8,8 +8,15 @@ import pandas as pd
 
 from ..process.errors import InputError
 from .schema import (
-    CATEGORICAL_FEATURES, FEATURES, LABEL, LABELS, MISSING_CHECKED_COLUMNS, MISSING_VALUE,
-    NUMERIC_FEATURES, POSITIVE_LABEL, PROCESSED_COLUMNS,
+    CATEGORICAL_FEATURES,
+    FEATURES,
+    LABEL,
+    LABELS,
+    MISSING_CHECKED_COLUMNS,
+    MISSING_VALUE,
+    NUMERIC_FEATURES,
+    POSITIVE_LABEL,
+    PROCESSED_COLUMNS,
 )
 
 TEST_SIZE = 0.3
@@ -93,7 +100,7 @@ def random_split(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataF
     labels = np.unique(group_labels)
     targets = rows_per_label_in_test(np.array([group_rows[group_labels == label].sum() for label in labels]))
     test_groups = np.zeros(len(group_rows), dtype=bool)
-    for label, target in zip(labels, targets):
+    for label, target in zip(labels, targets, strict=True):
         shuffled = order[group_labels[order] == label]
         taken = np.concatenate([[0], np.cumsum(group_rows[shuffled])])
         count = int(np.clip(np.abs(taken - target).argmin(), 1, len(shuffled) - 1))

@@ -8,14 +8,14 @@ back from a group's figures and groups can be added up (``drawn_groups``).
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 SENSITIVE_ATTRIBUTES: tuple[str, ...] = ("sex", "race")
 
 
-def ratio(count: int, total: int) -> Optional[float]:
+def ratio(count: int, total: int) -> float | None:
     """``count / total``; None when there is nothing to count (a rate with no rows)."""
     return count / total if total else None
 
@@ -36,13 +36,13 @@ def counts_from_figures(figures: Mapping[str, Any]) -> tuple[int, int, int, int,
     """The counts ``figures_from_counts`` was given: each rate times its denominator, rounded, is its whole numerator."""
     size, positives = figures["size"], figures["positives"]
 
-    def count(rate: Optional[float], total: int) -> int:
+    def count(rate: float | None, total: int) -> int:
         return 0 if rate is None else round(rate * total)
 
     return size, positives, count(figures["accuracy"], size), count(figures["selection_rate"], size), count(figures["tpr"], positives)
 
 
-def spread(values: Sequence[Optional[float]]) -> Optional[float]:
+def spread(values: Sequence[float | None]) -> float | None:
     known = [value for value in values if value is not None]
     return max(known) - min(known) if known else None
 
@@ -55,8 +55,8 @@ def attribute_figures(labels: np.ndarray, predictions: np.ndarray, groups: np.nd
         return np.bincount(group_of_row, weights=hits, minlength=names.size).astype(int).tolist()
 
     counts = zip(per_group(np.ones(labels.size)), per_group(labels == 1), per_group(predictions == labels),
-                 per_group(predictions == 1), per_group((predictions == 1) & (labels == 1)))
-    by_group = {str(name): figures_from_counts(*group_counts) for name, group_counts in zip(names.tolist(), counts)}
+                 per_group(predictions == 1), per_group((predictions == 1) & (labels == 1)), strict=True)
+    by_group = {str(name): figures_from_counts(*group_counts) for name, group_counts in zip(names.tolist(), counts, strict=True)}
     tpr_spread = spread([figures["tpr"] for figures in by_group.values()])
     fpr_spread = spread([figures["fpr"] for figures in by_group.values()])
     odds = [value for value in (tpr_spread, fpr_spread) if value is not None]
@@ -74,7 +74,7 @@ def drawn_groups(by_group: Mapping[str, Mapping[str, Any]], limit: int) -> list[
     if len(ranked) <= limit:
         return ranked
     shown, rest = ranked[:limit - 1], ranked[limit - 1:]
-    totals = [sum(column) for column in zip(*(counts_from_figures(figures) for _, figures in rest))]
+    totals = [sum(column) for column in zip(*(counts_from_figures(figures) for _, figures in rest), strict=True)]
     return shown + [(f"other ({len(rest)} groups)", figures_from_counts(*totals))]
 
 

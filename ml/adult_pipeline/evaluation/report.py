@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Optional
+from typing import Any
 
 from . import fairness, scores
 from .scores import Scored
@@ -67,11 +67,11 @@ class ReportInput:
     title: str
     verdict: str
     facts: Mapping[str, Any]
-    challenger: Optional[Scored]
-    champion: Optional[Scored]
+    challenger: Scored | None
+    champion: Scored | None
     champion_label: str
-    diff: Optional[Mapping[str, Mapping[str, Optional[float]]]]
-    groups: Optional[Mapping[str, Any]]
+    diff: Mapping[str, Mapping[str, float | None]] | None
+    groups: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def draw_confusion(scored: Scored) -> Callable[[Figure], None]:
         axes = figure.add_subplot()
         matrix = scores.confusion(scored)
         axes.imshow(matrix, cmap="Blues")
-        for (row, column), count in zip(((0, 0), (0, 1), (1, 0), (1, 1)), matrix.ravel()):
+        for (row, column), count in zip(((0, 0), (0, 1), (1, 0), (1, 1)), matrix.ravel(), strict=True):
             axes.text(column, row, str(count), ha="center", va="center", color="black", fontsize=12)
         axes.set_xticks([0, 1], ["<=50K", ">50K"])
         axes.set_yticks([0, 1], ["<=50K", ">50K"])
@@ -131,7 +131,7 @@ def draw_confusion(scored: Scored) -> Callable[[Figure], None]:
     return draw
 
 
-def draw_curves(challenger: Scored, champion: Optional[Scored], champion_label: str, kind: str) -> Callable[[Figure], None]:
+def draw_curves(challenger: Scored, champion: Scored | None, champion_label: str, kind: str) -> Callable[[Figure], None]:
     curve = scores.roc if kind == "roc" else scores.precision_recall
 
     def draw(figure: Figure) -> None:
@@ -169,7 +169,7 @@ def draw_group_rates(groups: Mapping[str, Any]) -> Callable[[Figure], None]:
                 labels.append(shortened(f"{attribute}: {name}"))
                 rows.append([group[key] or 0.0 for key in ("selection_rate", "tpr", "fpr")])
         positions = range(len(labels))
-        for offset, (index, key) in zip((-0.27, 0.0, 0.27), enumerate(("selection rate", "TPR", "FPR"))):
+        for offset, (index, key) in zip((-0.27, 0.0, 0.27), enumerate(("selection rate", "TPR", "FPR")), strict=True):
             axes.barh([p + offset for p in positions], [row[index] for row in rows], height=0.27, label=key)
         axes.set_yticks(list(positions), labels, fontsize=7)
         axes.invert_yaxis()
@@ -178,8 +178,8 @@ def draw_group_rates(groups: Mapping[str, Any]) -> Callable[[Figure], None]:
     return draw
 
 
-def draw_figures(challenger: Optional[Scored], champion: Optional[Scored], champion_label: str,
-                 groups: Optional[Mapping[str, Any]]) -> Figures:
+def draw_figures(challenger: Scored | None, champion: Scored | None, champion_label: str,
+                 groups: Mapping[str, Any] | None) -> Figures:
     """Every figure of the report, drawn (the slow part: call it outside the registry's lock); none when the
     test stage did not run (no ``challenger``)."""
     if challenger is None:
@@ -224,7 +224,7 @@ def facts_table(facts: Mapping[str, Any]) -> str:
     return table(["setting", "value"], [[html.escape(key), value_html(value)] for key, value in facts.items()])
 
 
-def diff_table(diff: Optional[Mapping[str, Mapping[str, Optional[float]]]]) -> str:
+def diff_table(diff: Mapping[str, Mapping[str, float | None]] | None) -> str:
     if not diff:
         return "<p>No champion to compare with: this is the registry's first model.</p>"
     rows = [
@@ -234,7 +234,7 @@ def diff_table(diff: Optional[Mapping[str, Mapping[str, Optional[float]]]]) -> s
     return table(["metric", "champion", "this run", "change"], rows)
 
 
-def group_tables(groups: Optional[Mapping[str, Any]]) -> str:
+def group_tables(groups: Mapping[str, Any] | None) -> str:
     if not groups:
         return "<p>Not computed: the test stage did not run.</p>"
     parts = []

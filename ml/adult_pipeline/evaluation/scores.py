@@ -5,7 +5,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.calibration import calibration_curve
-from sklearn.metrics import auc, average_precision_score, confusion_matrix, precision_recall_curve, roc_auc_score, roc_curve
+from sklearn.metrics import (
+    auc,
+    average_precision_score,
+    confusion_matrix,
+    precision_recall_curve,
+    roc_auc_score,
+    roc_curve,
+)
 
 CALIBRATION_BINS = 10
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from sklearn.compose import ColumnTransformer
@@ -47,7 +47,7 @@ def build_logreg(seed: int) -> Pipeline:
     ])
 
 
-def ordinal_encoder(categories: Union[str, list[list[str]]] = "auto") -> OrdinalEncoder:
+def ordinal_encoder(categories: str | list[list[str]] = "auto") -> OrdinalEncoder:
     """Category codes for the tree models' native categorical splits; an unseen category becomes NaN.
     ``categories``: learnt from the data, or given (a saved model's, see model_store.py)."""
     return OrdinalEncoder(categories=categories, handle_unknown="use_encoded_value", unknown_value=np.nan)

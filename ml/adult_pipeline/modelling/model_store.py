@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ class StoredModel:
 
     model: Pipeline
     model_name: str
-    run_id: Optional[str]
+    run_id: str | None
     # The bytes it was loaded from, by file name: what the registry copies (and records the digests of).
     files: Mapping[str, bytes]
 
@@ -84,7 +84,7 @@ def pickle_bytes(pipeline: Pipeline) -> bytes:
 def categories_of(pipeline: Pipeline) -> dict[str, list[str]]:
     """The ordinal encoder's categories per categorical column: the preprocessing as data."""
     encoder = pipeline.named_steps["encode"].named_transformers_["categorical"]
-    return {column: [str(value) for value in values] for column, values in zip(CATEGORICAL_FEATURES, encoder.categories_)}
+    return {column: [str(value) for value in values] for column, values in zip(CATEGORICAL_FEATURES, encoder.categories_, strict=True)}
 
 
 def estimator_of(model_name: str, pipeline: Pipeline) -> tuple[str, str, bytes]:
@@ -94,7 +94,7 @@ def estimator_of(model_name: str, pipeline: Pipeline) -> tuple[str, str, bytes]:
     return PICKLE_FILE, PICKLE_FORMAT, pickle_bytes(pipeline)
 
 
-def save(folder: str, model_name: str, run_id: Optional[str], pipeline: Pipeline) -> None:
+def save(folder: str, model_name: str, run_id: str | None, pipeline: Pipeline) -> None:
     """Writes the estimator file, then the descriptor (last: it marks the model complete)."""
     name, file_format, data = estimator_of(model_name, pipeline)
     descriptor: dict[str, Any] = {
@@ -110,7 +110,7 @@ def save(folder: str, model_name: str, run_id: Optional[str], pipeline: Pipeline
     artifacts.write_bytes(descriptor_path(folder), descriptor_bytes)
 
 
-def read_verified(path: str, expected_sha256: Optional[str]) -> bytes:
+def read_verified(path: str, expected_sha256: str | None) -> bytes:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -185,7 +185,7 @@ def pickled_pipeline(path: str, data: bytes) -> Pipeline:
     return pipeline
 
 
-def load(folder: str, recorded: Optional[Mapping[str, str]] = None) -> StoredModel:
+def load(folder: str, recorded: Mapping[str, str] | None = None) -> StoredModel:
     """The model saved in ``folder``. ``recorded``: the registry's digests by file name (model.json's own
     included); without it the descriptor is trusted as the folder's own record (this run's MODEL_DIR)."""
     path = descriptor_path(folder)

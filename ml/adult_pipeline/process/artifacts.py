@@ -1,6 +1,7 @@
 """Files the stages write and read. Every write goes to a hidden temporary file in the
 target folder and is renamed into place, so a crash never leaves a file that looks valid."""
 
+import contextlib
 import glob
 import json
 import os
@@ -88,10 +89,8 @@ def read_fraction(path: str, key: str, producer: str) -> float:
 
 
 def remove_file(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 def remove_stale(paths: Iterable[str]) -> None:

@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Optional, TextIO
+from typing import TextIO
 
 from ..contract import ENVIRONMENT, MODEL_NAMES
 from .errors import InputError
@@ -39,7 +39,7 @@ class Paths:
 
     raw_data_dir: str
     raw_data_file: str
-    test_data_file: Optional[str]
+    test_data_file: str | None
     processed_data_dir: str
     model_dir: str
     results_dir: str
@@ -49,7 +49,7 @@ class Paths:
         return os.path.join(self.raw_data_dir, self.raw_data_file)
 
     @property
-    def test_file(self) -> Optional[str]:
+    def test_file(self) -> str | None:
         return os.path.join(self.raw_data_dir, self.test_data_file) if self.test_data_file else None
 
     @property
@@ -114,7 +114,7 @@ def parse_threshold(text: str) -> float:
     return parse_fraction("THRESHOLD", text)
 
 
-def parse_positive_integer(name: str, text: str, meaning: str, maximum: Optional[int] = None) -> int:
+def parse_positive_integer(name: str, text: str, meaning: str, maximum: int | None = None) -> int:
     if not re.fullmatch(r"\s*[1-9]\d*\s*", text):
         raise InputError(f"{name}={text!r} is not a positive whole number; expected {meaning}")
     if maximum is not None and (len(text.strip()) > len(str(maximum)) or int(text) > maximum):
@@ -132,7 +132,7 @@ def parse_deadline_seconds(text: str) -> int:
     return parse_positive_integer("DOWNLOAD_DEADLINE_SECONDS", text, "a number of seconds, such as 300")
 
 
-def check_data_file_name(name: str, value: Optional[str], example: str) -> None:
+def check_data_file_name(name: str, value: str | None, example: str) -> None:
     """A data file must be named relative to RAW_DATA_DIR, without ``..``: refused before anything is opened.
     (Symbolic links that point out of the folder are refused when the file is read: dataset.read_bytes.)"""
     if value is not None and (posixpath.isabs(value) or ".." in value.split("/")):
@@ -166,7 +166,7 @@ def load_paths(env: Mapping[str, str]) -> Paths:
     )
 
 
-def meant_setting(name: str) -> Optional[str]:
+def meant_setting(name: str) -> str | None:
     """The setting an unknown variable's name looks like a misspelling of (in another case, with its letters in
     another order, or as close as ``MISSPELLING_CUTOFF``), or None: ``THRESHHOLD``, ``threshold`` and
     ``THERSHOLD`` are taken for THRESHOLD, ``PATH`` or ``DATA_DIR`` for nothing."""
@@ -189,7 +189,7 @@ def misspelling_warning(name: str, meant: str) -> str:
     return f"warning: {name} is not a setting of this image and is ignored; did you mean {meant}?"
 
 
-def warn_about_misspellings(env: Mapping[str, str], stream: Optional[TextIO] = None) -> None:
+def warn_about_misspellings(env: Mapping[str, str], stream: TextIO | None = None) -> None:
     """One ``warning:`` line on stderr per variable of ``env`` that looks like a misspelt setting, once per
     process: the image ignores it, so without the warning the setting would silently keep its default."""
     for name, meant in misspelt_settings(env):

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Optional
 
 from ..contract import EXIT_STOPPED
 
@@ -29,7 +28,7 @@ def message(signum: int) -> str:
             "this run's partial outputs were removed; run it again to finish")
 
 
-def stop(signum: int, frame: Optional[FrameType]) -> None:
+def stop(signum: int, frame: FrameType | None) -> None:
     if deferring[0]:
         pending_signals.append(signum)
         return

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..contract import ENVIRONMENT
 from ..data import features
@@ -41,7 +41,7 @@ MAX_LOCK_TIMEOUT_SECONDS = 86400
 @dataclass(frozen=True)
 class PromotionSettings:
     """``registry_dir`` None: no registry here; the verdict is reported and nothing is recorded."""
-    registry_dir: Optional[str]
+    registry_dir: str | None
     max_regression: float
     lock_timeout_seconds: int = int(ENVIRONMENT["REGISTRY_LOCK_TIMEOUT_SECONDS"][0])
 
@@ -103,7 +103,7 @@ def load_champion(champion: registry.Version) -> model_store.StoredModel:
         raise registry.RegistryError(f"champion v{champion.number} cannot be re-scored: {error}; nothing was written") from None
 
 
-def champion_figures(version: Optional[registry.Version]) -> Optional[dict[str, Any]]:
+def champion_figures(version: registry.Version | None) -> dict[str, Any] | None:
     if version is None:
         return None
     figures = version.metadata["metrics"]
@@ -116,7 +116,7 @@ def verdict_line(run: RunFigures, outcome: str, reason: str) -> str:
     return f"verdict: validation_acc {run.validation_acc:.4f}, test_acc {test_acc}: {outcome} ({reason})"
 
 
-def recorded_outcome(number: int, verdict: Verdict, champion: Optional[Mapping[str, Any]]) -> str:
+def recorded_outcome(number: int, verdict: Verdict, champion: Mapping[str, Any] | None) -> str:
     return f"promoted, v{number} is the champion" if verdict.promoted else f"v{number} rejected, champion stays {'v' + str(champion['version']) if champion else 'none'}"
 
 
@@ -128,7 +128,7 @@ def warn_no_report(error: Exception) -> None:
     print(f"warning: the report was not written: {type(error).__name__}: {error}", file=sys.stderr)
 
 
-def draw(challenger: Optional[Scored], champion: Optional[Scored], champion_label: str, groups: Optional[dict[str, Any]]) -> Optional[report.Figures]:
+def draw(challenger: Scored | None, champion: Scored | None, champion_label: str, groups: dict[str, Any] | None) -> report.Figures | None:
     """The report's figures (the slow part of the report, drawn outside the lock), or None with a warning."""
     try:
         return report.draw_figures(challenger, champion, champion_label, groups)
@@ -137,7 +137,7 @@ def draw(challenger: Optional[Scored], champion: Optional[Scored], champion_labe
         return None
 
 
-def render_report(content: report.ReportInput, figures: Optional[report.Figures]) -> Optional[dict[str, bytes]]:
+def render_report(content: report.ReportInput, figures: report.Figures | None) -> dict[str, bytes] | None:
     """Every file of the report by name, or None (with a warning when rendering fails): a report never changes the verdict."""
     if figures is None:
         return None
@@ -148,7 +148,7 @@ def render_report(content: report.ReportInput, figures: Optional[report.Figures]
         return None
 
 
-def write_report(settings: Settings, files: Optional[Mapping[str, bytes]]) -> None:
+def write_report(settings: Settings, files: Mapping[str, bytes] | None) -> None:
     for name, data in (files or {}).items():
         artifacts.write_bytes(os.path.join(settings.paths.results_dir, name), data)
 
@@ -156,8 +156,8 @@ def write_report(settings: Settings, files: Optional[Mapping[str, bytes]]) -> No
 @dataclass(frozen=True)
 class Evaluation:
     model: model_store.StoredModel
-    challenger: Optional[Scored]
-    groups: Optional[dict[str, Any]]
+    challenger: Scored | None
+    groups: dict[str, Any] | None
 
 
 def evaluate_challenger(settings: Settings, run: RunFigures) -> Evaluation:
@@ -188,16 +188,16 @@ def report_unrecorded(settings: Settings, run: RunFigures) -> PromotionOutcome:
 class Comparison:
     """The champion re-scored on this run's rows, and the report's figures drawn with both curves."""
 
-    champion: Optional[registry.Version]
-    rescored: Optional[Scored]
-    figures: Optional[report.Figures]
+    champion: registry.Version | None
+    rescored: Scored | None
+    figures: report.Figures | None
 
     @property
-    def champion_number(self) -> Optional[int]:
+    def champion_number(self) -> int | None:
         return self.champion.number if self.champion else None
 
 
-def compare(settings: Settings, challenger: Evaluation, champion: Optional[registry.Version]) -> Comparison:
+def compare(settings: Settings, challenger: Evaluation, champion: registry.Version | None) -> Comparison:
     rescored = score(load_champion(champion).model, settings)[0] if champion and challenger.challenger else None
     label = f"champion v{champion.number}" if champion else ""
     return Comparison(champion, rescored, draw(challenger.challenger, rescored, label, challenger.groups))
@@ -208,15 +208,15 @@ class Decision:
     """The verdict on version ``number`` against ``champion`` (the champion when the lock was taken)."""
 
     number: int
-    champion: Optional[registry.Version]
+    champion: registry.Version | None
     verdict: Verdict
-    new: dict[str, Optional[float]]  # the challenger's figures, as the registry keeps them
-    diff: Optional[dict[str, dict[str, Optional[float]]]]
+    new: dict[str, float | None]  # the challenger's figures, as the registry keeps them
+    diff: dict[str, dict[str, float | None]] | None
     line: str
 
 
 def decide_promotion(run: RunFigures, challenger: Evaluation, comparison: Comparison, number: int,
-                     champion: Optional[registry.Version], max_regression: float) -> Decision:
+                     champion: registry.Version | None, max_regression: float) -> Decision:
     """The promotion rule applied to this run's figures and the champion's, re-scored on the same rows (no I/O)."""
     new = {"validation_acc": run.validation_acc, **(scores.summary(challenger.challenger) if challenger.challenger else {})}
     rescored = comparison.rescored
@@ -227,7 +227,7 @@ def decide_promotion(run: RunFigures, challenger: Evaluation, comparison: Compar
 
 
 def record(root: str, run: RunFigures, challenger: Evaluation, comparison: Comparison, decision: Decision,
-           max_regression: float) -> Optional[dict[str, bytes]]:
+           max_regression: float) -> dict[str, bytes] | None:
     """Writes the version (model files, metadata, report) into the registry, under its lock; returns the report's files."""
     champion, number = decision.champion, decision.number
     report_files = render_report(report.ReportInput(

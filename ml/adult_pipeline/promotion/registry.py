@@ -28,6 +28,7 @@ Waiting for the lock is bounded: a run that finds it held prints who holds it an
 REGISTRY_LOCK_TIMEOUT_SECONDS (exit 7), having written nothing.
 """
 
+import contextlib
 import datetime
 import errno
 import fcntl
@@ -43,7 +44,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from ..contract import EXIT_BAD_REGISTRY, EXIT_REGISTRY_BUSY
 from ..evaluation import report
@@ -82,7 +83,7 @@ class Version:
     metadata: Mapping[str, Any]
 
     @property
-    def model_digests(self) -> Optional[Mapping[str, str]]:
+    def model_digests(self) -> Mapping[str, str] | None:
         """sha256 of each model file by name, recorded when the version was added (None: an older image's version)."""
         digests = self.metadata.get("model_files")
         return digests if isinstance(digests, dict) else None
@@ -127,7 +128,7 @@ def open_lock(root: str) -> int:
     swapped in between: O_NOFOLLOW refuses a link, O_NONBLOCK keeps a FIFO from blocking)."""
     path = os.path.join(root, LOCK_FILE)
     try:
-        mode: Optional[int] = os.lstat(path).st_mode
+        mode: int | None = os.lstat(path).st_mode
     except FileNotFoundError:
         mode = None
     except OSError as error:
@@ -173,10 +174,10 @@ class Lock:
 
     def __init__(self, descriptor: int) -> None:
         self.descriptor = descriptor
-        self.since = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.since = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         self.announce(None)
 
-    def announce(self, version: Optional[int]) -> None:
+    def announce(self, version: int | None) -> None:
         line = json.dumps({"version": version, "host": socket.gethostname(), "pid": os.getpid(), "since": self.since})
         data = (line + "\n").encode()
         os.pwrite(self.descriptor, data, 0)
@@ -226,10 +227,8 @@ def locked(root: str, timeout_seconds: float) -> Iterator[Lock]:
         try:
             yield lock
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 lock.clear()
-            except OSError:
-                pass
             fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
         os.close(descriptor)
@@ -284,7 +283,7 @@ def read_versions(root: str) -> dict[int, Version]:
     return found
 
 
-def read_pointer(root: str) -> Optional[int]:
+def read_pointer(root: str) -> int | None:
     """The version number champion.json holds; None when there is no champion yet."""
     path = os.path.join(root, CHAMPION_FILE)
     if not os.path.exists(path):
@@ -296,7 +295,7 @@ def read_pointer(root: str) -> Optional[int]:
     return number
 
 
-def champion_of(root: str, versions: Mapping[int, Version], pointer: Optional[int]) -> Optional[Version]:
+def champion_of(root: str, versions: Mapping[int, Version], pointer: int | None) -> Version | None:
     """The version the pointer names: promoted, or pending (the commit happened, the mark did not yet)."""
     if pointer is None:
         return None
@@ -309,12 +308,12 @@ def champion_of(root: str, versions: Mapping[int, Version], pointer: Optional[in
     return versions[pointer]
 
 
-def read_champion(root: str, versions: Mapping[int, Version]) -> Optional[Version]:
+def read_champion(root: str, versions: Mapping[int, Version]) -> Version | None:
     """The version champion.json points at; None in a registry that has no champion yet."""
     return champion_of(root, versions, read_pointer(root))
 
 
-def peek_champion(root: str) -> Optional[Version]:
+def peek_champion(root: str) -> Version | None:
     """The champion as it is now, read without the lock (every file is replaced whole, so each read is
     consistent): the run scores it and draws its figures before waiting for the lock."""
     check_root(root)
@@ -396,10 +395,10 @@ def abort(version: Version, reason: str) -> Version:
 
 
 def utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def settle(root: str, versions: Mapping[int, Version], pointer: Optional[int], settled_by: str) -> dict[int, Version]:
+def settle(root: str, versions: Mapping[int, Version], pointer: int | None, settled_by: str) -> dict[int, Version]:
     """Settles every version a stopped run left pending (call under the lock): the one the pointer names
     was committed and is marked promoted; any other is marked aborted."""
     settled = dict(versions)
@@ -424,7 +423,7 @@ class Settled:
     """The registry as a run that holds the lock finds it, once any pending version is settled."""
 
     versions: Mapping[int, Version]
-    champion: Optional[Version]
+    champion: Version | None
     number: int  # of the version this run adds
 
 
@@ -448,10 +447,8 @@ def commit(root: str, version: Version) -> None:
             set_champion(root, version.number)
         except OSError as error:
             reason = f"the champion pointer could not be written ({error.strerror or error})"
-            try:
+            with contextlib.suppress(OSError):  # left pending: the next run settles it as aborted
                 abort(version, reason)
-            except OSError:
-                pass  # left pending: the next run settles it as aborted
             raise write_error(root, error, f"v{version.number} was not promoted, the champion is unchanged") from None
         failpoint("pointer")
         try:

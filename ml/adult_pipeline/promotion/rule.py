@@ -8,7 +8,6 @@ a change threshold against the baseline.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Optional
 
 # Accuracies are ratios of counts; this keeps "equal within max_regression" from failing on float noise.
 TOLERANCE = 1e-12
@@ -24,8 +23,8 @@ def decide(
     gate_passed: bool,
     validation_acc: float,
     threshold: float,
-    challenger_score: Optional[float],
-    champion_score: Optional[float],
+    challenger_score: float | None,
+    champion_score: float | None,
     max_regression: float,
 ) -> Verdict:
     """``*_score``: test accuracy on the challenger's evaluation rows (the challenger's is None when the gate stopped
@@ -41,7 +40,7 @@ def decide(
     return Verdict(False, f"{comparison}: worse than the champion by more than maxRegression {max_regression}")
 
 
-def metrics_diff(old: Mapping[str, Optional[float]], new: Mapping[str, Optional[float]]) -> dict[str, dict[str, Optional[float]]]:
+def metrics_diff(old: Mapping[str, float | None], new: Mapping[str, float | None]) -> dict[str, dict[str, float | None]]:
     """DVC's `metrics diff`: for each metric in ``new``, the old and new value and new - old (None when either is unknown)."""
     return {
         name: {

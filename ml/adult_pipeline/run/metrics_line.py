@@ -6,7 +6,7 @@ no registry here, that nothing was recorded)."""
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,13 +14,13 @@ class RunFigures:
     """What the stages measured and the settings they ran with."""
 
     validation_acc: float
-    test_acc: Optional[float]  # None: the gate failed, the test stage did not run
+    test_acc: float | None  # None: the gate failed, the test stage did not run
     gate_passed: bool
     threshold: float
     model: str
     seed: int
     split: str
-    data: Mapping[str, Optional[str]]
+    data: Mapping[str, str | None]
     rows: Mapping[str, int]
 
 
@@ -28,48 +28,48 @@ class RunFigures:
 class Seconds:
     """Stage timings; all None when the stage scripts ran one by one (promote.py), where they are not measured."""
 
-    preprocessing: Optional[float] = None
-    train: Optional[float] = None
-    test: Optional[float] = None
-    total: Optional[float] = None
+    preprocessing: float | None = None
+    train: float | None = None
+    test: float | None = None
+    total: float | None = None
 
 
 @dataclass(frozen=True)
 class RegistryEntry:
     """``version`` None and ``verdict`` "not recorded": no registry here."""
 
-    version: Optional[int]
+    version: int | None
     verdict: str  # "promoted", "rejected" or "not recorded"
     reason: str
-    report: Optional[str]  # the report's path in the registry, None when none was written
+    report: str | None  # the report's path in the registry, None when none was written
 
 
 @dataclass(frozen=True)
 class PromotionOutcome:
     promoted: bool
-    champion: Optional[Mapping[str, Any]]  # the champion after this run: version, validation_acc, test_acc
-    delta_vs_champion: Optional[Mapping[str, Any]]  # rule.metrics_diff against the champion before this run
+    champion: Mapping[str, Any] | None  # the champion after this run: version, validation_acc, test_acc
+    delta_vs_champion: Mapping[str, Any] | None  # rule.metrics_diff against the champion before this run
     registry: RegistryEntry
-    groups: Optional[Mapping[str, Any]]  # fairness.fairness_figures of the challenger, None without a test stage
+    groups: Mapping[str, Any] | None  # fairness.fairness_figures of the challenger, None without a test stage
 
 
 @dataclass(frozen=True)
 class MetricsLine:
     validation_acc: float
-    test_acc: Optional[float]
+    test_acc: float | None
     gate_passed: bool
     threshold: float
     model: str
     seed: int
     split: str
-    data: Mapping[str, Optional[str]]
+    data: Mapping[str, str | None]
     rows: Mapping[str, int]
     seconds: Seconds
     promoted: bool
-    champion: Optional[Mapping[str, Any]]
-    delta_vs_champion: Optional[Mapping[str, Any]]
+    champion: Mapping[str, Any] | None
+    delta_vs_champion: Mapping[str, Any] | None
     registry: RegistryEntry
-    groups: Optional[Mapping[str, Any]]
+    groups: Mapping[str, Any] | None
 
 
 def shallow_fields(record: object) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import contextlib
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pandas as pd
 
@@ -55,7 +55,7 @@ class Prepared:
     model: str
     split: str
     seed: int
-    data: dict[str, Optional[str]]
+    data: dict[str, str | None]
     rows: dict[str, int]
 
 
@@ -67,13 +67,13 @@ def load_clean(path: str, settings: Settings, role: str) -> tuple[dataset.RawTab
     return raw, clean
 
 
-def load_held_out(settings: Settings) -> Optional[tuple[dataset.RawTable, pd.DataFrame]]:
+def load_held_out(settings: Settings) -> tuple[dataset.RawTable, pd.DataFrame] | None:
     """The official test split (``TEST_DATA_FILE``), or None for the random split."""
     path = settings.paths.test_file
     return None if path is None else load_clean(path, settings, "test")
 
 
-def data_description(raw: dataset.RawTable, test: Optional[dataset.RawTable]) -> dict[str, Optional[str]]:
+def data_description(raw: dataset.RawTable, test: dataset.RawTable | None) -> dict[str, str | None]:
     return {
         "raw_file": raw.path,
         "raw_sha256": raw.sha256,

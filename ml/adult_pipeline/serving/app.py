@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import orjson
@@ -30,12 +30,12 @@ JSON = "application/json"
 # The label follows the classifier's own predict(): the positive class above one half.
 DECISION_THRESHOLD = 0.5
 PLATFORMS: Mapping[str, str] = {"xgb": "xgboost_ubj", "hgb": "sklearn_joblib", "logreg": "sklearn_joblib"}
-OUTPUT_DATATYPES: Mapping[str, str] = dict(zip(OUTPUT_NAMES, ("BYTES", "FP64")))
+OUTPUT_DATATYPES: Mapping[str, str] = dict(zip(OUTPUT_NAMES, ("BYTES", "FP64"), strict=True))
 
 log = logging.getLogger("adult_pipeline.serve")
 
 
-def json_response(document: Any, status: int = 200, headers: Optional[Mapping[str, str]] = None) -> Response:
+def json_response(document: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     return Response(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status, media_type=JSON, headers=headers)
 
 
@@ -80,7 +80,7 @@ def version_number(text: str) -> int:
 
 
 class Service:
-    def __init__(self, settings: ServeSettings, champion: Champion, metrics: ServiceMetrics, request_log: Optional[RequestLog]) -> None:
+    def __init__(self, settings: ServeSettings, champion: Champion, metrics: ServiceMetrics, request_log: RequestLog | None) -> None:
         self.settings = settings
         self.champion = champion
         self.metrics = metrics
@@ -92,7 +92,7 @@ class Service:
             raise unavailable("no champion is loaded yet: the registry has none, or it could not be loaded (the service's log says why); try again later")
         return served
 
-    def served(self, version: Optional[str]) -> Served:
+    def served(self, version: str | None) -> Served:
         return self.current() if version is None else self.champion.version(version_number(version))
 
     async def body(self, request: Request) -> Any:
@@ -126,7 +126,7 @@ class Service:
                 self.metrics.logged.inc()
         return prediction
 
-    async def infer(self, request: Request, name: str, version: Optional[str]) -> Response:
+    async def infer(self, request: Request, name: str, version: str | None) -> Response:
         check_model_name(name)
         served = self.served(version)
         inference: InferenceRequest = open_inference_request(await self.body(request), self.settings.max_rows)
@@ -146,10 +146,10 @@ class Service:
         served = self.current()
         batch = dataframe_request(await self.body(request), self.settings.max_rows)
         outputs = self.predict(served, batch, "invocations").outputs
-        predictions = [{"label": label, "probability": probability} for label, probability in zip(outputs["label"], outputs["probability"].tolist())]
+        predictions = [{"label": label, "probability": probability} for label, probability in zip(outputs["label"], outputs["probability"].tolist(), strict=True)]
         return json_response({"predictions": predictions, "model_version": str(served.version)}, headers={"X-Model-Version": str(served.version)})
 
-    async def model_metadata(self, name: str, version: Optional[str]) -> Response:
+    async def model_metadata(self, name: str, version: str | None) -> Response:
         check_model_name(name)
         served = self.served(version)
         return json_response({

@@ -8,8 +8,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from ..modelling import model_store
 from ..process.errors import PipelineError
@@ -48,8 +48,8 @@ class Champion:
         self.poll_seconds = poll_seconds
         self.metrics = metrics
         self.load = load
-        self.served: Optional[Served] = None
-        self.failed_pointer: Optional[int] = None
+        self.served: Served | None = None
+        self.failed_pointer: int | None = None
         self.by_number: OrderedDict[int, Served] = OrderedDict()
         self.by_number_lock = threading.Lock()
         self.stopped = threading.Event()
@@ -90,7 +90,7 @@ class Champion:
             time.monotonic() - started, f"; it replaces version {current}" if current else "",
         )
 
-    def fail(self, pointer: Optional[int], reason: str) -> None:
+    def fail(self, pointer: int | None, reason: str) -> None:
         if pointer is not None and pointer == self.failed_pointer:
             return
         self.failed_pointer = pointer

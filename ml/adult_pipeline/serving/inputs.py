@@ -10,7 +10,7 @@ name the client sent that is not an input or a field is shown only as a detail's
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import orjson
 
@@ -44,7 +44,7 @@ class Batch:
 @dataclass(frozen=True)
 class InferenceRequest:
     batch: Batch
-    id: Optional[str]
+    id: str | None
     outputs: tuple[str, ...]
 
 
@@ -72,7 +72,7 @@ def parse_json(body: bytes) -> Any:
         raise bad_request(f"the body is not valid JSON ({error}); expected a JSON object") from None
 
 
-def category_problem(value: Any) -> Optional[str]:
+def category_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"is {kind_of(value)}; expected a string (a category, or {MISSING_VALUE!r} for a missing one)"
     if not value.strip():
@@ -80,7 +80,7 @@ def category_problem(value: Any) -> Optional[str]:
     return None
 
 
-def number_problem(value: Any) -> Optional[str]:
+def number_problem(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"is {kind_of(value)}; expected {NUMERIC_DOMAIN}"
     number = float(value)

@@ -72,7 +72,7 @@ class Predictor:
     def encoded(self, columns: Columns) -> np.ndarray:
         rows = len(columns[FEATURES[0]])
         array = np.empty((rows, len(FEATURES)), dtype=float)
-        for position, (name, codes) in enumerate(zip(CATEGORICAL_FEATURES, self.codes or [])):
+        for position, (name, codes) in enumerate(zip(CATEGORICAL_FEATURES, self.codes or [], strict=False)):
             array[:, position] = [codes.get(value, np.nan) for value in columns[name]]
         for position, name in enumerate(NUMERIC_FEATURES, start=len(CATEGORICAL_FEATURES)):
             array[:, position] = columns[name]

@@ -9,7 +9,7 @@ import logging.handlers
 import os
 import random
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 import orjson
 
@@ -27,7 +27,7 @@ def take_slot(folder: str, slots: int) -> tuple[int, int]:
 
 
 class RequestLog:
-    def __init__(self, folder: str, sample_rate: float, max_bytes: int, processes: int, draw: Optional[random.Random] = None) -> None:
+    def __init__(self, folder: str, sample_rate: float, max_bytes: int, processes: int, draw: random.Random | None = None) -> None:
         self.slot, self.lock = take_slot(folder, processes)
         # Each process's live file and its rotated copy get an equal share of the cap; a larger record is not written.
         self.record_limit = max_bytes // (2 * processes)

@@ -3,7 +3,6 @@
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Optional
 
 from ..process.config import parse_fraction, parse_positive_integer, required, setting, warn_about_misspellings
 from ..process.errors import InputError
@@ -27,7 +26,7 @@ class ServeSettings:
     poll_seconds: float
     registry_dir: str
     # None: no request log.
-    request_log_dir: Optional[str]
+    request_log_dir: str | None
     request_log_sample_rate: float
     request_log_max_bytes: int
 
