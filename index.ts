@@ -64,11 +64,18 @@ const gitHub = settings.github
       })
     : undefined;
 
-const adminPassword = readJenkinsAdminPassword() ?? new random.RandomPassword("jenkins-admin-password", { length: 24, special: false }).result;
+const adminPassword =
+    readJenkinsAdminPassword() ??
+    new random.RandomPassword("jenkins-admin-password", { length: 24, special: false }).result;
 
 // Each host's chain of the jobs downloads into a data volume on its engine: the pipeline's on its host, its own on any other.
 const jenkinsName = "jenkins";
-const jobData = jobDataVolumes(engines, { dataSource: settings.pipeline.dataSource, pipelineHost: pipelineBuildHost, volumeName: names.dataVolume, jenkinsName });
+const jobData = jobDataVolumes(engines, {
+    dataSource: settings.pipeline.dataSource,
+    pipelineHost: pipelineBuildHost,
+    volumeName: names.dataVolume,
+    jenkinsName,
+});
 
 const jenkins = new Jenkins(jenkinsName, {
     configuration: jenkinsSettingsOf(settings),

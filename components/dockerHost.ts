@@ -25,7 +25,11 @@ export function defaultEngine(host: BuildHost): DockerEngine {
 
 /** One engine per build host, in their order: the default engine as it is, a DockerHost for any other. */
 export function dockerEngines(hosts: BuildHost[], tls: Map<string, pulumi.Output<DockerTlsMaterial>>): DockerEngine[] {
-    return hosts.map((host) => (host.endpoint.kind === "default" ? defaultEngine(host) : new DockerHost(`build-host-${host.name}`, { host, tls: tls.get(host.name) })));
+    return hosts.map((host) =>
+        host.endpoint.kind === "default"
+            ? defaultEngine(host)
+            : new DockerHost(`build-host-${host.name}`, { host, tls: tls.get(host.name) }),
+    );
 }
 
 /** A resource's name on a build host: the first host's keep the names they had before there were build hosts. */
@@ -70,18 +74,35 @@ export class DockerHost extends pulumi.ComponentResource implements DockerEngine
             throw new pulumi.ResourceError(`build host ${host.name} is the default engine: use defaultEngine()`, this);
         }
         if (host.endpoint.kind === "tcp" && tls === undefined) {
-            throw new pulumi.ResourceError(`build host ${host.name} is reached over TCP and needs its TLS material`, this);
+            throw new pulumi.ResourceError(
+                `build host ${host.name} is reached over TCP and needs its TLS material`,
+                this,
+            );
         }
         // The schema marks none of these secret: the key must be a secret input of its own to be encrypted in state.
-        const pem = host.endpoint.kind === "tcp" && tls ? { ca: tls.apply((m) => m.ca), cert: tls.apply((m) => m.cert), key: secretInState(tls.apply((m) => m.key)) } : undefined;
+        const pem =
+            host.endpoint.kind === "tcp" && tls
+                ? {
+                      ca: tls.apply((m) => m.ca),
+                      cert: tls.apply((m) => m.cert),
+                      key: secretInState(tls.apply((m) => m.key)),
+                  }
+                : undefined;
         this.host = host;
         this.provider = new docker.Provider(
             name,
-            { host: host.endpoint.url, ...(pem && { caMaterial: pem.ca, certMaterial: pem.cert, keyMaterial: pem.key }) },
+            {
+                host: host.endpoint.url,
+                ...(pem && { caMaterial: pem.ca, certMaterial: pem.cert, keyMaterial: pem.key }),
+            },
             { parent: this },
         );
-        const cliEnvironment = { DOCKER_HOST: host.endpoint.url, ...(pem && { DOCKER_TLS_CA: pem.ca, DOCKER_TLS_CERT: pem.cert, DOCKER_TLS_KEY: pem.key }) };
-        this.commandEnvironment = (base) => (pem ? secretInState({ ...base, ...cliEnvironment }) : { ...base, ...cliEnvironment });
+        const cliEnvironment = {
+            DOCKER_HOST: host.endpoint.url,
+            ...(pem && { DOCKER_TLS_CA: pem.ca, DOCKER_TLS_CERT: pem.cert, DOCKER_TLS_KEY: pem.key }),
+        };
+        this.commandEnvironment = (base) =>
+            pem ? secretInState({ ...base, ...cliEnvironment }) : { ...base, ...cliEnvironment };
         this.cliPreamble = pem ? tlsFilesPreamble : "";
         this.registerOutputs({});
     }

@@ -29,7 +29,12 @@ export interface GatedPipelineArgs {
 
 const runScript = path.join("scripts", "run-gated-pipeline.sh");
 /** Every script the command runs: a change to any of them reruns the pipeline. */
-const commandScripts = [runScript, ...["prepare-data.sh", "model-container.sh", "registry-mount.sh", "export-reports.sh"].map((script) => path.join("scripts", script))];
+const commandScripts = [
+    runScript,
+    ...["prepare-data.sh", "model-container.sh", "registry-mount.sh", "export-reports.sh"].map((script) =>
+        path.join("scripts", script),
+    ),
+];
 
 /**
  * Gets the data, runs the model image's gated run (preprocess, train, gate, test) and turns its
@@ -71,14 +76,22 @@ export class GatedPipeline extends pulumi.ComponentResource {
 
         const { engine } = args;
         const onEngine = { parent: this, provider: engine.provider };
-        const dataVolume = source.kind === "url" ? new docker.Volume(`${name}-data`, { name: args.dataVolumeName }, onEngine) : undefined;
-        const registryVolume = new docker.Volume(`${name}-registry`, { name: args.registryVolumeName }, { ...onEngine, retainOnDelete: settings.keepRegistry });
+        const dataVolume =
+            source.kind === "url"
+                ? new docker.Volume(`${name}-data`, { name: args.dataVolumeName }, onEngine)
+                : undefined;
+        const registryVolume = new docker.Volume(
+            `${name}-registry`,
+            { name: args.registryVolumeName },
+            { ...onEngine, retainOnDelete: settings.keepRegistry },
+        );
         this.volumes = [registryVolume, ...(dataVolume ? [dataVolume] : [])];
         const dataFiles = [settings.rawDataFile, settings.testDataFile].filter((file) => file !== "");
         const data = dataPreparationEnvironment(source, args.dataVolumeName);
         // A signed URL's query string is a secret: encrypted in state and hidden in a preview's diff (the
         // figures stay plain: stdout is unsecreted below).
-        const dataEnvironment = signedDataUrl(source) === undefined ? data : { ...data, DATA_URL: pulumi.secret(data.DATA_URL) };
+        const dataEnvironment =
+            signedDataUrl(source) === undefined ? data : { ...data, DATA_URL: pulumi.secret(data.DATA_URL) };
 
         const environment = engine.commandEnvironment({
             ...modelEnvironment(settings),
@@ -104,19 +117,27 @@ export class GatedPipeline extends pulumi.ComponentResource {
         // Unsecret: a digest reveals nothing of a signed URL's query string or a TLS key among the inputs (sha256
         // cannot be reversed, and a signature or a key is far too random to be guessed and hashed to match).
         this.runInputs = pulumi.unsecret(
-            pulumi.all([pulumi.output(environment), pulumi.output(triggers)]).apply(([values, rerunOn]) => sha256OfCommandInputs(values, rerunOn)),
+            pulumi
+                .all([pulumi.output(environment), pulumi.output(triggers)])
+                .apply(([values, rerunOn]) => sha256OfCommandInputs(values, rerunOn)),
         );
 
         // A preview runs nothing and hands back the last run's stdout: its figures are not this update's.
         // Unsecret: a TLS engine's key or a signed data URL among the inputs makes stdout secret, and the figures are not.
-        this.metrics = pulumi.unsecret(run.stdout).apply((stdout) => (pulumi.runtime.isDryRun() ? notKnownUntilUp<PipelineMetrics>() : parsePipelineMetrics(stdout)));
+        this.metrics = pulumi
+            .unsecret(run.stdout)
+            .apply((stdout) =>
+                pulumi.runtime.isDryRun() ? notKnownUntilUp<PipelineMetrics>() : parsePipelineMetrics(stdout),
+            );
         this.validationAccuracy = this.metrics.validation_acc;
         this.testAccuracy = this.metrics.test_acc;
         this.gatePassed = this.metrics.gate_passed;
         this.promoted = this.metrics.promoted;
         this.champion = this.metrics.champion;
         this.deltaVsChampion = this.metrics.delta_vs_champion;
-        this.reportFile = this.metrics.registry.apply((entry) => (entry.report === null ? null : path.join(settings.reportsDir, entry.report)));
+        this.reportFile = this.metrics.registry.apply((entry) =>
+            entry.report === null ? null : path.join(settings.reportsDir, entry.report),
+        );
         this.registerOutputs({
             metrics: this.metrics,
             validationAccuracy: this.validationAccuracy,

@@ -32,7 +32,11 @@ export class GitHubIntegration extends pulumi.ComponentResource {
         const provider = new github.Provider(`${name}-provider`, { owner, token: args.token }, { parent: this });
         const childOpts = { parent: this, provider };
 
-        const secret = new random.RandomPassword(`${name}-webhook-secret`, { length: 48, special: false }, { parent: this });
+        const secret = new random.RandomPassword(
+            `${name}-webhook-secret`,
+            { length: 48, special: false },
+            { parent: this },
+        );
         const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
 
         new github.RepositoryDeployKey(
@@ -49,7 +53,12 @@ export class GitHubIntegration extends pulumi.ComponentResource {
                 events: ["push"],
                 active: true,
                 // The provider marks configuration.secret sensitive, a nested field the engine does not see.
-                configuration: secretInState({ url: webhookUrl, contentType: "json", insecureSsl: false, secret: this.webhookSecret }),
+                configuration: secretInState({
+                    url: webhookUrl,
+                    contentType: "json",
+                    insecureSsl: false,
+                    secret: this.webhookSecret,
+                }),
             },
             childOpts,
         );

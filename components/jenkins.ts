@@ -6,7 +6,14 @@ import * as tls from "@pulumi/tls";
 import { DockerHostNames, JenkinsStackSettings } from "../config/stackSettings";
 import { JOB_NAMES } from "../jenkins/jobs";
 import { renderJenkins } from "../jenkins/render";
-import { ADMIN_USER, AGENT_PROJECT_DIR, JenkinsSettings, SECRET_FILE_MODE, SECRET_NAMES, SECRETS_DIR } from "../jenkins/settings";
+import {
+    ADMIN_USER,
+    AGENT_PROJECT_DIR,
+    JenkinsSettings,
+    SECRET_FILE_MODE,
+    SECRET_NAMES,
+    SECRETS_DIR,
+} from "../jenkins/settings";
 import { DockerEngine, hostScopedName } from "./dockerHost";
 import { JenkinsAgent } from "./jenkinsAgent";
 import { engineReachableCheck, LocalImage } from "./localImage";
@@ -41,7 +48,14 @@ const controllerStartTimeoutSeconds = 300;
 /** What Jenkins names on the Docker hosts: its own network, home, images and containers, and what the jobs leave behind. */
 export type JenkinsNames = Pick<
     DockerHostNames,
-    "network" | "jenkinsHome" | "controllerImage" | "controllerContainer" | "agentImage" | "agentContainer" | "modelContainer" | "jobModelImage"
+    | "network"
+    | "jenkinsHome"
+    | "controllerImage"
+    | "controllerContainer"
+    | "agentImage"
+    | "agentContainer"
+    | "modelContainer"
+    | "jobModelImage"
 >;
 
 /** One build host as Jenkins gets it: an agent and that host's chain of the jobs run there. */
@@ -96,19 +110,29 @@ export class Jenkins extends pulumi.ComponentResource {
         const { configuration, controller, names } = args;
         const hosts = args.buildHosts.map(({ engine }) => engine.host);
         const agentSettings = configuration.agents;
-        if (hosts.length === 0 || agentSettings.length !== hosts.length || agentSettings.some((agent, index) => agent.buildHost !== hosts[index].name)) {
+        if (
+            hosts.length === 0 ||
+            agentSettings.length !== hosts.length ||
+            agentSettings.some((agent, index) => agent.buildHost !== hosts[index].name)
+        ) {
             throw new pulumi.ResourceError(
                 `the configuration's agents (${agentSettings.map((agent) => agent.buildHost).join(", ")}) are not the build hosts (${hosts.map((host) => host.name).join(", ")}), in their order`,
                 this,
             );
         }
         this.adminUser = ADMIN_USER;
-        this.jobsByHost = Object.fromEntries(agentSettings.map((agent) => [agent.buildHost, JOB_NAMES.map((job) => `${job}${agent.jobSuffix}`)]));
+        this.jobsByHost = Object.fromEntries(
+            agentSettings.map((agent) => [agent.buildHost, JOB_NAMES.map((job) => `${job}${agent.jobSuffix}`)]),
+        );
         const controllerEngine = args.buildHosts[0].engine;
         const onControllerHost = { ...childOpts, provider: controllerEngine.provider };
 
         const network = new docker.Network(`${name}-network`, { name: names.network }, onControllerHost);
-        const home = new docker.Volume(`${name}-home`, { name: names.jenkinsHome }, { ...onControllerHost, retainOnDelete: controller.keepHome });
+        const home = new docker.Volume(
+            `${name}-home`,
+            { name: names.jenkinsHome },
+            { ...onControllerHost, retainOnDelete: controller.keepHome },
+        );
         const controllerImage = new LocalImage(
             `${name}-controller-image`,
             {
@@ -135,7 +159,10 @@ export class Jenkins extends pulumi.ComponentResource {
             const jobLeftovers = new command.local.Command(
                 hostScopedName(`${name}-job-leftovers`, engine.host, hosts),
                 {
-                    environment: engine.commandEnvironment({ MODEL_CONTAINER: names.modelContainer, JOB_IMAGE_REPOSITORY: names.jobModelImage }),
+                    environment: engine.commandEnvironment({
+                        MODEL_CONTAINER: names.modelContainer,
+                        JOB_IMAGE_REPOSITORY: names.jobModelImage,
+                    }),
                     delete: `${engine.cliPreamble}${removeJobLeftoversScript}`,
                 },
                 { ...childOpts, dependsOn: outlivesJobLeftovers },
@@ -149,7 +176,9 @@ export class Jenkins extends pulumi.ComponentResource {
                     imageName: names.agentImage,
                     engine,
                     reachedAt: engine.host.agent ?? { networkName: network.name },
-                    projectMount: configuration.github ? undefined : { hostPath: args.projectDir, containerPath: AGENT_PROJECT_DIR },
+                    projectMount: configuration.github
+                        ? undefined
+                        : { hostPath: args.projectDir, containerPath: AGENT_PROJECT_DIR },
                     trustedLoginKey: loginKey.publicKeyOpenssh,
                 },
                 { ...childOpts, dependsOn: [jobLeftovers] },
@@ -157,9 +186,12 @@ export class Jenkins extends pulumi.ComponentResource {
             agents.push(agent);
             leftovers.push(jobLeftovers);
         }
-        const rendered = pulumi
-            .all(agents.map((agent) => agent.hostPublicKey))
-            .apply((hostKeys) => renderJenkins({ ...configuration, agents: agentSettings.map((agent, index) => ({ ...agent, hostKey: hostKeys[index] })) }));
+        const rendered = pulumi.all(agents.map((agent) => agent.hostPublicKey)).apply((hostKeys) =>
+            renderJenkins({
+                ...configuration,
+                agents: agentSettings.map((agent, index) => ({ ...agent, hostKey: hostKeys[index] })),
+            }),
+        );
 
         this.adminPassword = pulumi.secret(args.adminPassword);
         const secretFiles: Record<string, pulumi.Input<string>> = {

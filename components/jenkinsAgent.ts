@@ -66,7 +66,9 @@ export class JenkinsAgent extends pulumi.ComponentResource {
                     { hostPath: engine.host.socketPath, containerPath: "/var/run/docker.sock" },
                     ...(args.projectMount ? [{ ...args.projectMount, readOnly: true }] : []),
                 ],
-                uploads: secretInState([{ file: AGENT_HOST_KEY_FILE, content: hostKey.privateKeyOpenssh, permissions: "0400" }]),
+                uploads: secretInState([
+                    { file: AGENT_HOST_KEY_FILE, content: hostKey.privateKeyOpenssh, permissions: "0400" },
+                ]),
                 destroyGraceSeconds: AGENT_STOP_GRACE_SECONDS,
             },
             // A component's dependsOn does not reach its children: the container itself must wait for (and,

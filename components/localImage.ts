@@ -50,7 +50,10 @@ export class LocalImage extends pulumi.ComponentResource {
         const removal = new command.local.Command(
             `${name}-removal`,
             {
-                environment: args.engine.commandEnvironment({ IMAGE_ID: image.repoDigest, IMAGE_NAME: image.imageName }),
+                environment: args.engine.commandEnvironment({
+                    IMAGE_ID: image.repoDigest,
+                    IMAGE_NAME: image.imageName,
+                }),
                 delete: `${args.engine.cliPreamble}${removeImageScript}`,
                 triggers: [image.repoDigest],
             },
@@ -85,7 +88,7 @@ if [ -n "$tags" ]; then echo "kept image $IMAGE_ID: still tagged $tags"; exit 0;
 output="$(docker image rm "$IMAGE_ID" 2>&1)" || echo "kept image $IMAGE_ID: $output"`;
 
 function withoutEmptyValues(buildArgs: Record<string, pulumi.Input<string>>): pulumi.Output<Record<string, string>> {
-    return pulumi.output(buildArgs).apply((resolved) =>
-        Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== "")),
-    );
+    return pulumi
+        .output(buildArgs)
+        .apply((resolved) => Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== "")));
 }

@@ -39,7 +39,10 @@ export interface ModelServiceArgs {
 
 const serviceScript = path.join("scripts", "model-service.sh");
 /** Every script the command runs: a change to any of them restarts the service. */
-const commandScripts = [serviceScript, ...["model-container.sh", "registry-mount.sh"].map((script) => path.join("scripts", script))];
+const commandScripts = [
+    serviceScript,
+    ...["model-container.sh", "registry-mount.sh"].map((script) => path.join("scripts", script)),
+];
 
 /**
  * The prediction service: the model image's serve.py in a hardened container, published on the Docker
@@ -61,7 +64,11 @@ export class ModelService extends pulumi.ComponentResource {
     constructor(name: string, args: ModelServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("adult-mlops:index:ModelService", name, {}, opts);
         const { engine } = args;
-        const requestLog = new docker.Volume(`${name}-request-log`, { name: args.requestLogVolumeName }, { parent: this, provider: engine.provider });
+        const requestLog = new docker.Volume(
+            `${name}-request-log`,
+            { name: args.requestLogVolumeName },
+            { parent: this, provider: engine.provider },
+        );
 
         const start = `${engine.cliPreamble}bash ${serviceScript} start`;
         const container = new command.local.Command(
@@ -83,14 +90,21 @@ export class ModelService extends pulumi.ComponentResource {
                     // Only here, to update the command when the pipeline reran: not in SERVICE_ENV_VARS, so not in the container or its fingerprint.
                     PIPELINE_RUN_INPUTS: args.pipelineRunInputs,
                 }),
-                triggers: [args.modelImageId, sha256OfFiles(commandScripts.map((script) => path.join(args.projectDir, script)))],
+                triggers: [
+                    args.modelImageId,
+                    sha256OfFiles(commandScripts.map((script) => path.join(args.projectDir, script))),
+                ],
             },
             // A replacement stops the old container before starting the new one: both have the same name.
             { parent: this, dependsOn: [requestLog, ...args.startsAfter], deleteBeforeReplace: true },
         );
 
         // Unsecret: a TLS engine's key among the inputs makes stdout secret, and what the service serves is not.
-        const status = pulumi.unsecret(container.stdout).apply((stdout) => (pulumi.runtime.isDryRun() ? notKnownUntilUp<ServiceStatus>() : parseServedModel(stdout)));
+        const status = pulumi
+            .unsecret(container.stdout)
+            .apply((stdout) =>
+                pulumi.runtime.isDryRun() ? notKnownUntilUp<ServiceStatus>() : parseServedModel(stdout),
+            );
         this.predictionUrl = status.url;
         this.servedModel = status.servedModel;
         this.registerOutputs({ predictionUrl: this.predictionUrl, servedModel: this.servedModel });

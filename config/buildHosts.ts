@@ -57,27 +57,42 @@ export interface BuildHostSettings {
     pipelineHost: BuildHost;
 }
 
-const example = "a Docker host URL: unix:///var/run/docker.sock, ssh://user@host[:port] or tcp://host:2376, optionally with ?name=NAME&agent=IP[:PORT]&socket=/path&platform=linux/ARCH";
+const example =
+    "a Docker host URL: unix:///var/run/docker.sock, ssh://user@host[:port] or tcp://host:2376, optionally with ?name=NAME&agent=IP[:PORT]&socket=/path&platform=linux/ARCH";
 const hostName = /^[a-z][a-z0-9-]{0,19}$/;
 
 /**
  * `buildHosts` (a JSON list of host URLs, as Pulumi hands a list setting to the program) and
  * `pipelineHost` (a host's name; empty: the first). An empty list is the local engine alone.
  */
-export function parseBuildHosts(rawHosts: string, rawPipelineHost: string, context: { dataSource: DataSource; gitHubMode: boolean }): BuildHostSettings {
+export function parseBuildHosts(
+    rawHosts: string,
+    rawPipelineHost: string,
+    context: { dataSource: DataSource; gitHubMode: boolean },
+): BuildHostSettings {
     const entries = parseList(rawHosts);
     const hosts = entries.length === 0 ? [localEngine()] : entries.map((entry, index) => parseHost(entry, index));
     checkUniqueNames(hosts, rawHosts);
     checkReachesProjectAndData(hosts, rawHosts, context);
     const pipelineHost = rawPipelineHost === "" ? hosts[0] : hosts.find((host) => host.name === rawPipelineHost);
     if (pipelineHost === undefined) {
-        throw new ConfigError("pipelineHost", rawPipelineHost, `the name of one of the build hosts (${hosts.map((host) => host.name).join(", ")}), or empty for the first`);
+        throw new ConfigError(
+            "pipelineHost",
+            rawPipelineHost,
+            `the name of one of the build hosts (${hosts.map((host) => host.name).join(", ")}), or empty for the first`,
+        );
     }
     return { hosts, pipelineHost };
 }
 
 function localEngine(): BuildHost {
-    return { name: "local", endpoint: { kind: "default" }, socketPath: LOCAL_DOCKER_SOCKET, agent: undefined, platform: platformOfThisMachine() };
+    return {
+        name: "local",
+        endpoint: { kind: "default" },
+        socketPath: LOCAL_DOCKER_SOCKET,
+        agent: undefined,
+        platform: platformOfThisMachine(),
+    };
 }
 
 function parseList(raw: string): string[] {
@@ -88,7 +103,11 @@ function parseList(raw: string): string[] {
         value = undefined;
     }
     if (!Array.isArray(value) || !value.every((entry) => typeof entry === "string")) {
-        throw new ConfigError("buildHosts", raw, `a list of Docker host URLs (pulumi config set --path 'buildHosts[0]' unix:///var/run/docker.sock)`);
+        throw new ConfigError(
+            "buildHosts",
+            raw,
+            `a list of Docker host URLs (pulumi config set --path 'buildHosts[0]' unix:///var/run/docker.sock)`,
+        );
     }
     return value;
 }
@@ -104,19 +123,25 @@ function parseHost(entry: string, index: number): BuildHost {
     const options = Object.fromEntries(url.searchParams);
     const unknown = Object.keys(options).filter((key) => !["name", "agent", "socket", "platform"].includes(key));
     if (unknown.length > 0 || url.hash !== "") {
-        fail(`only name, agent, socket and platform may follow the "?" (found ${[...unknown, url.hash].filter(Boolean).join(", ")})`);
+        fail(
+            `only name, agent, socket and platform may follow the "?" (found ${[...unknown, url.hash].filter(Boolean).join(", ")})`,
+        );
     }
     const endpoint = parseEndpoint(url, fail);
     const name = options.name ?? defaultName(endpoint, url);
     if (name === undefined || !hostName.test(name)) {
-        fail(`name=NAME must give the host a short name of lower-case letters, digits and hyphens${name === undefined ? "" : ` (not "${name}")`}`);
+        fail(
+            `name=NAME must give the host a short name of lower-case letters, digits and hyphens${name === undefined ? "" : ` (not "${name}")`}`,
+        );
     }
     const socketPath = options.socket ?? (endpoint.kind === "unix" ? url.pathname : LOCAL_DOCKER_SOCKET);
     if (!socketPath.startsWith("/") || /[,:\n]/.test(socketPath)) {
         fail(`socket= must be the absolute path of the engine's socket on that host`);
     }
     if (index === 0 && options.agent !== undefined) {
-        fail("the first host runs the controller, whose agent sits on its Docker network: give agent= to the other hosts only");
+        fail(
+            "the first host runs the controller, whose agent sits on its Docker network: give agent= to the other hosts only",
+        );
     }
     const agent = index === 0 ? undefined : parseAgent(options.agent, fail);
     const platform = options.platform ?? platformOfThisMachine();
@@ -133,14 +158,21 @@ function parseEndpoint(url: URL, fail: (why: string) => never): DockerEndpoint {
             if (url.host !== "" || url.pathname.length < 2) {
                 fail("a unix socket URL has three slashes and a path: unix:///var/run/docker.sock");
             }
-            return url.pathname === LOCAL_DOCKER_SOCKET ? { kind: "default" } : { kind: "unix", url: `unix://${url.pathname}` };
+            return url.pathname === LOCAL_DOCKER_SOCKET
+                ? { kind: "default" }
+                : { kind: "unix", url: `unix://${url.pathname}` };
         case "ssh:":
             if (url.hostname === "" || url.password !== "" || (url.pathname !== "" && url.pathname !== "/")) {
                 fail("ssh://user@host[:port], without a password (the ssh agent or keys log in) or a path");
             }
             return { kind: "ssh", url: bare };
         case "tcp:":
-            if (url.hostname === "" || url.port === "" || url.username !== "" || (url.pathname !== "" && url.pathname !== "/")) {
+            if (
+                url.hostname === "" ||
+                url.port === "" ||
+                url.username !== "" ||
+                (url.pathname !== "" && url.pathname !== "/")
+            ) {
                 fail("tcp://host:port (2376 by convention), with TLS material in the secret config dockerTls.<name>");
             }
             return { kind: "tcp", url: bare };
@@ -158,7 +190,8 @@ function defaultName(endpoint: DockerEndpoint, url: URL): string | undefined {
 }
 
 function parseAgent(raw: string | undefined, fail: (why: string) => never): { address: string; port: number } {
-    const why = "agent=IP[:PORT] must name an IPv4 address of that host the controller reaches (not 0.0.0.0, which would publish the agent's SSH on every network); its SSH port is published there only";
+    const why =
+        "agent=IP[:PORT] must name an IPv4 address of that host the controller reaches (not 0.0.0.0, which would publish the agent's SSH on every network); its SSH port is published there only";
     const match = raw === undefined ? null : /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(raw);
     if (match === null) {
         return fail(why);
@@ -176,7 +209,11 @@ function checkUniqueNames(hosts: BuildHost[], raw: string): void {
     const names = hosts.map((host) => host.name);
     const repeated = names.find((name, index) => names.indexOf(name) !== index);
     if (repeated !== undefined) {
-        throw new ConfigError("buildHosts", raw, `hosts with different names: "${repeated}" is used twice (give one ?name=OTHER)`);
+        throw new ConfigError(
+            "buildHosts",
+            raw,
+            `hosts with different names: "${repeated}" is used twice (give one ?name=OTHER)`,
+        );
     }
 }
 
@@ -184,16 +221,28 @@ function checkUniqueNames(hosts: BuildHost[], raw: string): void {
  * A bind mount names a path on the engine's own machine. The project folder (local mode's workspace)
  * and a data directory exist on this machine only, so with either every host must be a unix socket here.
  */
-function checkReachesProjectAndData(hosts: BuildHost[], raw: string, context: { dataSource: DataSource; gitHubMode: boolean }): void {
+function checkReachesProjectAndData(
+    hosts: BuildHost[],
+    raw: string,
+    context: { dataSource: DataSource; gitHubMode: boolean },
+): void {
     const remote = hosts.filter((host) => host.endpoint.kind === "ssh" || host.endpoint.kind === "tcp");
     if (remote.length === 0) {
         return;
     }
     const names = remote.map((host) => host.name).join(", ");
     if (!context.gitHubMode) {
-        throw new ConfigError("buildHosts", raw, `unix sockets on this machine only in local mode: the agents of ${names} cannot mount this project folder (set githubRepository, and they clone it)`);
+        throw new ConfigError(
+            "buildHosts",
+            raw,
+            `unix sockets on this machine only in local mode: the agents of ${names} cannot mount this project folder (set githubRepository, and they clone it)`,
+        );
     }
     if (context.dataSource.kind === "directory") {
-        throw new ConfigError("buildHosts", raw, `unix sockets on this machine only while dataSource is a directory: ${names} cannot mount ${context.dataSource.path} (use the archive's URL: each host downloads and verifies its own copy)`);
+        throw new ConfigError(
+            "buildHosts",
+            raw,
+            `unix sockets on this machine only while dataSource is a directory: ${names} cannot mount ${context.dataSource.path} (use the archive's URL: each host downloads and verifies its own copy)`,
+        );
     }
 }

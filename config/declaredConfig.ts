@@ -64,7 +64,8 @@ export function readDeclarations(projectDir: string): Record<ConfigKey, ConfigDe
             if (declaration === undefined) {
                 throw new Error(`Pulumi.yaml declares no config.${key}, which the program reads`);
             }
-            const defaultValue = declaration.type === "array" ? JSON.stringify(declaration.default) : String(declaration.default);
+            const defaultValue =
+                declaration.type === "array" ? JSON.stringify(declaration.default) : String(declaration.default);
             return [key, { type: declaration.type, default: defaultValue, description: declaration.description }];
         }),
     ) as Record<ConfigKey, ConfigDeclaration>;
@@ -73,5 +74,7 @@ export function readDeclarations(projectDir: string): Record<ConfigKey, ConfigDe
 /** Each key's value, or its declared default when unset. */
 export function withDefaults(projectDir: string, values: Partial<ConfigValues>): ConfigValues {
     const declarations = readDeclarations(projectDir);
-    return Object.fromEntries(CONFIG_KEYS.map((key) => [key, values[key] ?? declarations[key].default])) as ConfigValues;
+    return Object.fromEntries(
+        CONFIG_KEYS.map((key) => [key, values[key] ?? declarations[key].default]),
+    ) as ConfigValues;
 }

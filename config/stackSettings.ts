@@ -4,7 +4,14 @@ import { ModelContainerLimits, ModelRunSettings } from "../contracts/modelImage"
 import { SERVE_LIMITS } from "../contracts/modelService";
 import { BuildHost, BuildHostSettings, parseBuildHosts } from "./buildHosts";
 import { ConfigError } from "./configError";
-import { CONFIG_KEYS, ConfigValues, KNOWN_CONFIG_KEYS, readDeclarations, SECRET_CONFIG_KEYS, withDefaults } from "./declaredConfig";
+import {
+    CONFIG_KEYS,
+    ConfigValues,
+    KNOWN_CONFIG_KEYS,
+    readDeclarations,
+    SECRET_CONFIG_KEYS,
+    withDefaults,
+} from "./declaredConfig";
 import { configKey, projectName } from "./project";
 import {
     archiveFiles,
@@ -120,7 +127,10 @@ export interface StackSettings {
 }
 
 /** Checks every setting and derives what follows from them, so a bad value fails before anything is created. */
-export function parseStackSettings(values: ConfigValues, context: { projectDir: string; stack: string }): StackSettings {
+export function parseStackSettings(
+    values: ConfigValues,
+    context: { projectDir: string; stack: string },
+): StackSettings {
     const dataSource = parseDataSource(values.dataSource, context.projectDir);
     const port = parsePort("jenkinsPort", values.jenkinsPort);
     const bindAddress = parseBindAddress(values.jenkinsBindAddress);
@@ -137,7 +147,10 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
             model: parseModel(values.model),
             dataSource,
             rawDataFile: parseDataFile("rawDataFile", values.rawDataFile, dataSource, archiveFiles.raw),
-            testDataFile: values.testDataFile === "" ? "" : parseDataFile("testDataFile", values.testDataFile, dataSource, archiveFiles.test),
+            testDataFile:
+                values.testDataFile === ""
+                    ? ""
+                    : parseDataFile("testDataFile", values.testDataFile, dataSource, archiveFiles.test),
             failOnGate: parseBoolean("failOnGate", values.failOnGate),
             keepRegistry: parseBoolean("keepModelRegistry", values.keepModelRegistry),
             reportsDir: path.join(context.projectDir, "reports", context.stack),
@@ -148,7 +161,8 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
         },
         serve: parseServe(values, port, examples.requestLogSampleRate.default),
         jenkins: {
-            baseImage: values.jenkinsBaseImage === "" ? "" : parseImageReference("jenkinsBaseImage", values.jenkinsBaseImage),
+            baseImage:
+                values.jenkinsBaseImage === "" ? "" : parseImageReference("jenkinsBaseImage", values.jenkinsBaseImage),
             port,
             bindAddress,
             keepHome: parseBoolean("keepJenkinsHome", values.keepJenkinsHome),
@@ -156,7 +170,10 @@ export function parseStackSettings(values: ConfigValues, context: { projectDir: 
             url: github?.publicUrl ?? localUrl,
         },
         github,
-        buildHosts: parseBuildHosts(values.buildHosts, values.pipelineHost, { dataSource, gitHubMode: github !== undefined }),
+        buildHosts: parseBuildHosts(values.buildHosts, values.pipelineHost, {
+            dataSource,
+            gitHubMode: github !== undefined,
+        }),
     };
 }
 
@@ -181,7 +198,11 @@ function dockerHostNames(prefix: string): DockerHostNames {
 function parseServe(values: ConfigValues, jenkinsPort: number, sampleRateExample: string): ServeSettings {
     const hostPort = parsePort("servePort", values.servePort);
     if (hostPort === jenkinsPort) {
-        throw new ConfigError("servePort", values.servePort, `a TCP port other than jenkinsPort's ${jenkinsPort}: Jenkins is published on that one`);
+        throw new ConfigError(
+            "servePort",
+            values.servePort,
+            `a TCP port other than jenkinsPort's ${jenkinsPort}: Jenkins is published on that one`,
+        );
     }
     // Checked even when there is no request log: a bad value fails now, not when the log is turned on.
     const sampleRate = parseFraction("requestLogSampleRate", values.requestLogSampleRate, sampleRateExample);
@@ -197,8 +218,18 @@ function parseServe(values: ConfigValues, jenkinsPort: number, sampleRateExample
               });
     return {
         hostPort,
-        maxRows: parseWholeNumber("serveMaxRows", values.serveMaxRows, { min: 1, max: SERVE_LIMITS.maxRows, unit: "rows", example: 10000 }),
-        maxBodyBytes: parseWholeNumber("serveMaxBodyBytes", values.serveMaxBodyBytes, { min: 1024, max: SERVE_LIMITS.maxBytes, unit: "bytes", example: 10485760 }),
+        maxRows: parseWholeNumber("serveMaxRows", values.serveMaxRows, {
+            min: 1,
+            max: SERVE_LIMITS.maxRows,
+            unit: "rows",
+            example: 10000,
+        }),
+        maxBodyBytes: parseWholeNumber("serveMaxBodyBytes", values.serveMaxBodyBytes, {
+            min: 1024,
+            max: SERVE_LIMITS.maxBytes,
+            unit: "bytes",
+            example: 10485760,
+        }),
         requestLog: maxBytes === 0 ? undefined : { sampleRate, maxBytes },
     };
 }
@@ -209,7 +240,11 @@ function parseGitHub(values: ConfigValues): GitHubStackSettings | undefined {
     }
     const { owner, name } = parseRepository(values.githubRepository);
     if (values.jenkinsPublicUrl === "") {
-        throw new ConfigError("jenkinsPublicUrl", "", "the public URL GitHub reaches Jenkins at, required when githubRepository is set");
+        throw new ConfigError(
+            "jenkinsPublicUrl",
+            "",
+            "the public URL GitHub reaches Jenkins at, required when githubRepository is set",
+        );
     }
     const publicUrl = parsePublicUrl(values.jenkinsPublicUrl);
     return {
@@ -230,7 +265,11 @@ function editDistance(a: string, b: string): number {
     for (let i = 1; i <= from.length; i++) {
         const current = [i];
         for (let j = 1; j <= to.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (from[i - 1] === to[j - 1] ? 0 : 1));
+            current[j] = Math.min(
+                previous[j] + 1,
+                current[j - 1] + 1,
+                previous[j - 1] + (from[i - 1] === to[j - 1] ? 0 : 1),
+            );
         }
         previous = current;
     }
@@ -239,7 +278,9 @@ function editDistance(a: string, b: string): number {
 
 /** The known key closest to `key` (fewest edits; the first declared on a tie), if it is close enough to be a misspelling of it. */
 export function closestConfigKey(key: string): string | undefined {
-    const [best] = KNOWN_CONFIG_KEYS.map((known) => ({ known, distance: editDistance(key, known) })).sort((a, b) => a.distance - b.distance);
+    const [best] = KNOWN_CONFIG_KEYS.map((known) => ({ known, distance: editDistance(key, known) })).sort(
+        (a, b) => a.distance - b.distance,
+    );
     return best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.known : undefined;
 }
 
@@ -304,9 +345,15 @@ export function readDockerTls(hosts: BuildHost[]): Map<string, pulumi.Output<Doc
     const material = new Map<string, pulumi.Output<DockerTlsMaterial>>();
     for (const host of hosts.filter((candidate) => candidate.endpoint.kind === "tcp")) {
         const entry = configured[host.name] ?? {};
-        const missing = (["ca", "cert", "key"] as const).filter((part) => typeof entry[part] !== "string" || !entry[part]?.includes("-----BEGIN "));
+        const missing = (["ca", "cert", "key"] as const).filter(
+            (part) => typeof entry[part] !== "string" || !entry[part]?.includes("-----BEGIN "),
+        );
         if (missing.length > 0) {
-            throw new ConfigError(`dockerTls.${host.name}`, "(secret)", `PEM ca, cert and key for the TCP engine of build host ${host.name} (missing or not PEM: ${missing.join(", ")}); set each with pulumi config set --secret --path 'dockerTls.${host.name}.${missing[0]}' -- "$(cat ${missing[0]}.pem)"`);
+            throw new ConfigError(
+                `dockerTls.${host.name}`,
+                "(secret)",
+                `PEM ca, cert and key for the TCP engine of build host ${host.name} (missing or not PEM: ${missing.join(", ")}); set each with pulumi config set --secret --path 'dockerTls.${host.name}.${missing[0]}' -- "$(cat ${missing[0]}.pem)"`,
+            );
         }
         material.set(host.name, pulumi.secret(entry as DockerTlsMaterial));
     }

@@ -36,8 +36,15 @@ const MEMORY_UNITS = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const;
  */
 export function parseMemoryLimit(key: string, raw: string): string {
     const match = /^([1-9][0-9]{0,8})([kmg])$/.exec(raw);
-    if (match === null || Number(match[1]) * MEMORY_UNITS[match[2] as keyof typeof MEMORY_UNITS] < DOCKER_MIN_MEMORY_BYTES) {
-        throw new ConfigError(key, raw, "a memory size such as 512m or 2g: a whole number followed by k, m or g, at least 6m (Docker's minimum)");
+    if (
+        match === null ||
+        Number(match[1]) * MEMORY_UNITS[match[2] as keyof typeof MEMORY_UNITS] < DOCKER_MIN_MEMORY_BYTES
+    ) {
+        throw new ConfigError(
+            key,
+            raw,
+            "a memory size such as 512m or 2g: a whole number followed by k, m or g, at least 6m (Docker's minimum)",
+        );
     }
     return raw;
 }
@@ -56,11 +63,19 @@ export function parsePidsLimit(key: string, raw: string): number {
  * A count or a size: digits only (no sign, exponent or leading zero), from `min` to `max` of `unit`.
  * `alternative` is a value outside the range that the caller handles itself; the error offers it too.
  */
-export function parseWholeNumber(key: string, raw: string, range: { min: number; max: number; unit: string; example: number; alternative?: string }): number {
+export function parseWholeNumber(
+    key: string,
+    raw: string,
+    range: { min: number; max: number; unit: string; example: number; alternative?: string },
+): number {
     const value = Number(raw);
     if (!/^(0|[1-9][0-9]*)$/.test(raw) || value < range.min || value > range.max) {
         const alternative = range.alternative === undefined ? "" : `, or ${range.alternative}`;
-        throw new ConfigError(key, raw, `a whole number of ${range.unit} from ${range.min} to ${range.max}, such as ${range.example}${alternative}`);
+        throw new ConfigError(
+            key,
+            raw,
+            `a whole number of ${range.unit} from ${range.min} to ${range.max}, such as ${range.example}${alternative}`,
+        );
     }
     return value;
 }
@@ -92,7 +107,11 @@ export function parseBindAddress(raw: string): string {
     const octets = raw.split(".");
     const isIpv4 = octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
     if (!isIpv4) {
-        throw new ConfigError("jenkinsBindAddress", raw, "an IPv4 address such as 127.0.0.1 (0.0.0.0 exposes Jenkins to every network)");
+        throw new ConfigError(
+            "jenkinsBindAddress",
+            raw,
+            "an IPv4 address such as 127.0.0.1 (0.0.0.0 exposes Jenkins to every network)",
+        );
     }
     return raw;
 }
@@ -104,7 +123,9 @@ export function parseBindAddress(raw: string): string {
 export function parseImageReference(key: string, raw: string): string {
     const component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
     const registry = "(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*(?::\\d+)?/)?";
-    const reference = new RegExp(`^${registry}${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+    const reference = new RegExp(
+        `^${registry}${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+    );
     if (!reference.test(raw)) {
         throw new ConfigError(key, raw, "a Docker image reference such as debian:trixie-slim");
     }
@@ -115,13 +136,24 @@ export function parseImageReference(key: string, raw: string): string {
 export function parseRepository(raw: string): { owner: string; name: string } {
     const match = /^([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})\/([A-Za-z0-9._-]{1,100})$/.exec(raw);
     if (match === null || match[2] === "." || match[2] === "..") {
-        throw new ConfigError("githubRepository", raw, "a GitHub repository as owner/name, such as octocat/adult-mlops");
+        throw new ConfigError(
+            "githubRepository",
+            raw,
+            "a GitHub repository as owner/name, such as octocat/adult-mlops",
+        );
     }
     return { owner: match[1], name: match[2] };
 }
 
 export function parseBranch(raw: string): string {
-    if (!/^[A-Za-z0-9._/-]+$/.test(raw) || raw.startsWith("/") || raw.endsWith("/") || raw.includes("..") || raw.includes("//") || raw.endsWith(".lock")) {
+    if (
+        !/^[A-Za-z0-9._/-]+$/.test(raw) ||
+        raw.startsWith("/") ||
+        raw.endsWith("/") ||
+        raw.includes("..") ||
+        raw.includes("//") ||
+        raw.endsWith(".lock")
+    ) {
         throw new ConfigError("githubBranch", raw, "a branch name such as main");
     }
     return raw;
@@ -132,7 +164,8 @@ export function parseBranch(raw: string): string {
  * http(s) URL on a public host: a tunnel or relay in front of the local Jenkins.
  */
 export function parsePublicUrl(raw: string): string {
-    const expected = "the public http(s) URL GitHub reaches Jenkins at (a tunnel or relay, e.g. https://jenkins.example.com/), not a local or private address, without user or password";
+    const expected =
+        "the public http(s) URL GitHub reaches Jenkins at (a tunnel or relay, e.g. https://jenkins.example.com/), not a local or private address, without user or password";
     if (!URL.canParse(raw)) {
         throw new ConfigError("jenkinsPublicUrl", raw, expected);
     }
@@ -152,7 +185,13 @@ export function parsePublicUrl(raw: string): string {
 
 function isLocalOrPrivateHost(hostname: string): boolean {
     const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    if (host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "0.0.0.0" || host.endsWith(".local")) {
+    if (
+        host === "localhost" ||
+        host.endsWith(".localhost") ||
+        host === "::1" ||
+        host === "0.0.0.0" ||
+        host.endsWith(".local")
+    ) {
         return true;
     }
     const octets = host.split(".").map(Number);
@@ -160,7 +199,13 @@ function isLocalOrPrivateHost(hostname: string): boolean {
         return false;
     }
     const [a, b] = octets;
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+    return (
+        a === 127 ||
+        a === 10 ||
+        (a === 172 && b >= 16 && b <= 31) ||
+        (a === 192 && b === 168) ||
+        (a === 169 && b === 254)
+    );
 }
 
 /**
@@ -198,7 +243,11 @@ export function parseDataSource(raw: string, projectDir: string): DataSource {
     }
     const directory = path.resolve(projectDir, raw);
     if (mountBreaking.test(directory)) {
-        throw new ConfigError("dataSource", raw, "a directory whose path has no comma or line break (it is passed to docker run --mount)");
+        throw new ConfigError(
+            "dataSource",
+            raw,
+            "a directory whose path has no comma or line break (it is passed to docker run --mount)",
+        );
     }
     if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
         throw new ConfigError("dataSource", raw, `${expected} (${directory} is not a directory)`);

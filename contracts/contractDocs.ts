@@ -30,7 +30,10 @@ const TABLES: Record<string, () => string> = {
             ["code", "meaning"],
             [
                 ...Object.values(contract.exitStatus).map((status) => [String(status.code), status.meaning]),
-                ...Object.values(contract.callerExitStatus).map((status) => [String(status.code), `caller: ${status.meaning}`]),
+                ...Object.values(contract.callerExitStatus).map((status) => [
+                    String(status.code),
+                    `caller: ${status.meaning}`,
+                ]),
             ],
         ),
     "metrics-fields": () =>
@@ -47,7 +50,9 @@ export function renderContractTables(markdown: string, file: string): string {
     return markdown.replace(REGION, (_match, open: string, name: string, close: string) => {
         const render = TABLES[name];
         if (render === undefined) {
-            throw new Error(`${file}: <!-- contract:${name} --> names no table of the contract; expected one of ${Object.keys(TABLES).join(", ")}`);
+            throw new Error(
+                `${file}: <!-- contract:${name} --> names no table of the contract; expected one of ${Object.keys(TABLES).join(", ")}`,
+            );
         }
         return `${open}${render()}${close}`;
     });

@@ -5,7 +5,10 @@ import { DataSource } from "../config/validators";
  * cached), a directory source is mounted as it is. The source stays typed up to here; the script
  * is told which kind it has, never left to guess from the string.
  */
-export function dataPreparationEnvironment(source: DataSource, dataVolume: string): { DATA_URL: string; DATA_DIR: string; DATA_VOLUME: string } {
+export function dataPreparationEnvironment(
+    source: DataSource,
+    dataVolume: string,
+): { DATA_URL: string; DATA_DIR: string; DATA_VOLUME: string } {
     return source.kind === "url"
         ? { DATA_URL: source.url, DATA_DIR: "", DATA_VOLUME: dataVolume }
         : { DATA_URL: "", DATA_DIR: source.path, DATA_VOLUME: "" };

@@ -10,12 +10,23 @@ const rateOrNull = fraction.nullable();
 const championFigures = z.strictObject({ version: count, validation_acc: fraction, test_acc: fraction.nullable() });
 
 /** DVC's `metrics diff` entry: new - old. */
-const metricDiff = z.strictObject({ old: z.number().nullable(), new: z.number().nullable(), diff: z.number().nullable() });
+const metricDiff = z.strictObject({
+    old: z.number().nullable(),
+    new: z.number().nullable(),
+    diff: z.number().nullable(),
+});
 
 const groupFairness = z.strictObject({
     groups: z.record(
         z.string(),
-        z.strictObject({ size: count, positives: count, accuracy: rateOrNull, selection_rate: rateOrNull, tpr: rateOrNull, fpr: rateOrNull }),
+        z.strictObject({
+            size: count,
+            positives: count,
+            accuracy: rateOrNull,
+            selection_rate: rateOrNull,
+            tpr: rateOrNull,
+            fpr: rateOrNull,
+        }),
     ),
     demographic_parity_difference: z.number().nullable(),
     equalized_odds_difference: z.number().nullable(),
@@ -24,7 +35,10 @@ const groupFairness = z.strictObject({
 /** A path relative to the registry's versions folder: never absolute, never climbing out. */
 const reportPath = z
     .string()
-    .refine((report) => !report.startsWith("/") && !report.split("/").includes(".."), "not a path inside the registry's versions folder");
+    .refine(
+        (report) => !report.startsWith("/") && !report.split("/").includes(".."),
+        "not a path inside the registry's versions folder",
+    );
 
 const registryEntry = z
     .strictObject({
@@ -46,7 +60,12 @@ const metricsShape = {
     model: z.string(),
     seed: count,
     split: z.enum(["random", "official"]),
-    data: z.strictObject({ raw_file: z.string(), raw_sha256: z.string(), test_file: z.string().nullable(), test_sha256: z.string().nullable() }),
+    data: z.strictObject({
+        raw_file: z.string(),
+        raw_sha256: z.string(),
+        test_file: z.string().nullable(),
+        test_sha256: z.string().nullable(),
+    }),
     rows: z.strictObject({ raw: count, clean: count, train: count, test: count }),
     seconds: z.strictObject({ preprocessing: duration, train: duration, test: duration, total: duration }),
     promoted: z.boolean(),
@@ -85,8 +104,12 @@ export function parsePipelineMetrics(stdout: string): PipelineMetrics {
     }
     const result = pipelineMetricsSchema.safeParse(value);
     if (!result.success) {
-        const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "the line"}: ${issue.message}`);
-        throw new Error(`the gated run's metrics line breaks the contract (ml/README.md, "The gated run"): ${problems.join("; ")}; the line: ${shown}`);
+        const problems = result.error.issues.map(
+            (issue) => `${issue.path.length > 0 ? issue.path.join(".") : "the line"}: ${issue.message}`,
+        );
+        throw new Error(
+            `the gated run's metrics line breaks the contract (ml/README.md, "The gated run"): ${problems.join("; ")}; the line: ${shown}`,
+        );
     }
     return result.data;
 }

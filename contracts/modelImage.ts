@@ -15,12 +15,15 @@ export interface EnvironmentVariable {
 }
 
 /** Every variable the image's scripts read, with the value used when it is unset. */
-export const MODEL_IMAGE_ENVIRONMENT: Readonly<Record<keyof typeof contract.environment, EnvironmentVariable>> = contract.environment;
+export const MODEL_IMAGE_ENVIRONMENT: Readonly<Record<keyof typeof contract.environment, EnvironmentVariable>> =
+    contract.environment;
 
 export type ModelImageVariable = keyof typeof MODEL_IMAGE_ENVIRONMENT;
 
 function codes<Name extends string>(statuses: Record<Name, { code: number }>): Readonly<Record<Name, number>> {
-    return Object.fromEntries(Object.entries<{ code: number }>(statuses).map(([name, status]) => [name, status.code])) as Record<Name, number>;
+    return Object.fromEntries(
+        Object.entries<{ code: number }>(statuses).map(([name, status]) => [name, status.code]),
+    ) as Record<Name, number>;
 }
 
 /** How every script of the image exits (the contract's exitStatus: code and meaning). */

@@ -9,5 +9,7 @@ export function sha256OfCommandInputs(environment: Record<string, string>, trigg
     const byName = Object.keys(environment)
         .sort()
         .map((name) => [name, environment[name]]);
-    return createHash("sha256").update(JSON.stringify({ environment: byName, triggers })).digest("hex");
+    return createHash("sha256")
+        .update(JSON.stringify({ environment: byName, triggers }))
+        .digest("hex");
 }

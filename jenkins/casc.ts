@@ -70,17 +70,39 @@ function secretTextCredential(id: string, scope: "SYSTEM" | "GLOBAL", descriptio
 
 // Each credential's id is the name of the secret file it is read from.
 function credentials(settings: JenkinsSettings): object[] {
-    const agentKey = sshKeyCredential(SECRET_NAMES.agentSshKey, "SYSTEM", "jenkins", "Controller's key for the SSH build agent");
-    const github = settings.github === undefined
-        ? []
-        : [
-              sshKeyCredential(SECRET_NAMES.githubDeployKey, "GLOBAL", "git", `Read-only deploy key of ${settings.github.repository}`),
-              secretTextCredential(SECRET_NAMES.githubWebhookSecret, "SYSTEM", "Shared secret GitHub signs webhook deliveries with"),
-          ];
+    const agentKey = sshKeyCredential(
+        SECRET_NAMES.agentSshKey,
+        "SYSTEM",
+        "jenkins",
+        "Controller's key for the SSH build agent",
+    );
+    const github =
+        settings.github === undefined
+            ? []
+            : [
+                  sshKeyCredential(
+                      SECRET_NAMES.githubDeployKey,
+                      "GLOBAL",
+                      "git",
+                      `Read-only deploy key of ${settings.github.repository}`,
+                  ),
+                  secretTextCredential(
+                      SECRET_NAMES.githubWebhookSecret,
+                      "SYSTEM",
+                      "Shared secret GitHub signs webhook deliveries with",
+                  ),
+              ];
     // GLOBAL: a build can bind only credentials of that scope (SYSTEM ones are for Jenkins itself).
-    const dataUrl = signedDataUrl(settings.pipeline.dataSource) === undefined
-        ? []
-        : [secretTextCredential(SECRET_NAMES.dataUrl, "GLOBAL", "The data source's signed URL (its query string is a secret); the github-to-container jobs bind it to DATA_URL")];
+    const dataUrl =
+        signedDataUrl(settings.pipeline.dataSource) === undefined
+            ? []
+            : [
+                  secretTextCredential(
+                      SECRET_NAMES.dataUrl,
+                      "GLOBAL",
+                      "The data source's signed URL (its query string is a secret); the github-to-container jobs bind it to DATA_URL",
+                  ),
+              ];
     return [agentKey, ...github, ...dataUrl];
 }
 
@@ -115,7 +137,8 @@ export function renderCasc(settings: JenkinsSettings): string {
     const github = settings.github !== undefined;
     const config = {
         jenkins: {
-            systemMessage: "Configured as code from the project's jenkins/ folder: changes made here are replaced at the next start.",
+            systemMessage:
+                "Configured as code from the project's jenkins/ folder: changes made here are replaced at the next start.",
             numExecutors: 0,
             mode: "EXCLUSIVE",
             // No inbound (JNLP) agents: every agent is launched over SSH.
@@ -133,7 +156,10 @@ export function renderCasc(settings: JenkinsSettings): string {
             globalNodeProperties: [
                 {
                     envVars: {
-                        env: Object.entries(jobEnvironment(settings)).map(([key, value]) => ({ key, value: literal(value) })),
+                        env: Object.entries(jobEnvironment(settings)).map(([key, value]) => ({
+                            key,
+                            value: literal(value),
+                        })),
                     },
                 },
             ],

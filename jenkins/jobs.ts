@@ -22,7 +22,9 @@ const MODEL_CONTAINER_LIBRARY = path.join(__dirname, "..", "scripts", "model-con
  * the model registry gets a line between them that leaves the registry out.
  */
 function jobScript(file: string, agent: AgentSettings): string {
-    const [library, script] = [MODEL_CONTAINER_LIBRARY, path.join(JOB_SCRIPTS_DIR, file)].map((source) => fs.readFileSync(source, "utf8"));
+    const [library, script] = [MODEL_CONTAINER_LIBRARY, path.join(JOB_SCRIPTS_DIR, file)].map((source) =>
+        fs.readFileSync(source, "utf8"),
+    );
     return [library, ...(agent.holdsRegistry ? [] : [withoutRegistry(agent)]), script].join("\n");
 }
 
@@ -120,7 +122,13 @@ function onHost(agent: AgentSettings): string {
     return agent.jobSuffix === "" ? "" : ` on build host ${agent.buildHost}`;
 }
 
-function chainedJob(agent: AgentSettings, upstream: JobName, description: string, shell: FreestyleJob["shell"], publishers: XmlElement[] = []): FreestyleJob {
+function chainedJob(
+    agent: AgentSettings,
+    upstream: JobName,
+    description: string,
+    shell: FreestyleJob["shell"],
+    publishers: XmlElement[] = [],
+): FreestyleJob {
     return {
         description,
         assignedNode: agent.label,
@@ -168,7 +176,12 @@ function chain(settings: JenkinsSettings, agent: AgentSettings): Record<JobName,
         : `then promote.py reports the verdict (the model registry is not on build host ${agent.buildHost}: nothing is promoted)`;
     return {
         "github-to-container": firstJob(settings, agent),
-        preprocessing: chainedJob(agent, "github-to-container", `Runs preprocessing.py in the model container${onHost(agent)}.`, stage),
+        preprocessing: chainedJob(
+            agent,
+            "github-to-container",
+            `Runs preprocessing.py in the model container${onHost(agent)}.`,
+            stage,
+        ),
         train: chainedJob(agent, "preprocessing", `Runs train.py in the model container${onHost(agent)}.`, stage),
         test: chainedJob(
             agent,

@@ -38,7 +38,9 @@ function readStackFile(file: string): { stack: string; values: Partial<ConfigVal
             return [[key, JSON.stringify(value)]];
         }
         // A scalar (YAML's string, number or boolean) as Pulumi hands it over: its text.
-        return value === undefined || (typeof value === "object" && value !== null) ? [] : [[key, typeof value === "string" ? value : JSON.stringify(value)]];
+        return value === undefined || (typeof value === "object" && value !== null)
+            ? []
+            : [[key, typeof value === "string" ? value : JSON.stringify(value)]];
     });
     const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? "dev";
     return { stack, values: Object.fromEntries(entries) };

@@ -49,12 +49,18 @@ export function jenkinsSettingsOf(stack: StackSettings): JenkinsSettings {
     const { hosts, pipelineHost } = stack.buildHosts;
     return {
         url: stack.jenkins.url,
-        github: stack.github && { repository: stack.github.repository, branch: stack.github.branch, cloneUrl: stack.github.cloneUrl },
+        github: stack.github && {
+            repository: stack.github.repository,
+            branch: stack.github.branch,
+            cloneUrl: stack.github.cloneUrl,
+        },
         pipeline: stack.pipeline,
         projectDir: AGENT_PROJECT_DIR,
         agents: hosts.map((host, index) => ({
             buildHost: host.name,
-            ...(index === 0 ? FIRST_AGENT : { node: `${FIRST_AGENT.node}-${host.name}`, label: `${FIRST_AGENT.label}-${host.name}` }),
+            ...(index === 0
+                ? FIRST_AGENT
+                : { node: `${FIRST_AGENT.node}-${host.name}`, label: `${FIRST_AGENT.label}-${host.name}` }),
             jobSuffix: index === 0 ? "" : `-on-${host.name}`,
             // The first host's agent is on the controller's network; the others publish their SSH port on their host.
             host: host.agent?.address ?? stack.names.agentContainer,

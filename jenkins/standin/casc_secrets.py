@@ -124,7 +124,9 @@ class Resolver:
             # File.isFile() and File.exists() are false for a path the user cannot stat.
             parent = os.path.dirname(path) or "/"
             if os.path.isdir(parent) and not os.access(parent, os.X_OK):
-                resolution.warnings.append(f"{parent} is not searchable by {user_description()}, so JCasC cannot see {path}{describe_file(parent)}")
+                resolution.warnings.append(
+                    f"{parent} is not searchable by {user_description()}, so JCasC cannot see {path}{describe_file(parent)}"
+                )
             return None
         if not stat.S_ISREG(st.st_mode):
             raise ConfigurationError(f"Cannot load non-file {path}")
@@ -179,7 +181,9 @@ class Resolver:
             return self.read_file(key, resolution, as_base64=True)
         if prefix == "sysprop":
             if key not in self.props:
-                resolution.warnings.append(f"Configuration import: System Properties did not contain the specified key '{key}'. Will default to empty string.")
+                resolution.warnings.append(
+                    f"Configuration import: System Properties did not contain the specified key '{key}'. Will default to empty string."
+                )
                 return ""
             return self.props[key]
         if prefix == "decodebase64":
@@ -196,7 +200,9 @@ class Resolver:
             except ValueError as error:
                 raise ConfigurationError(f"json lookup of invalid JSON: {error}") from error
             if not isinstance(root, dict) or field not in root or root[field] is None:
-                resolution.warnings.append(f"Configuration import: JSON secret did not contain the specified key '{field}'. Will default to empty string.")
+                resolution.warnings.append(
+                    f"Configuration import: JSON secret did not contain the specified key '{field}'. Will default to empty string."
+                )
                 return ""
             value = root[field]
             return value if isinstance(value, str) else json.dumps(value)
@@ -257,7 +263,9 @@ class Resolver:
                 if prior is None:
                     prior = [text]
                 if name in prior:
-                    raise ConfigurationError(f"Infinite loop in property interpolation of {' -> '.join(prior[1:] + [name])}")
+                    raise ConfigurationError(
+                        f"Infinite loop in property interpolation of {' -> '.join(prior[1:] + [name])}"
+                    )
                 prior.append(name)
                 value = lookup(name)
                 if value is None:
@@ -286,7 +294,9 @@ class Resolver:
             if self.strict():
                 raise Unresolved(f"Unable to resolve variable '{name}'. Aborting configuration reload. ({where})")
             resolution.unresolved.append(name)
-            resolution.warnings.append(f"Configuration import: Found unresolved variable '{name}'. Will default to empty string ({where})")
+            resolution.warnings.append(
+                f"Configuration import: Found unresolved variable '{name}'. Will default to empty string ({where})"
+            )
             return ""
 
         self.substitute(first, unresolved, preserve_escapes=False, nested=False)
@@ -319,7 +329,9 @@ def config_files(parameter):
             files.append(path)
             continue
         if not os.path.isdir(path):
-            raise ConfigurationError(f"cannot read the configuration file {path} as {user_description()}{describe_file(path)}")
+            raise ConfigurationError(
+                f"cannot read the configuration file {path} as {user_description()}{describe_file(path)}"
+            )
         found = [
             name
             for name in glob.glob(os.path.join(glob.escape(path), "**", "*"), recursive=True, include_hidden=True)
@@ -350,7 +362,9 @@ def references(files):
             with open(path, encoding="utf-8") as handle:
                 documents = list(yaml.compose_all(handle))
         except OSError as error:
-            raise ConfigurationError(f"cannot read the configuration file {path} as {user_description()}: {error.strerror}") from error
+            raise ConfigurationError(
+                f"cannot read the configuration file {path} as {user_description()}: {error.strerror}"
+            ) from error
         except yaml.YAMLError as error:
             raise ConfigurationError(f"{path} is not valid YAML: {error}") from error
         for document in documents:
@@ -395,7 +409,11 @@ def check(files, resolver, out=sys.stdout, err=sys.stderr):
         origin = origin or ("escaped (literal)" if not referenced_names(value) else "defaults/helpers only")
         print(f"jcasc: {path}: {where}: {shown} <- {origin}", file=out, flush=True)
     if os.path.exists(os.environ.get("SECRETS_FILE", PROPERTIES_FILE_DEFAULT)):
-        print("jcasc: WARNING: the stand-in does not read JCasC's properties secret source (SECRETS_FILE, /run/secrets/secrets.properties)", file=err, flush=True)
+        print(
+            "jcasc: WARNING: the stand-in does not read JCasC's properties secret source (SECRETS_FILE, /run/secrets/secrets.properties)",
+            file=err,
+            flush=True,
+        )
     return failures, len(found)
 
 

@@ -27,7 +27,9 @@ EXACT_VERSION = re.compile(r"[0-9][0-9A-Za-z._+-]*")
 GROUP_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 BOOLEANS = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
-NOTICE = "jenkins-plugin-cli (stand-in, not the plugin installation manager): checked the syntax only, installed nothing"
+NOTICE = (
+    "jenkins-plugin-cli (stand-in, not the plugin installation manager): checked the syntax only, installed nothing"
+)
 
 
 def fail(message, status=1):
@@ -46,7 +48,12 @@ def problem(line):
     version = parts[1]
     if version.startswith("incrementals"):
         fields = version.split(";")
-        if len(fields) != 3 or fields[0] != "incrementals" or not GROUP_ID.fullmatch(fields[1]) or not EXACT_VERSION.fullmatch(fields[2]):
+        if (
+            len(fields) != 3
+            or fields[0] != "incrementals"
+            or not GROUP_ID.fullmatch(fields[1])
+            or not EXACT_VERSION.fullmatch(fields[2])
+        ):
             return f"'{version}' is not incrementals;groupId;version"
     elif version not in ("latest", "experimental") and not EXACT_VERSION.fullmatch(version):
         return f"'{version}' is not a version (an exact version starts with a digit; or latest, experimental, incrementals;groupId;version)"
@@ -67,7 +74,10 @@ def check_lines(source, lines):
             fail(f"{source}:{number}: invalid plugin line {raw.rstrip()!r}: {wrong}")
         artifact = line.split(":", 1)[0]
         if artifact in seen:
-            print(f"jenkins-plugin-cli: warning: {source}:{number}: {artifact} is listed again (first on line {seen[artifact]})", file=sys.stderr)
+            print(
+                f"jenkins-plugin-cli: warning: {source}:{number}: {artifact} is listed again (first on line {seen[artifact]})",
+                file=sys.stderr,
+            )
         seen.setdefault(artifact, number)
     return list(seen)
 
@@ -108,7 +118,10 @@ def main(argv):
                 plugins.append(argv[i])
                 i += 1
         else:
-            fail(f"option '{arg}' is not one the stand-in knows (the real jenkins-plugin-cli may accept it); it accepts --plugin-file, --latest, --plugins, --verbose", 2)
+            fail(
+                f"option '{arg}' is not one the stand-in knows (the real jenkins-plugin-cli may accept it); it accepts --plugin-file, --latest, --plugins, --verbose",
+                2,
+            )
 
     checked = check_lines("--plugins", [(n, p) for n, p in enumerate(plugins, 1)])
     if plugin_file is not None:

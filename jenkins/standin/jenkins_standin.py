@@ -53,7 +53,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split("?", 1)[0]
         if path == "/login":
-            self.answer(200, f"<html><body><p>{BANNER}</p><form method='post' action='j_security_check'></form></body></html>\n")
+            self.answer(
+                200, f"<html><body><p>{BANNER}</p><form method='post' action='j_security_check'></form></body></html>\n"
+            )
         elif path == "/":
             self.answer(403, "<html><body>Authentication required</body></html>\n")
         else:
@@ -74,6 +76,7 @@ def listen(address, port):
     """All interfaces, IPv6 and IPv4 where the container has IPv6 (Jenkins' default), else IPv4."""
     if address in ("", "0.0.0.0", "::") and socket.has_ipv6:
         try:
+
             class V6(DualStackServer):
                 address_family = socket.AF_INET6
 
@@ -107,7 +110,9 @@ def main(args):
             print(f"jcasc: error: {error}", file=sys.stderr, flush=True)
             failures, count = 1, 0
         if failures:
-            log(f"JCasC configuration failed: {failures} of the references above cannot be resolved; Jenkins would not finish booting. Exit 1.")
+            log(
+                f"JCasC configuration failed: {failures} of the references above cannot be resolved; Jenkins would not finish booting. Exit 1."
+            )
             return 1
         log(f"JCasC: all {count} references resolved")
     else:

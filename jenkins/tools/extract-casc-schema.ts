@@ -39,12 +39,35 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { annotated, ClassRef, JavaIndex, publicMethods, SourceRepo, tagCommit } from "./javaModel";
 import { Annotation, Constructor, Field, Method, stringLiterals, typeArguments } from "./javaSource";
-import { CascAttribute, CascClass, CascConfigurator, CascRoot, CascSchema, CascShape, Citation, SchemaSource, XStreamClass, XStreamField, XStreamShape } from "./cascSchema";
+import {
+    CascAttribute,
+    CascClass,
+    CascConfigurator,
+    CascRoot,
+    CascSchema,
+    CascShape,
+    Citation,
+    SchemaSource,
+    XStreamClass,
+    XStreamField,
+    XStreamShape,
+} from "./cascSchema";
 
 const projectDir = path.resolve(__dirname, "..", "..");
 
 /** Plugins whose classes the rendered files configure (and configuration-as-code, whose rules these are). */
-const PLUGINS = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "credentials-binding", "ssh-slaves", "git", "git-client", "github", "description-setter"];
+const PLUGINS = [
+    "configuration-as-code",
+    "credentials",
+    "ssh-credentials",
+    "plain-credentials",
+    "credentials-binding",
+    "ssh-slaves",
+    "git",
+    "git-client",
+    "github",
+    "description-setter",
+];
 
 /** Every class a mapping of the rendered JCasC YAML can resolve to (local and GitHub mode, any number of build hosts). */
 const CASC_CLASSES = [
@@ -97,14 +120,36 @@ const DESCRIBABLE = "hudson.model.Describable";
 const DESCRIPTOR = "hudson.model.Descriptor";
 const PERSISTED_LIST = "hudson.util.PersistedList";
 /** java.util.Collection and the JDK classes the mirrors' collections extend (PersistedList extends AbstractList). */
-const COLLECTIONS = new Set(["java.util.Collection", "java.util.List", "java.util.Set", "java.util.SortedSet", "java.util.AbstractCollection", "java.util.AbstractList", "java.util.AbstractSet", "java.util.ArrayList", "java.util.LinkedList", "java.util.HashSet", "java.util.TreeSet", "java.util.LinkedHashSet", "java.util.concurrent.CopyOnWriteArrayList"]);
+const COLLECTIONS = new Set([
+    "java.util.Collection",
+    "java.util.List",
+    "java.util.Set",
+    "java.util.SortedSet",
+    "java.util.AbstractCollection",
+    "java.util.AbstractList",
+    "java.util.AbstractSet",
+    "java.util.ArrayList",
+    "java.util.LinkedList",
+    "java.util.HashSet",
+    "java.util.TreeSet",
+    "java.util.LinkedHashSet",
+    "java.util.concurrent.CopyOnWriteArrayList",
+]);
 /** XStream writes these as a list of elements named by class (their converters: CopyOnWriteList, DescribableList, PersistedList). */
-const XSTREAM_LISTS = new Set([...COLLECTIONS, "hudson.util.CopyOnWriteList", "hudson.util.DescribableList", PERSISTED_LIST]);
+const XSTREAM_LISTS = new Set([
+    ...COLLECTIONS,
+    "hudson.util.CopyOnWriteList",
+    "hudson.util.DescribableList",
+    PERSISTED_LIST,
+]);
 const MAPS = /^java\.util\.(\w+\.)?\w*Map$/;
 
 type Lock = {
     core: { version: string };
-    plugins: Record<string, { version: string; source: { repository: string; tag: string | null; commit: string | null; exact: boolean } }>;
+    plugins: Record<
+        string,
+        { version: string; source: { repository: string; tag: string | null; commit: string | null; exact: boolean } }
+    >;
 };
 
 function args(): { mirrors: string; out: string } {
@@ -113,28 +158,53 @@ function args(): { mirrors: string; out: string } {
         const at = argv.indexOf(flag);
         return at === -1 ? fallback : argv[at + 1];
     };
-    return { mirrors: value("--mirrors", "/work/.mirror"), out: value("--out", path.join(projectDir, "jenkins", "casc-schema.json")) };
+    return {
+        mirrors: value("--mirrors", "/work/.mirror"),
+        out: value("--out", path.join(projectDir, "jenkins", "casc-schema.json")),
+    };
 }
 
-function sourceRepo(mirrors: string, id: string, repository: string, tag: string, lockCommit: string | null): SourceRepo {
+function sourceRepo(
+    mirrors: string,
+    id: string,
+    repository: string,
+    tag: string,
+    lockCommit: string | null,
+): SourceRepo {
     const gitDir = path.join(mirrors, repository.replace("/", "+"), "repo");
     if (!fs.existsSync(gitDir)) throw new Error(`no mirror of ${repository} at ${gitDir}`);
     const commit = tagCommit(gitDir, tag) ?? lockCommit;
-    if (commit === null) throw new Error(`${repository}: tag ${tag} is not in the mirror and the lock records no commit`);
-    if (lockCommit !== null && commit !== lockCommit) throw new Error(`${repository}: tag ${tag} is ${commit}, the lock says ${lockCommit}`);
+    if (commit === null)
+        throw new Error(`${repository}: tag ${tag} is not in the mirror and the lock records no commit`);
+    if (lockCommit !== null && commit !== lockCommit)
+        throw new Error(`${repository}: tag ${tag} is ${commit}, the lock says ${lockCommit}`);
     return { id, repository, tag, commit, gitDir };
 }
 
 function sources(mirrors: string, lock: Lock): { repos: SourceRepo[]; recorded: Record<string, SchemaSource> } {
     const core = sourceRepo(mirrors, "core", "jenkinsci/jenkins", `jenkins-${lock.core.version}`, null);
-    const recorded: Record<string, SchemaSource> = { core: { repository: core.repository, tag: core.tag, commit: core.commit, version: lock.core.version, exact: true } };
+    const recorded: Record<string, SchemaSource> = {
+        core: {
+            repository: core.repository,
+            tag: core.tag,
+            commit: core.commit,
+            version: lock.core.version,
+            exact: true,
+        },
+    };
     const repos = [core];
     for (const id of PLUGINS) {
         const { version, source } = lock.plugins[id];
         if (source.tag === null) throw new Error(`${id}: the lock records no source tag`);
         const repo = sourceRepo(mirrors, id, source.repository, source.tag, source.commit);
         repos.push(repo);
-        recorded[id] = { repository: repo.repository, tag: repo.tag, commit: repo.commit, version, exact: source.exact };
+        recorded[id] = {
+            repository: repo.repository,
+            tag: repo.tag,
+            commit: repo.commit,
+            version,
+            exact: source.exact,
+        };
     }
     return { repos, recorded };
 }
@@ -150,13 +220,21 @@ function restrictions(annotations: Annotation[]): string[] {
 }
 
 /** The element type of a collection or array type, else the type itself; `multiple` says which. */
-function elementType(index: JavaIndex, written: string, context: ClassRef, lists: Set<string>): { type: string; multiple: boolean } {
-    if (/(\[\]|\.\.\.)$/.test(written)) return { type: resolved(index, written.replace(/(\[\]|\.\.\.)$/, ""), context), multiple: true };
+function elementType(
+    index: JavaIndex,
+    written: string,
+    context: ClassRef,
+    lists: Set<string>,
+): { type: string; multiple: boolean } {
+    if (/(\[\]|\.\.\.)$/.test(written))
+        return { type: resolved(index, written.replace(/(\[\]|\.\.\.)$/, ""), context), multiple: true };
     const { raw, args: typeArgs } = typeArguments(written);
     const rawType = index.resolve(raw, context);
-    const isList = rawType !== undefined && (lists.has(rawType) || [...lists].some((list) => isA(index, rawType, list)));
+    const isList =
+        rawType !== undefined && (lists.has(rawType) || [...lists].some((list) => isA(index, rawType, list)));
     if (!isList) return { type: resolved(index, written, context), multiple: false };
-    if (typeArgs.length === 0) return { type: inheritedElementType(index, rawType) ?? "java.lang.Object", multiple: true };
+    if (typeArgs.length === 0)
+        return { type: inheritedElementType(index, rawType) ?? "java.lang.Object", multiple: true };
     return { type: resolved(index, wildcardBound(typeArgs[0]), context), multiple: true };
 }
 
@@ -167,7 +245,9 @@ function wildcardBound(typeArg: string): string {
 /** A collection class without type arguments (Hudson.CloudList) gets its element type from its generic superclass, as BaseConfigurator#getComponentType does. */
 function inheritedElementType(index: JavaIndex, fqn: string): string | undefined {
     for (const owner of index.lookup(fqn) === undefined ? [] : index.ancestors(index.lookup(fqn)!).found) {
-        const typeArg = owner.decl.extends.map((written) => typeArguments(written).args[0]).find((arg) => arg !== undefined);
+        const typeArg = owner.decl.extends
+            .map((written) => typeArguments(written).args[0])
+            .find((arg) => arg !== undefined);
         if (typeArg !== undefined) return resolved(index, wildcardBound(typeArg), owner);
     }
     return undefined;
@@ -187,11 +267,21 @@ function isAbstract(ref: ClassRef): boolean {
 }
 
 /** The explicit names a describable's descriptor (or a Descriptor itself) carries, and where. */
-function descriptorOf(index: JavaIndex, ref: ClassRef): { class: string; symbols: string[]; citation: Citation } | undefined {
-    const candidates = index.isA(ref, DESCRIPTOR) ? [ref] : ref.decl.nested.map((nested) => index.lookup(`${ref.fqn}$${nested.name}`)!);
-    const descriptor = candidates.find((candidate) => index.isA(candidate, DESCRIPTOR) && (candidate === ref || annotated(candidate.decl, "Extension")));
+function descriptorOf(
+    index: JavaIndex,
+    ref: ClassRef,
+): { class: string; symbols: string[]; citation: Citation } | undefined {
+    const candidates = index.isA(ref, DESCRIPTOR)
+        ? [ref]
+        : ref.decl.nested.map((nested) => index.lookup(`${ref.fqn}$${nested.name}`)!);
+    const descriptor = candidates.find(
+        (candidate) =>
+            index.isA(candidate, DESCRIPTOR) && (candidate === ref || annotated(candidate.decl, "Extension")),
+    );
     if (descriptor === undefined) return undefined;
-    const symbols = descriptor.decl.annotations.filter((annotation) => annotation.name === "Symbol").flatMap((annotation) => stringLiterals(annotation.args));
+    const symbols = descriptor.decl.annotations
+        .filter((annotation) => annotation.name === "Symbol")
+        .flatMap((annotation) => stringLiterals(annotation.args));
     return { class: descriptor.fqn, symbols, citation: cite(descriptor) };
 }
 
@@ -230,19 +320,34 @@ function customConfigurators(index: JavaIndex): Map<string, CustomConfigurator> 
 function refuseOtherConfigurators(index: JavaIndex, targets: string[], handled: Map<string, CustomConfigurator>): void {
     const handledClasses = new Set([...handled.values()].map((configurator) => configurator.ref.fqn));
     for (const repo of index.repos) {
-        for (const file of index.grep(repo, "implements (RootElement)?Configurator<|extends HeteroDescribableConfigurator<|boolean canConfigure\\(")) {
+        for (const file of index.grep(
+            repo,
+            "implements (RootElement)?Configurator<|extends HeteroDescribableConfigurator<|boolean canConfigure\\(",
+        )) {
             const ref = index.classInFile(repo, file, path.basename(file, ".java"));
             if (ref === undefined || handledClasses.has(ref.fqn)) continue;
-            const declared = [...ref.decl.extends, ...ref.decl.implements].map((written) => /^(?:RootElementConfigurator|Configurator|HeteroDescribableConfigurator)<(.+)>$/.exec(written)?.[1]);
+            const declared = [...ref.decl.extends, ...ref.decl.implements].map(
+                (written) =>
+                    /^(?:RootElementConfigurator|Configurator|HeteroDescribableConfigurator)<(.+)>$/.exec(written)?.[1],
+            );
             const body = methodNamed(ref, "canConfigure", 1)?.body ?? "";
-            const named = targets.find((fqn) => declared.some((arg) => arg !== undefined && index.resolve(arg, ref) === fqn) || body.includes(`${fqn.split(/[.$]/).pop()}.class`) || body.includes(`"${fqn}"`));
-            if (named !== undefined) throw new Error(`${repo.repository} ${file} configures ${named} in a way this extractor does not read`);
+            const named = targets.find(
+                (fqn) =>
+                    declared.some((arg) => arg !== undefined && index.resolve(arg, ref) === fqn) ||
+                    body.includes(`${fqn.split(/[.$]/).pop()}.class`) ||
+                    body.includes(`"${fqn}"`),
+            );
+            if (named !== undefined)
+                throw new Error(`${repo.repository} ${file} configures ${named} in a way this extractor does not read`);
         }
     }
 }
 
 function methodNamed(ref: ClassRef, name: string, parameters = 0): Method | undefined {
-    return ref.decl.members.find((member): member is Method => member.kind === "method" && member.name === name && member.parameters.length === parameters);
+    return ref.decl.members.find(
+        (member): member is Method =>
+            member.kind === "method" && member.name === name && member.parameters.length === parameters,
+    );
 }
 
 /** How configuration-as-code reads a value of this type (DefaultConfiguratorRegistry#internalLookup). */
@@ -254,39 +359,102 @@ function shapeOf(index: JavaIndex, type: string, custom: Map<string, CustomConfi
 }
 
 function dataBoundConstructor(ref: ClassRef): Constructor | undefined {
-    return ref.decl.members.find((member): member is Constructor => member.kind === "constructor" && member.modifiers.includes("public") && annotated(member, "DataBoundConstructor"));
+    return ref.decl.members.find(
+        (member): member is Constructor =>
+            member.kind === "constructor" &&
+            member.modifiers.includes("public") &&
+            annotated(member, "DataBoundConstructor"),
+    );
 }
 
-function constructorAttributes(index: JavaIndex, ref: ClassRef, custom: Map<string, CustomConfigurator>): CascAttribute[] {
+function constructorAttributes(
+    index: JavaIndex,
+    ref: ClassRef,
+    custom: Map<string, CustomConfigurator>,
+): CascAttribute[] {
     const constructor = dataBoundConstructor(ref);
     if (constructor === undefined) throw new Error(`${ref.fqn} has no public @DataBoundConstructor`);
     return constructor.parameters.map((parameter) => {
         const { type, multiple } = elementType(index, parameter.type, ref, COLLECTIONS);
-        return { name: parameter.name, type, multiple, shape: shapeOf(index, type, custom), from: "constructor", declaredIn: ref.fqn, ...cite(ref, constructor.line), deprecated: false, restricted: [] };
+        return {
+            name: parameter.name,
+            type,
+            multiple,
+            shape: shapeOf(index, type, custom),
+            from: "constructor",
+            declaredIn: ref.fqn,
+            ...cite(ref, constructor.line),
+            deprecated: false,
+            restricted: [],
+        };
     });
 }
 
 /** BaseConfigurator#describe: setters with getters, and PersistedList getters and public fields. */
-function reflectiveAttributes(index: JavaIndex, ref: ClassRef, custom: Map<string, CustomConfigurator>, exclusions: string[]): CascAttribute[] {
+function reflectiveAttributes(
+    index: JavaIndex,
+    ref: ClassRef,
+    custom: Map<string, CustomConfigurator>,
+    exclusions: string[],
+): CascAttribute[] {
     const methods = publicMethods(index, ref);
-    const getters = new Set(methods.filter(({ method }) => method.parameters.length === 0 && (method.name.startsWith("get") || (method.name.startsWith("is") && /^(boolean|Boolean|java\.lang\.Boolean)$/.test(method.returnType)))).map(({ method }) => method.name));
+    const getters = new Set(
+        methods
+            .filter(
+                ({ method }) =>
+                    method.parameters.length === 0 &&
+                    (method.name.startsWith("get") ||
+                        (method.name.startsWith("is") &&
+                            /^(boolean|Boolean|java\.lang\.Boolean)$/.test(method.returnType))),
+            )
+            .map(({ method }) => method.name),
+    );
     const attributes = new Map<string, CascAttribute>();
-    const attribute = (name: string, written: string, owner: ClassRef, method: Method, from: CascAttribute["from"]): CascAttribute => {
+    const attribute = (
+        name: string,
+        written: string,
+        owner: ClassRef,
+        method: Method,
+        from: CascAttribute["from"],
+    ): CascAttribute => {
         const { type, multiple } = elementType(index, written, owner, COLLECTIONS);
         const setter = from === "setter" ? { dataBoundSetter: annotated(method, "DataBoundSetter") } : {};
-        return { name, type, multiple, shape: shapeOf(index, type, custom), from, declaredIn: owner.fqn, ...cite(owner, method.line), deprecated: annotated(method, "Deprecated"), restricted: restrictions(method.annotations), ...setter };
+        return {
+            name,
+            type,
+            multiple,
+            shape: shapeOf(index, type, custom),
+            from,
+            declaredIn: owner.fqn,
+            ...cite(owner, method.line),
+            deprecated: annotated(method, "Deprecated"),
+            restricted: restrictions(method.annotations),
+            ...setter,
+        };
     };
     for (const { method, owner } of methods) {
-        if (method.parameters.length === 0 && method.name.startsWith("get") && isPersistedList(index, method.returnType, owner)) {
+        if (
+            method.parameters.length === 0 &&
+            method.name.startsWith("get") &&
+            isPersistedList(index, method.returnType, owner)
+        ) {
             const name = uncapitalize(method.name.slice(3));
-            if (!exclusions.includes(name)) attributes.set(name, attribute(name, method.returnType, owner, method, "persistedList"));
+            if (!exclusions.includes(name))
+                attributes.set(name, attribute(name, method.returnType, owner, method, "persistedList"));
         }
     }
     for (const [suffix, overloads] of settersBySuffix(methods)) {
         const name = uncapitalize(suffix);
-        const getter = getters.has(`get${suffix}`) ? `get${suffix}` : getters.has(`is${suffix}`) ? `is${suffix}` : undefined;
+        const getter = getters.has(`get${suffix}`)
+            ? `get${suffix}`
+            : getters.has(`is${suffix}`)
+              ? `is${suffix}`
+              : undefined;
         if (exclusions.includes(name) || getter === undefined) continue;
-        const { method, owner } = bestSetter(overloads, methods.find(({ method: m }) => m.name === getter && m.parameters.length === 0)!.method.returnType);
+        const { method, owner } = bestSetter(
+            overloads,
+            methods.find(({ method: m }) => m.name === getter && m.parameters.length === 0)!.method.returnType,
+        );
         const written = method.parameters[0].type;
         if (MAPS.test(index.resolve(written, owner) ?? "")) continue;
         attributes.set(name, attribute(name, written, owner, method, "setter"));
@@ -294,10 +462,17 @@ function reflectiveAttributes(index: JavaIndex, ref: ClassRef, custom: Map<strin
     return [...persistedListFields(index, ref, custom), ...attributes.values()];
 }
 
-function settersBySuffix(methods: { method: Method; owner: ClassRef }[]): Map<string, { method: Method; owner: ClassRef }[]> {
+function settersBySuffix(
+    methods: { method: Method; owner: ClassRef }[],
+): Map<string, { method: Method; owner: ClassRef }[]> {
     const bySuffix = new Map<string, { method: Method; owner: ClassRef }[]>();
     for (const entry of methods) {
-        if (entry.method.parameters.length !== 1 || !entry.method.name.startsWith("set") || entry.method.name.length === 3) continue;
+        if (
+            entry.method.parameters.length !== 1 ||
+            !entry.method.name.startsWith("set") ||
+            entry.method.name.length === 3
+        )
+            continue;
         const suffix = entry.method.name.slice(3);
         bySuffix.set(suffix, [...(bySuffix.get(suffix) ?? []), entry]);
     }
@@ -305,18 +480,48 @@ function settersBySuffix(methods: { method: Method; owner: ClassRef }[]): Map<st
 }
 
 /** BaseConfigurator#resolveBestSetter, reduced to what the sources here need: the overload whose parameter is the getter's type, else the first. */
-function bestSetter(overloads: { method: Method; owner: ClassRef }[], getterType: string): { method: Method; owner: ClassRef } {
-    const raw = (type: string) => typeArguments(type).raw.replace(/^(int|Integer)$/, "int").replace(/^(boolean|Boolean)$/, "boolean").replace(/^(long|Long)$/, "long");
+function bestSetter(
+    overloads: { method: Method; owner: ClassRef }[],
+    getterType: string,
+): { method: Method; owner: ClassRef } {
+    const raw = (type: string) =>
+        typeArguments(type)
+            .raw.replace(/^(int|Integer)$/, "int")
+            .replace(/^(boolean|Boolean)$/, "boolean")
+            .replace(/^(long|Long)$/, "long");
     return overloads.find(({ method }) => raw(method.parameters[0].type) === raw(getterType)) ?? overloads[0];
 }
 
-function persistedListFields(index: JavaIndex, ref: ClassRef, custom: Map<string, CustomConfigurator>): CascAttribute[] {
+function persistedListFields(
+    index: JavaIndex,
+    ref: ClassRef,
+    custom: Map<string, CustomConfigurator>,
+): CascAttribute[] {
     return index.ancestors(ref).found.flatMap((owner) =>
         owner.decl.members.flatMap((member) => {
-            if (member.kind !== "field" || !member.modifiers.includes("public") || member.modifiers.includes("static") || member.modifiers.includes("transient") || !isPersistedList(index, member.type, owner)) return [];
+            if (
+                member.kind !== "field" ||
+                !member.modifiers.includes("public") ||
+                member.modifiers.includes("static") ||
+                member.modifiers.includes("transient") ||
+                !isPersistedList(index, member.type, owner)
+            )
+                return [];
             const { type, multiple } = elementType(index, member.type, owner, COLLECTIONS);
             // BaseConfigurator#describe marks no field attribute deprecated or restricted.
-            return [{ name: member.name, type, multiple, shape: shapeOf(index, type, custom), from: "persistedList" as const, declaredIn: owner.fqn, ...cite(owner, member.line), deprecated: false, restricted: [] }];
+            return [
+                {
+                    name: member.name,
+                    type,
+                    multiple,
+                    shape: shapeOf(index, type, custom),
+                    from: "persistedList" as const,
+                    declaredIn: owner.fqn,
+                    ...cite(owner, member.line),
+                    deprecated: false,
+                    restricted: [],
+                },
+            ];
         }),
     );
 }
@@ -331,48 +536,90 @@ function uncapitalize(name: string): string {
 }
 
 /** What a custom configurator's describe() adds: `new [Multivalued]Attribute<...>("name", Type.class)`. */
-function configuratorAttributes(index: JavaIndex, configurator: CustomConfigurator, custom: Map<string, CustomConfigurator>): CascAttribute[] {
+function configuratorAttributes(
+    index: JavaIndex,
+    configurator: CustomConfigurator,
+    custom: Map<string, CustomConfigurator>,
+): CascAttribute[] {
     const describe = methodNamed(configurator.ref, "describe");
     if (describe?.body === undefined) return [];
-    return [...describe.body.matchAll(/new\s+(\w*)Attribute\s*<[^(]*>\s*\(\s*"(\w+)"\s*,\s*([\w.]+)\.class/g)].map((match) => {
-        const type = resolved(index, match[3], configurator.ref);
-        const line = describe.line + describe.body!.slice(0, match.index).split("\n").length;
-        return { name: match[2], type, multiple: match[1] === "Multivalued", shape: shapeOf(index, type, custom), from: "configurator" as const, declaredIn: configurator.ref.fqn, ...cite(configurator.ref, line), deprecated: false, restricted: [] };
-    });
+    return [...describe.body.matchAll(/new\s+(\w*)Attribute\s*<[^(]*>\s*\(\s*"(\w+)"\s*,\s*([\w.]+)\.class/g)].map(
+        (match) => {
+            const type = resolved(index, match[3], configurator.ref);
+            const line = describe.line + describe.body!.slice(0, match.index).split("\n").length;
+            return {
+                name: match[2],
+                type,
+                multiple: match[1] === "Multivalued",
+                shape: shapeOf(index, type, custom),
+                from: "configurator" as const,
+                declaredIn: configurator.ref.fqn,
+                ...cite(configurator.ref, line),
+                deprecated: false,
+                restricted: [],
+            };
+        },
+    );
 }
 
-function configuratorOf(index: JavaIndex, ref: ClassRef, custom: CustomConfigurator | undefined, casc: SourceRepo): CascConfigurator {
+function configuratorOf(
+    index: JavaIndex,
+    ref: ClassRef,
+    custom: CustomConfigurator | undefined,
+    casc: SourceRepo,
+): CascConfigurator {
     if (custom !== undefined) {
         const describe = methodNamed(custom.ref, "describe");
-        const attributes = describe === undefined ? "reflection" : /super\.describe\(\)/.test(describe.body ?? "") ? "reflection and own" : "own";
+        const attributes =
+            describe === undefined
+                ? "reflection"
+                : /super\.describe\(\)/.test(describe.body ?? "")
+                  ? "reflection and own"
+                  : "own";
         const exclusions = stringLiterals(methodNamed(custom.ref, "exclusions")?.body ?? "");
         return { class: custom.ref.fqn, ...cite(custom.ref), attributes, exclusions };
     }
     const builtin = index.isA(ref, DESCRIPTOR) ? "DescriptorConfigurator" : "DataBoundConfigurator";
     const configurator = index.lookup(`io.jenkins.plugins.casc.impl.configurators.${builtin}`);
-    if (configurator === undefined || configurator.repo !== casc) throw new Error(`${builtin} not found in ${casc.repository}`);
+    if (configurator === undefined || configurator.repo !== casc)
+        throw new Error(`${builtin} not found in ${casc.repository}`);
     return { class: configurator.fqn, ...cite(configurator), attributes: "reflection", exclusions: [] };
 }
 
 /** DataBoundConfigurator (or a custom configurator extending it) builds the object through its @DataBoundConstructor. */
 function usesConstructor(configurator: CascConfigurator, custom: CustomConfigurator | undefined): boolean {
-    return configurator.attributes !== "own" && (custom === undefined ? configurator.class.endsWith(".DataBoundConfigurator") : custom.kind === "DataBoundConfigurator");
+    return (
+        configurator.attributes !== "own" &&
+        (custom === undefined
+            ? configurator.class.endsWith(".DataBoundConfigurator")
+            : custom.kind === "DataBoundConfigurator")
+    );
 }
 
-function cascAttributes(index: JavaIndex, ref: ClassRef, configurator: CascConfigurator, custom: Map<string, CustomConfigurator>): CascAttribute[] {
+function cascAttributes(
+    index: JavaIndex,
+    ref: ClassRef,
+    configurator: CascConfigurator,
+    custom: Map<string, CustomConfigurator>,
+): CascAttribute[] {
     const own = custom.has(ref.fqn) ? configuratorAttributes(index, custom.get(ref.fqn)!, custom) : [];
     if (configurator.attributes === "own") return own;
     const reflective = reflectiveAttributes(index, ref, custom, configurator.exclusions);
-    const constructor = usesConstructor(configurator, custom.get(ref.fqn)) ? constructorAttributes(index, ref, custom) : [];
+    const constructor = usesConstructor(configurator, custom.get(ref.fqn))
+        ? constructorAttributes(index, ref, custom)
+        : [];
     const names = new Set([...constructor, ...own].map((attribute) => attribute.name));
-    return [...constructor, ...reflective.filter((attribute) => !names.has(attribute.name)), ...own].sort((a, b) => a.name.localeCompare(b.name));
+    return [...constructor, ...reflective.filter((attribute) => !names.has(attribute.name)), ...own].sort((a, b) =>
+        a.name.localeCompare(b.name),
+    );
 }
 
 /** The category a global configuration's Descriptor#getCategory returns (the first declaration up its hierarchy). */
 function categoryOf(index: JavaIndex, ref: ClassRef): string | undefined {
     for (const owner of index.ancestors(ref).found) {
         const method = methodNamed(owner, "getCategory");
-        const category = method?.body === undefined ? undefined : /GlobalConfigurationCategory\.(\w+)\.class/.exec(method.body)?.[1];
+        const category =
+            method?.body === undefined ? undefined : /GlobalConfigurationCategory\.(\w+)\.class/.exec(method.body)?.[1];
         if (category !== undefined) return `jenkins.model.GlobalConfigurationCategory$${category}`;
     }
     return undefined;
@@ -383,7 +630,9 @@ function globalConfigurationNames(index: JavaIndex, ref: ClassRef, symbols: stri
     if (symbols.length > 0) return symbols;
     const own = uncapitalize(ref.decl.name);
     for (const owner of index.ancestors(ref).found) {
-        const typeArg = owner.decl.extends.map((written) => /^(?:hudson\.model\.)?Descriptor<(.+)>$/.exec(written)?.[1]).find((arg) => arg !== undefined);
+        const typeArg = owner.decl.extends
+            .map((written) => /^(?:hudson\.model\.)?Descriptor<(.+)>$/.exec(written)?.[1])
+            .find((arg) => arg !== undefined);
         if (typeArg !== undefined) {
             const derived = uncapitalize(typeArguments(typeArg).raw.split(".").pop()!);
             return derived === own ? [own] : [own, derived];
@@ -392,7 +641,12 @@ function globalConfigurationNames(index: JavaIndex, ref: ClassRef, symbols: stri
     return [own];
 }
 
-function cascClass(index: JavaIndex, fqn: string, custom: Map<string, CustomConfigurator>, casc: SourceRepo): CascClass {
+function cascClass(
+    index: JavaIndex,
+    fqn: string,
+    custom: Map<string, CustomConfigurator>,
+    casc: SourceRepo,
+): CascClass {
     const ref = index.lookup(fqn);
     if (ref === undefined) throw new Error(`${fqn}: no source in the mirrors`);
     const descriptor = descriptorOf(index, ref);
@@ -400,7 +654,8 @@ function cascClass(index: JavaIndex, fqn: string, custom: Map<string, CustomConf
     const isDescriptor = index.isA(ref, DESCRIPTOR);
     // GlobalConfigurationCategoryConfigurator lists the Descriptor extensions; a GlobalConfiguration always has a
     // config page (Descriptor#getConfigPage defaults to config.jelly), so its other filter passes.
-    if (isDescriptor && !annotated(ref.decl, "Extension")) throw new Error(`${fqn}: a Descriptor without @Extension is configured by no root`);
+    if (isDescriptor && !annotated(ref.decl, "Extension"))
+        throw new Error(`${fqn}: a Descriptor without @Extension is configured by no root`);
     const category = isDescriptor ? categoryOf(index, ref) : undefined;
     const { found, outside } = index.ancestors(ref);
     return {
@@ -410,31 +665,48 @@ function cascClass(index: JavaIndex, fqn: string, custom: Map<string, CustomConf
         deprecated: annotated(ref.decl, "Deprecated"),
         supertypes: [...found.slice(1).map((ancestor) => ancestor.fqn), ...outside],
         symbols: descriptor?.symbols ?? [],
-        ...(descriptor === undefined || descriptor.class === fqn ? {} : { descriptor: { class: descriptor.class, ...descriptor.citation } }),
+        ...(descriptor === undefined || descriptor.class === fqn
+            ? {}
+            : { descriptor: { class: descriptor.class, ...descriptor.citation } }),
         ...(isDescriptor ? { names: globalConfigurationNames(index, ref, descriptor?.symbols ?? []) } : {}),
         ...(category === undefined ? {} : { category }),
         configurator,
-        constructorParameters: usesConstructor(configurator, custom.get(fqn)) ? constructorAttributes(index, ref, custom).map((attribute) => attribute.name) : [],
+        constructorParameters: usesConstructor(configurator, custom.get(fqn))
+            ? constructorAttributes(index, ref, custom).map((attribute) => attribute.name)
+            : [],
         attributes: cascAttributes(index, ref, configurator, custom),
         ...dataBoundSetterFields(index, ref),
     };
 }
 
 function dataBoundSetterFields(index: JavaIndex, ref: ClassRef): Pick<CascClass, "dataBoundSetterFields"> {
-    const names = index.ancestors(ref).found.flatMap((owner) => owner.decl.members.filter((member): member is Field => member.kind === "field" && annotated(member, "DataBoundSetter")).map((field) => field.name));
+    const names = index
+        .ancestors(ref)
+        .found.flatMap((owner) =>
+            owner.decl.members
+                .filter((member): member is Field => member.kind === "field" && annotated(member, "DataBoundSetter"))
+                .map((field) => field.name),
+        );
     return names.length === 0 ? {} : { dataBoundSetterFields: names };
 }
 
 /** The categories (GlobalConfigurationCategory's nested classes with @Symbol), each as a root whose attributes are its global configurations. */
-function categoryRoots(index: JavaIndex, classes: Record<string, CascClass>): { roots: Record<string, CascRoot>; categories: Record<string, CascClass> } {
+function categoryRoots(
+    index: JavaIndex,
+    classes: Record<string, CascClass>,
+): { roots: Record<string, CascRoot>; categories: Record<string, CascClass> } {
     const base = index.lookup("jenkins.model.GlobalConfigurationCategory");
     if (base === undefined) throw new Error("core's GlobalConfigurationCategory not found");
     const roots: Record<string, CascRoot> = {};
     const categories: Record<string, CascClass> = {};
-    const configurator = index.lookup("io.jenkins.plugins.casc.impl.configurators.GlobalConfigurationCategoryConfigurator")!;
+    const configurator = index.lookup(
+        "io.jenkins.plugins.casc.impl.configurators.GlobalConfigurationCategoryConfigurator",
+    )!;
     for (const nested of base.decl.nested) {
         const ref = index.lookup(`${base.fqn}$${nested.name}`)!;
-        const symbol = nested.annotations.filter((annotation) => annotation.name === "Symbol").flatMap((annotation) => stringLiterals(annotation.args))[0];
+        const symbol = nested.annotations
+            .filter((annotation) => annotation.name === "Symbol")
+            .flatMap((annotation) => stringLiterals(annotation.args))[0];
         if (symbol === undefined) continue;
         roots[symbol] = { class: ref.fqn, ...cite(ref) };
         const members = Object.entries(classes).filter(([, cls]) => cls.category === ref.fqn);
@@ -447,7 +719,18 @@ function categoryRoots(index: JavaIndex, classes: Record<string, CascClass>): { 
             symbols: [symbol],
             configurator: { class: configurator.fqn, ...cite(configurator), attributes: "own", exclusions: [] },
             constructorParameters: [],
-            attributes: members.map(([fqn, cls]) => ({ name: cls.names![0], ...(cls.names!.length > 1 ? { aliases: cls.names!.slice(1) } : {}), type: fqn, multiple: false, shape: "object" as const, from: "configurator" as const, declaredIn: configurator.fqn, ...cite(configurator, methodNamed(configurator, "describe")!.line), deprecated: false, restricted: [] })),
+            attributes: members.map(([fqn, cls]) => ({
+                name: cls.names![0],
+                ...(cls.names!.length > 1 ? { aliases: cls.names!.slice(1) } : {}),
+                type: fqn,
+                multiple: false,
+                shape: "object" as const,
+                from: "configurator" as const,
+                declaredIn: configurator.fqn,
+                ...cite(configurator, methodNamed(configurator, "describe")!.line),
+                deprecated: false,
+                restricted: [],
+            })),
         };
     }
     return { roots, categories };
@@ -459,7 +742,8 @@ function cascSchema(index: JavaIndex, casc: SourceRepo): CascSchema["casc"] {
     const classes = Object.fromEntries(CASC_CLASSES.map((fqn) => [fqn, cascClass(index, fqn, custom, casc)]));
     const roots: Record<string, CascRoot> = {};
     for (const configurator of custom.values()) {
-        if (configurator.rootName !== undefined && classes[configurator.target] !== undefined) roots[configurator.rootName] = { class: configurator.target, ...cite(configurator.ref) };
+        if (configurator.rootName !== undefined && classes[configurator.target] !== undefined)
+            roots[configurator.rootName] = { class: configurator.target, ...cite(configurator.ref) };
     }
     const categories = categoryRoots(index, classes);
     return { roots: { ...roots, ...categories.roots }, classes: { ...classes, ...categories.categories } };
@@ -467,14 +751,33 @@ function cascSchema(index: JavaIndex, casc: SourceRepo): CascSchema["casc"] {
 
 /** XStream's fields of a class: every non-static, non-transient field of it and its superclasses. */
 function xstreamFields(index: JavaIndex, ref: ClassRef): XStreamField[] {
-    return index.ancestors(ref).found
-        .filter((owner) => owner.decl.declarationKind === "class")
+    return index
+        .ancestors(ref)
+        .found.filter((owner) => owner.decl.declarationKind === "class")
         .flatMap((owner) =>
             owner.decl.members.flatMap((member) => {
-                if (member.kind !== "field" || member.modifiers.includes("static") || member.modifiers.includes("transient")) return [];
+                if (
+                    member.kind !== "field" ||
+                    member.modifiers.includes("static") ||
+                    member.modifiers.includes("transient")
+                )
+                    return [];
                 const { type, multiple } = elementType(index, member.type, owner, XSTREAM_LISTS);
-                const shape: XStreamShape = multiple ? "items" : index.lookup(type) !== undefined && index.lookup(type)!.decl.declarationKind !== "enum" ? "object" : "value";
-                return [{ name: member.name, type, shape, declaredIn: owner.fqn, ...cite(owner, member.line), deprecated: annotated(member, "Deprecated") }];
+                const shape: XStreamShape = multiple
+                    ? "items"
+                    : index.lookup(type) !== undefined && index.lookup(type)!.decl.declarationKind !== "enum"
+                      ? "object"
+                      : "value";
+                return [
+                    {
+                        name: member.name,
+                        type,
+                        shape,
+                        declaredIn: owner.fqn,
+                        ...cite(owner, member.line),
+                        deprecated: annotated(member, "Deprecated"),
+                    },
+                ];
             }),
         );
 }
@@ -483,7 +786,13 @@ function xstreamClass(index: JavaIndex, fqn: string): XStreamClass {
     const ref = index.lookup(fqn);
     if (ref === undefined) throw new Error(`${fqn}: no source in the mirrors`);
     const { found, outside } = index.ancestors(ref);
-    return { ...cite(ref), abstract: isAbstract(ref), deprecated: annotated(ref.decl, "Deprecated"), supertypes: [...found.slice(1).map((ancestor) => ancestor.fqn), ...outside], fields: xstreamFields(index, ref) };
+    return {
+        ...cite(ref),
+        abstract: isAbstract(ref),
+        deprecated: annotated(ref.decl, "Deprecated"),
+        supertypes: [...found.slice(1).map((ancestor) => ancestor.fqn), ...outside],
+        fields: xstreamFields(index, ref),
+    };
 }
 
 /** Core's `XSTREAM.alias("project", FreeStyleProject.class)` and the like, in hudson/model/Items.java. */
@@ -492,7 +801,12 @@ function xstreamAliases(index: JavaIndex): CascSchema["xstream"]["aliases"] {
     const text = index.read(items.repo, items.path);
     const aliases: CascSchema["xstream"]["aliases"] = {};
     for (const match of text.matchAll(/XSTREAM\.alias\("(\w+)",\s*(\w+)\.class\)/g)) {
-        aliases[match[1]] = { class: resolved(index, match[2], items), source: items.repo.id, path: items.path, line: text.slice(0, match.index).split("\n").length };
+        aliases[match[1]] = {
+            class: resolved(index, match[2], items),
+            source: items.repo.id,
+            path: items.path,
+            line: text.slice(0, match.index).split("\n").length,
+        };
     }
     return aliases;
 }
@@ -505,11 +819,19 @@ function main(): void {
     const schema: CascSchema = {
         $comment: `Generated by jenkins/tools/extract-casc-schema.ts from the Java sources of Jenkins core and the plugins, read from git mirrors at the tags jenkins/plugins.lock.json pins (sources below); names, types and line numbers only. Checked against the rendered JCasC and job XML by test/jenkins/cascSchema.test.ts. Regenerate after changing a pin or the classes the rendering uses.`,
         sources: recorded,
-        casc: cascSchema(index, repos.find((repo) => repo.id === "configuration-as-code")!),
-        xstream: { aliases: xstreamAliases(index), classes: Object.fromEntries(XSTREAM_CLASSES.map((fqn) => [fqn, xstreamClass(index, fqn)])) },
+        casc: cascSchema(
+            index,
+            repos.find((repo) => repo.id === "configuration-as-code")!,
+        ),
+        xstream: {
+            aliases: xstreamAliases(index),
+            classes: Object.fromEntries(XSTREAM_CLASSES.map((fqn) => [fqn, xstreamClass(index, fqn)])),
+        },
     };
     fs.writeFileSync(out, `${JSON.stringify(schema, null, 2)}\n`);
-    console.log(`wrote ${path.relative(process.cwd(), out)}: ${Object.keys(schema.casc.classes).length} JCasC classes, ${Object.keys(schema.xstream.classes).length} XStream classes`);
+    console.log(
+        `wrote ${path.relative(process.cwd(), out)}: ${Object.keys(schema.casc.classes).length} JCasC classes, ${Object.keys(schema.xstream.classes).length} XStream classes`,
+    );
 }
 
 if (require.main === module) main();

@@ -29,7 +29,23 @@ export interface ClassRef {
     enclosing: TypeDeclaration[];
 }
 
-const JAVA_LANG = new Set(["String", "Object", "Integer", "Long", "Boolean", "Double", "Float", "Short", "Byte", "Character", "Class", "Enum", "Iterable", "Number", "CharSequence"]);
+const JAVA_LANG = new Set([
+    "String",
+    "Object",
+    "Integer",
+    "Long",
+    "Boolean",
+    "Double",
+    "Float",
+    "Short",
+    "Byte",
+    "Character",
+    "Class",
+    "Enum",
+    "Iterable",
+    "Number",
+    "CharSequence",
+]);
 const PRIMITIVES = new Set(["int", "long", "boolean", "double", "float", "short", "byte", "char", "void"]);
 const SOURCE_ROOT = /(?:^|\/)src\/main\/java\/(.+)\.java$/;
 
@@ -41,7 +57,9 @@ function git(repo: SourceRepo, ...argv: string[]): string {
 export function tagCommit(gitDir: string, tag: string): string | undefined {
     if (!fs.existsSync(gitDir)) return undefined;
     try {
-        return execFileSync("git", ["--git-dir", gitDir, "rev-parse", "--verify", "-q", `refs/tags/${tag}^{commit}`], { encoding: "utf8" }).trim();
+        return execFileSync("git", ["--git-dir", gitDir, "rev-parse", "--verify", "-q", `refs/tags/${tag}^{commit}`], {
+            encoding: "utf8",
+        }).trim();
     } catch {
         return undefined;
     }
@@ -113,7 +131,11 @@ export class JavaIndex {
         const top = this.lookup(topLevel);
         if (top === undefined || top.repo !== repo) return undefined;
         const find = (ref: ClassRef): ClassRef | undefined =>
-            ref.decl.name === name ? ref : ref.decl.nested.map((nested) => find(this.lookup(`${ref.fqn}$${nested.name}`)!)).find((found) => found !== undefined);
+            ref.decl.name === name
+                ? ref
+                : ref.decl.nested
+                      .map((nested) => find(this.lookup(`${ref.fqn}$${nested.name}`)!))
+                      .find((found) => found !== undefined);
         return find(top);
     }
 
@@ -191,7 +213,10 @@ export class JavaIndex {
 
     /** Direct supertypes as written and as resolved (superclass first). */
     supertypes(ref: ClassRef): { written: string; fqn?: string }[] {
-        return [...ref.decl.extends, ...ref.decl.implements].map((written) => ({ written, fqn: this.resolve(written, ref, false) }));
+        return [...ref.decl.extends, ...ref.decl.implements].map((written) => ({
+            written,
+            fqn: this.resolve(written, ref, false),
+        }));
     }
 
     /**
@@ -232,7 +257,9 @@ export class JavaIndex {
 }
 
 export function annotated(member: { annotations: { name: string }[] }, simpleName: string): boolean {
-    return member.annotations.some((annotation) => annotation.name === simpleName || annotation.name.endsWith(`.${simpleName}`));
+    return member.annotations.some(
+        (annotation) => annotation.name === simpleName || annotation.name.endsWith(`.${simpleName}`),
+    );
 }
 
 /** Public instance methods as Class#getMethods() lists them: the most derived declaration of each signature. */
@@ -242,7 +269,8 @@ export function publicMethods(index: JavaIndex, ref: ClassRef): { method: Method
         const isInterface = owner.decl.declarationKind === "interface";
         for (const method of owner.decl.members) {
             if (method.kind !== "method" || method.modifiers.includes("static")) continue;
-            if (!(method.modifiers.includes("public") || (isInterface && !method.modifiers.includes("private")))) continue;
+            if (!(method.modifiers.includes("public") || (isInterface && !method.modifiers.includes("private"))))
+                continue;
             const signature = `${method.name}(${method.parameters.map((p) => typeArguments(p.type).raw).join(",")})`;
             if (!bySignature.has(signature)) bySignature.set(signature, { method, owner });
         }

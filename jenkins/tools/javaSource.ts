@@ -63,7 +63,22 @@ export interface CompilationUnit {
     types: TypeDeclaration[];
 }
 
-const MODIFIERS = new Set(["public", "protected", "private", "static", "final", "abstract", "synchronized", "native", "transient", "volatile", "default", "strictfp", "sealed", "non-sealed"]);
+const MODIFIERS = new Set([
+    "public",
+    "protected",
+    "private",
+    "static",
+    "final",
+    "abstract",
+    "synchronized",
+    "native",
+    "transient",
+    "volatile",
+    "default",
+    "strictfp",
+    "sealed",
+    "non-sealed",
+]);
 
 /**
  * Two views of the same text, offsets aligned: `code` has comments blanked (newlines kept),
@@ -84,7 +99,15 @@ function views(source: string): Views {
     let masked = "";
     let i = 0;
     while (i < source.length) {
-        const rest = source.startsWith("//", i) ? "line" : source.startsWith("/*", i) ? "block" : source.startsWith('"""', i) ? "textBlock" : source[i] === '"' || source[i] === "'" ? "literal" : undefined;
+        const rest = source.startsWith("//", i)
+            ? "line"
+            : source.startsWith("/*", i)
+              ? "block"
+              : source.startsWith('"""', i)
+                ? "textBlock"
+                : source[i] === '"' || source[i] === "'"
+                  ? "literal"
+                  : undefined;
         if (rest === undefined) {
             code += source[i];
             masked += source[i];
@@ -99,7 +122,10 @@ function views(source: string): Views {
         } else {
             code += piece;
             const quote = rest === "textBlock" ? 3 : 1;
-            masked += piece.slice(0, quote) + blank(piece.slice(quote, piece.length - quote)) + piece.slice(piece.length - quote);
+            masked +=
+                piece.slice(0, quote) +
+                blank(piece.slice(quote, piece.length - quote)) +
+                piece.slice(piece.length - quote);
         }
         i = end;
     }
@@ -200,7 +226,12 @@ function rawMembers(masked: string, from: number, to: number): RawMember[] {
 }
 
 /** Leading annotations and modifiers of a header, in any order, and the offset after them. */
-function prefix(code: string, masked: string, at: number, end: number): { annotations: Annotation[]; modifiers: string[]; rest: number } {
+function prefix(
+    code: string,
+    masked: string,
+    at: number,
+    end: number,
+): { annotations: Annotation[]; modifiers: string[]; rest: number } {
     const annotations: Annotation[] = [];
     const modifiers: string[] = [];
     let i = at;
@@ -279,7 +310,12 @@ function supertypeClauses(header: string): Record<string, string> {
     return clauses;
 }
 
-function typeDeclaration(v: Views, raw: RawMember, head: ReturnType<typeof prefix>, line: number): TypeDeclaration | undefined {
+function typeDeclaration(
+    v: Views,
+    raw: RawMember,
+    head: ReturnType<typeof prefix>,
+    line: number,
+): TypeDeclaration | undefined {
     const header = v.masked.slice(head.rest, raw.end);
     const match = /^(class|interface|enum|record|@\s*interface)\s+([A-Za-z_$][\w$]*)/.exec(header);
     if (match === null || raw.body === undefined) return undefined;
@@ -291,7 +327,8 @@ function typeDeclaration(v: Views, raw: RawMember, head: ReturnType<typeof prefi
     }
     const clauses = supertypeClauses(rest);
     const clause = (keyword: string) => splitTopLevel(clauses[keyword] ?? "").map(cleanType);
-    const body = declarationKind === "enum" ? { members: [], nested: [] } : typeBody(v, raw.body.start, raw.body.end, match[2]);
+    const body =
+        declarationKind === "enum" ? { members: [], nested: [] } : typeBody(v, raw.body.start, raw.body.end, match[2]);
     return {
         kind: "type",
         declarationKind,
@@ -305,7 +342,11 @@ function typeDeclaration(v: Views, raw: RawMember, head: ReturnType<typeof prefi
     };
 }
 
-function member(v: Views, raw: RawMember, className: string): Method | Constructor | Field | TypeDeclaration | undefined {
+function member(
+    v: Views,
+    raw: RawMember,
+    className: string,
+): Method | Constructor | Field | TypeDeclaration | undefined {
     const head = prefix(v.code, v.masked, raw.start, raw.end);
     const text = v.masked.slice(raw.start, raw.end);
     const line = lineAt(v.code, raw.start + text.length - text.trimStart().length);
@@ -322,7 +363,11 @@ function member(v: Views, raw: RawMember, className: string): Method | Construct
     const base = { annotations: head.annotations, modifiers: head.modifiers, line };
     const constructor = new RegExp(`^\\s*${className.replace(/\$/g, "\\$")}\\s*\\(`).exec(header);
     if (constructor !== null) {
-        return { kind: "constructor", ...base, parameters: parameters(v.code, v.masked, offset + constructor[0].length - 1) };
+        return {
+            kind: "constructor",
+            ...base,
+            parameters: parameters(v.code, v.masked, offset + constructor[0].length - 1),
+        };
     }
     const method = /^([\s\S]*?)\b([A-Za-z_$][\w$]*)\s*\(/.exec(header);
     const assignment = header.search(/=(?!=)/);
@@ -363,8 +408,13 @@ function typeBody(v: Views, from: number, to: number, className: string): Pick<T
 export function parseCompilationUnit(source: string): CompilationUnit {
     const v = views(source);
     const packageName = /^\s*package\s+([\w.]+)\s*;/m.exec(v.masked)?.[1] ?? "";
-    const imports = [...v.masked.matchAll(/^\s*import\s+(static\s+)?([\w.]+(?:\.\*)?)\s*;/gm)].filter((m) => m[1] === undefined).map((m) => m[2]);
-    const afterImports = Math.max(0, ...[...v.masked.matchAll(/^\s*(?:package|import)\s[^;]*;/gm)].map((m) => (m.index ?? 0) + m[0].length));
+    const imports = [...v.masked.matchAll(/^\s*import\s+(static\s+)?([\w.]+(?:\.\*)?)\s*;/gm)]
+        .filter((m) => m[1] === undefined)
+        .map((m) => m[2]);
+    const afterImports = Math.max(
+        0,
+        ...[...v.masked.matchAll(/^\s*(?:package|import)\s[^;]*;/gm)].map((m) => (m.index ?? 0) + m[0].length),
+    );
     const { nested } = typeBody(v, afterImports, v.masked.length, "");
     return { packageName, imports, types: nested };
 }

@@ -25,7 +25,17 @@ import { XMLParser } from "fast-xml-parser";
 import { compareVersions, versionAtLeast } from "./pluginVersion";
 
 /** The plugins the rendered configuration uses (test/jenkins/controller-image.test.ts says why). */
-const DIRECT = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "ssh-slaves", "git", "github", "description-setter", "credentials-binding"];
+const DIRECT = [
+    "configuration-as-code",
+    "credentials",
+    "ssh-credentials",
+    "plain-credentials",
+    "ssh-slaves",
+    "git",
+    "github",
+    "description-setter",
+    "credentials-binding",
+];
 
 /** Plugin id -> GitHub repository, where it is not jenkinsci/<id>-plugin. */
 const REPOSITORIES: Record<string, string> = {
@@ -34,7 +44,15 @@ const REPOSITORIES: Record<string, string> = {
     "mina-sshd-api-core": "jenkinsci/mina-sshd-api-plugin",
 };
 
-type Dependency = { groupId: string; artifactId: string; version?: string; scope?: string; type?: string; classifier?: string; optional?: string };
+type Dependency = {
+    groupId: string;
+    artifactId: string;
+    version?: string;
+    scope?: string;
+    type?: string;
+    classifier?: string;
+    optional?: string;
+};
 /** The parts of a pom.xml this tool reads (the parser keeps every value a string, `dependency` always a list). */
 interface Pom {
     groupId?: string;
@@ -57,7 +75,8 @@ function args(): Record<string, string> {
     const out: Record<string, string> = {};
     const argv = process.argv.slice(2);
     for (let i = 0; i < argv.length; i += 2) {
-        if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`usage: see the header of ${__filename}`);
+        if (!argv[i].startsWith("--") || argv[i + 1] === undefined)
+            throw new Error(`usage: see the header of ${__filename}`);
         out[argv[i].slice(2)] = argv[i + 1];
     }
     for (const required of ["mirrors", "bom-ref", "line", "core", "image-repo-ref"]) {
@@ -67,7 +86,10 @@ function args(): Record<string, string> {
 }
 
 class Mirror {
-    constructor(readonly repository: string, readonly dir: string) {
+    constructor(
+        readonly repository: string,
+        readonly dir: string,
+    ) {
         if (!fs.existsSync(dir)) throw new Error(`no mirror of ${repository} at ${dir}`);
     }
     git(...argv: string[]): string {
@@ -114,7 +136,11 @@ function bomVersions(bom: Mirror, commit: string, module: string, seen: string[]
     for (const dep of pom.dependencyManagement?.dependencies?.dependency ?? []) {
         if (dep.scope === "import") {
             imports.push(interpolate(dep.artifactId, props));
-        } else if (dep.classifier === undefined && dep.version !== undefined && !out.has(`${interpolate(dep.groupId, props)}:${dep.artifactId}`)) {
+        } else if (
+            dep.classifier === undefined &&
+            dep.version !== undefined &&
+            !out.has(`${interpolate(dep.groupId, props)}:${dep.artifactId}`)
+        ) {
             out.set(`${interpolate(dep.groupId, props)}:${dep.artifactId}`, interpolate(dep.version, props));
         }
     }
@@ -161,7 +187,11 @@ function olderRelease(repo: Mirror, id: string, version: string): [string, strin
     for (const tag of repo.git("tag", "-l").split("\n").filter(Boolean)) {
         const candidate = tag.replace(new RegExp(`^(${id}-|v)`), "");
         try {
-            if (compareVersions(candidate, version) < 0 && (best === undefined || compareVersions(candidate, best[0]) > 0)) best = [candidate, tag];
+            if (
+                compareVersions(candidate, version) < 0 &&
+                (best === undefined || compareVersions(candidate, best[0]) > 0)
+            )
+                best = [candidate, tag];
         } catch {
             // not a release tag of a comparable form
         }
@@ -177,13 +207,22 @@ type Locked = {
     dependencies: Record<string, { minimum: string; optional?: true }>;
     nonPluginDependencies: string[];
     /** exact: false when the mirror lacks the pinned release and an older one (readVersion) was read. */
-    source: { repository: string; tag: string | null; commit: string | null; pom: string | null; exact: boolean; readVersion?: string; importedBom?: string };
+    source: {
+        repository: string;
+        tag: string | null;
+        commit: string | null;
+        pom: string | null;
+        exact: boolean;
+        readVersion?: string;
+        importedBom?: string;
+    };
     requiredBy: string[];
 };
 
 function main(): void {
     const a = args();
-    const mirror = (repository: string) => new Mirror(repository, path.join(a.mirrors, repository.replace("/", "+"), "repo"));
+    const mirror = (repository: string) =>
+        new Mirror(repository, path.join(a.mirrors, repository.replace("/", "+"), "repo"));
     const bom = mirror("jenkinsci/bom");
     const bomCommit = bom.commitOf(a["bom-ref"]);
     if (bomCommit === undefined) throw new Error(`no ${a["bom-ref"]} in the bom mirror`);
@@ -191,7 +230,9 @@ function main(): void {
     const pinned = bomVersions(bom, bomCommit, lineModule);
     const pinnedById = new Map([...pinned].map(([key, version]) => [key.split(":")[1], version]));
     const samplePom = bom.show(bomCommit, "sample-plugin/pom.xml");
-    const testedCore = new RegExp(`<bom>${a.line.replace(/\./g, "\\.")}</bom>\\s*<jenkins\\.version>([^<]+)<`).exec(samplePom)?.[1];
+    const testedCore = new RegExp(`<bom>${a.line.replace(/\./g, "\\.")}</bom>\\s*<jenkins\\.version>([^<]+)<`).exec(
+        samplePom,
+    )?.[1];
     const docker = mirror("jenkinsci/docker");
     const dockerCommit = docker.commitOf(a["image-repo-ref"]);
     if (dockerCommit === undefined) throw new Error(`no ${a["image-repo-ref"]} in the docker mirror`);
@@ -201,7 +242,8 @@ function main(): void {
         const key = `${module}@${release}`;
         if (!importedBoms.has(key)) {
             const commit = bom.commitOf(release);
-            if (commit === undefined) throw new Error(`bom release ${release} (imported as ${module}) is not in the bom mirror`);
+            if (commit === undefined)
+                throw new Error(`bom release ${release} (imported as ${module}) is not in the bom mirror`);
             importedBoms.set(key, bomVersions(bom, commit, module));
         }
         return importedBoms.get(key)!;
@@ -228,7 +270,16 @@ function main(): void {
         } catch (error) {
             // No copy of its repository: pinned from the BOM, unverified (bom-<line> is tested with that line's core).
             console.error(`${id}:${version}: ${(error as Error).message}; recorded as unverified`);
-            locked.set(id, { version, groupId: null, requiredCore: null, requiredCoreFrom: null, dependencies: {}, nonPluginDependencies: [], source: { repository, tag: null, commit: null, pom: null, exact: false }, requiredBy: [by] });
+            locked.set(id, {
+                version,
+                groupId: null,
+                requiredCore: null,
+                requiredCoreFrom: null,
+                dependencies: {},
+                nonPluginDependencies: [],
+                source: { repository, tag: null, commit: null, pom: null, exact: false },
+                requiredBy: [by],
+            });
             continue;
         }
         let readVersion = version;
@@ -239,7 +290,9 @@ function main(): void {
             // The mirror is older than the release: read the newest older release instead, and say so.
             const older = olderRelease(repo, id, version);
             if (older === undefined) {
-                problems.push(`${id}:${version}: no tag or commit for it, nor an older release, in the mirror of ${repository}`);
+                problems.push(
+                    `${id}:${version}: no tag or commit for it, nor an older release, in the mirror of ${repository}`,
+                );
                 continue;
             }
             [readVersion, tag] = older;
@@ -248,13 +301,15 @@ function main(): void {
         }
         // The plugin's pom, and its parents inside the repository.
         const poms = new Map(repo.pomFiles(commit).map((file) => [file, parsePom(repo.show(commit, file))] as const));
-        const ownFile = [...poms.keys()].find((file) => poms.get(file)!.artifactId === id && ["hpi", "jpi"].includes(poms.get(file)!.packaging ?? ""));
+        const ownFile = [...poms.keys()].find(
+            (file) => poms.get(file)!.artifactId === id && ["hpi", "jpi"].includes(poms.get(file)!.packaging ?? ""),
+        );
         if (ownFile === undefined) {
             problems.push(`${id}:${version}: no hpi pom.xml with artifactId ${id} at ${repository}@${commit}`);
             continue;
         }
         const chain: Pom[] = [];
-        for (let pom: Pom | undefined = poms.get(ownFile); pom !== undefined; ) {
+        for (let pom: Pom | undefined = poms.get(ownFile); pom !== undefined;) {
             chain.unshift(pom);
             const parentId = pom.parent?.artifactId;
             pom = [...poms.values()].find((candidate) => candidate.artifactId === parentId && candidate !== pom);
@@ -263,14 +318,26 @@ function main(): void {
         let props: Record<string, string> = {};
         for (const pom of chain) props = { ...props, ...(pom.properties ?? {}) };
         const own = chain[chain.length - 1];
-        props = { ...props, "project.version": readVersion, "project.groupId": own.groupId ?? own.parent?.groupId ?? "", "project.artifactId": id };
-        const requiredCore = props["jenkins.version"] === undefined ? undefined : interpolate(props["jenkins.version"], props);
+        props = {
+            ...props,
+            "project.version": readVersion,
+            "project.groupId": own.groupId ?? own.parent?.groupId ?? "",
+            "project.artifactId": id,
+        };
+        const requiredCore =
+            props["jenkins.version"] === undefined ? undefined : interpolate(props["jenkins.version"], props);
         if (requiredCore === undefined || requiredCore.includes("${")) {
             problems.push(`${id}:${version}: cannot work out jenkins.version`);
             continue;
         }
-        const rawCore = chain.map((pom) => pom.properties?.["jenkins.version"]).filter(Boolean).pop() ?? "(plugin parent pom default)";
-        const requiredCoreFrom = rawCore.includes("${") ? `jenkins.version = ${rawCore}, jenkins.baseline = ${props["jenkins.baseline"]}` : `jenkins.version = ${rawCore}`;
+        const rawCore =
+            chain
+                .map((pom) => pom.properties?.["jenkins.version"])
+                .filter(Boolean)
+                .pop() ?? "(plugin parent pom default)";
+        const requiredCoreFrom = rawCore.includes("${")
+            ? `jenkins.version = ${rawCore}, jenkins.baseline = ${props["jenkins.baseline"]}`
+            : `jenkins.version = ${rawCore}`;
 
         // dependencyManagement: explicit entries (child first), then imported BOMs in order.
         const managed = new Map<string, string>();
@@ -281,7 +348,8 @@ function main(): void {
                 const artifactId = interpolate(dep.artifactId, props);
                 const key = `${interpolate(dep.groupId, props)}:${artifactId}`;
                 if (dep.scope === "import") {
-                    if (dep.groupId === "io.jenkins.tools.bom") importList.push([artifactId, interpolate(dep.version!, props)]);
+                    if (dep.groupId === "io.jenkins.tools.bom")
+                        importList.push([artifactId, interpolate(dep.version!, props)]);
                 } else if (dep.classifier === undefined && dep.version !== undefined && !managed.has(key)) {
                     managed.set(key, interpolate(dep.version, props));
                 }
@@ -290,7 +358,8 @@ function main(): void {
         const importedManaged = new Map<string, string>();
         for (const [module, release] of importList) {
             importedBom ??= `io.jenkins.tools.bom:${module}:${release}`;
-            for (const [key, v] of imported(module, release)) if (!importedManaged.has(key)) importedManaged.set(key, v);
+            for (const [key, v] of imported(module, release))
+                if (!importedManaged.has(key)) importedManaged.set(key, v);
         }
 
         const dependencies: Locked["dependencies"] = {};
@@ -298,7 +367,12 @@ function main(): void {
         for (const pom of chain) {
             for (const dep of pom.dependencies?.dependency ?? []) {
                 const scope = dep.scope === undefined ? "compile" : interpolate(dep.scope, props);
-                if (!["compile", "runtime"].includes(scope) || dep.classifier !== undefined || (dep.type ?? "jar") === "pom") continue;
+                if (
+                    !["compile", "runtime"].includes(scope) ||
+                    dep.classifier !== undefined ||
+                    (dep.type ?? "jar") === "pom"
+                )
+                    continue;
                 const artifactId = interpolate(dep.artifactId, props);
                 const key = `${interpolate(dep.groupId, props)}:${artifactId}`;
                 const isPlugin = pinned.has(key) || importedManaged.has(key);
@@ -306,7 +380,10 @@ function main(): void {
                     nonPlugin.push(key);
                     continue;
                 }
-                const minimum = dep.version !== undefined ? interpolate(dep.version, props) : (managed.get(key) ?? importedManaged.get(key));
+                const minimum =
+                    dep.version !== undefined
+                        ? interpolate(dep.version, props)
+                        : (managed.get(key) ?? importedManaged.get(key));
                 if (minimum === undefined || minimum.includes("${")) {
                     problems.push(`${id}:${version}: no version for its dependency ${artifactId}`);
                     continue;
@@ -323,17 +400,28 @@ function main(): void {
             requiredCoreFrom,
             dependencies: Object.fromEntries(Object.entries(dependencies).sort(([x], [y]) => x.localeCompare(y))),
             nonPluginDependencies: nonPlugin.sort(),
-            source: { repository, tag: tag ?? null, commit, pom: ownFile, exact: readVersion === version, ...(readVersion !== version && { readVersion }), ...(importedBom && { importedBom }) },
+            source: {
+                repository,
+                tag: tag ?? null,
+                commit,
+                pom: ownFile,
+                exact: readVersion === version,
+                ...(readVersion !== version && { readVersion }),
+                ...(importedBom && { importedBom }),
+            },
             requiredBy: [by],
         });
     }
 
     for (const [id, plugin] of locked) {
-        if (plugin.requiredCore !== null && !versionAtLeast(a.core, plugin.requiredCore)) problems.push(`${id}:${plugin.version} needs core ${plugin.requiredCore} > ${a.core}`);
+        if (plugin.requiredCore !== null && !versionAtLeast(a.core, plugin.requiredCore))
+            problems.push(`${id}:${plugin.version} needs core ${plugin.requiredCore} > ${a.core}`);
         for (const [dep, { minimum, optional }] of Object.entries(plugin.dependencies)) {
             const have = locked.get(dep)?.version;
             if (!optional && (have === undefined || compareVersions(have, minimum) < 0)) {
-                problems.push(`${id}:${plugin.version} needs ${dep} >= ${minimum}, the BOM pins ${have ?? pinnedById.get(dep)}`);
+                problems.push(
+                    `${id}:${plugin.version} needs ${dep} >= ${minimum}, the BOM pins ${have ?? pinnedById.get(dep)}`,
+                );
             }
         }
     }
@@ -344,7 +432,8 @@ function main(): void {
 
     const ids = [...locked.keys()].sort();
     const lock = {
-        $comment: "Generated by jenkins/tools/lock-plugins.ts from local mirrors; checked by test/jenkins/plugins.test.ts. Optional dependencies are recorded but not installed by jenkins-plugin-cli, so they are not pinned.",
+        $comment:
+            "Generated by jenkins/tools/lock-plugins.ts from local mirrors; checked by test/jenkins/plugins.test.ts. Optional dependencies are recorded but not installed by jenkins-plugin-cli, so they are not pinned.",
         core: {
             version: a.core,
             image: `jenkins/jenkins:${a.core}-jdk21`,

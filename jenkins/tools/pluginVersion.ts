@@ -25,7 +25,9 @@ function parse(version: string, whole: string): Item[] {
     const items: Item[] = head.split(".").map((part) => {
         if (/^[0-9]+$/.test(part)) return BigInt(part);
         if (/^v[0-9a-f_]+$/.test(part)) return part;
-        throw new Error(`cannot compare ${JSON.stringify(whole)}: item ${JSON.stringify(part)} is neither a number nor v<commit>`);
+        throw new Error(
+            `cannot compare ${JSON.stringify(whole)}: item ${JSON.stringify(part)} is neither a number nor v<commit>`,
+        );
     });
     if (dash >= 0) items.push(parse(version.slice(dash + 1), whole));
     return items;

@@ -80,8 +80,20 @@ class Result:
 
 
 def build_image() -> None:
-    built = subprocess.run(["docker", "build", "--quiet", "--build-arg", "BASE_IMAGE=debian:trixie-slim",
-                            "--tag", IMAGE_TAG, str(REPO_ROOT / "ml")], capture_output=True, text=True)
+    built = subprocess.run(
+        [
+            "docker",
+            "build",
+            "--quiet",
+            "--build-arg",
+            "BASE_IMAGE=debian:trixie-slim",
+            "--tag",
+            IMAGE_TAG,
+            str(REPO_ROOT / "ml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if built.returncode != 0:
         sys.exit(f"bench: docker build failed:\n{built.stderr}")
 
@@ -119,16 +131,23 @@ def parse(case: Case, stdout: str, stderr: str, docker_wall: float) -> Measureme
 
 def seed_spread(case: Case, data_dir: Path, seeds: int) -> list[float]:
     """The case's test accuracy with SEED=1..seeds (one run each)."""
-    return [run_case(replace(case, env={**case.env, "SEED": str(seed)}), data_dir).metrics[1] for seed in range(1, seeds + 1)]
+    return [
+        run_case(replace(case, env={**case.env, "SEED": str(seed)}), data_dir).metrics[1]
+        for seed in range(1, seeds + 1)
+    ]
 
 
 def spread_lines(spreads: dict[str, list[float]]) -> list[str]:
-    lines = [f"official split, test_acc over SEED=1..{len(next(iter(spreads.values())))} "
-             f"(one test row = {1 / TEST_ROWS_OFFICIAL:.7f}):"]
+    lines = [
+        f"official split, test_acc over SEED=1..{len(next(iter(spreads.values())))} "
+        f"(one test row = {1 / TEST_ROWS_OFFICIAL:.7f}):"
+    ]
     for model, accuracies in spreads.items():
         low, high = min(accuracies), max(accuracies)
-        lines.append(f"  {model:<7} min {low:.4f}  max {high:.4f}  mean {statistics.mean(accuracies):.4f}  "
-                     f"spread {high - low:.4f} ({round((high - low) * TEST_ROWS_OFFICIAL)} rows)")
+        lines.append(
+            f"  {model:<7} min {low:.4f}  max {high:.4f}  mean {statistics.mean(accuracies):.4f}  "
+            f"spread {high - low:.4f} ({round((high - low) * TEST_ROWS_OFFICIAL)} rows)"
+        )
     return lines
 
 
@@ -137,17 +156,46 @@ def fmt(value: float | None, digits: int) -> str:
 
 
 def table(results: list[Result]) -> str:
-    header = ("run", "model", "split", "val_acc", "test_acc", "prep s", "train s", "test s", "total s", "docker s", "peak MB")
+    header = (
+        "run",
+        "model",
+        "split",
+        "val_acc",
+        "test_acc",
+        "prep s",
+        "train s",
+        "test s",
+        "total s",
+        "docker s",
+        "peak MB",
+    )
     rows = [header]
     for result in results:
         validation, test = result.runs[0].metrics
-        rows.append((result.case.name, result.case.model, result.case.split, fmt(validation, 4), fmt(test, 4),
-                     *(fmt(result.median(lambda run, s=stage: run.stages[s]), 2) for stage in ("preprocessing", "train", "test")),
-                     fmt(result.median(lambda run: run.total), 2), fmt(result.median(lambda run: run.docker_wall), 2),
-                     fmt(result.median(lambda run: run.peak_mb), 0)))
+        rows.append(
+            (
+                result.case.name,
+                result.case.model,
+                result.case.split,
+                fmt(validation, 4),
+                fmt(test, 4),
+                *(
+                    fmt(result.median(lambda run, s=stage: run.stages[s]), 2)
+                    for stage in ("preprocessing", "train", "test")
+                ),
+                fmt(result.median(lambda run: run.total), 2),
+                fmt(result.median(lambda run: run.docker_wall), 2),
+                fmt(result.median(lambda run: run.peak_mb), 0),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) if i < 3 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths, strict=True)))
-             for row in rows]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if i < 3 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
     return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 
 
@@ -155,7 +203,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", default=str(REPO_ROOT / ".." / "shared" / "data"))
     parser.add_argument("--repeat", type=int, default=3, help="runs per case; the table shows medians (default 3)")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per model on the official split (default 5; 0: none)")
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="seeds per model on the official split (default 5; 0: none)"
+    )
     options = parser.parse_args()
     data_dir = Path(options.data_dir).resolve()
     for name in ("adult.csv", "adult.data", "adult.test"):
@@ -167,12 +217,18 @@ def main() -> int:
         for result in results:
             result.runs.append(run_case(result.case, data_dir))
         print(f"bench: repeat {repeat + 1}/{options.repeat} done", file=sys.stderr)
-    spreads = {r.case.model: seed_spread(r.case, data_dir, options.seeds) for r in results if r.case.split == "official"}
-    print(f"data: {data_dir}   host: {os.cpu_count()} CPUs   image: {IMAGE_TAG}   median of {options.repeat} run(s) per row")
+    spreads = {
+        r.case.model: seed_spread(r.case, data_dir, options.seeds) for r in results if r.case.split == "official"
+    }
+    print(
+        f"data: {data_dir}   host: {os.cpu_count()} CPUs   image: {IMAGE_TAG}   median of {options.repeat} run(s) per row"
+    )
     print(table(results))
-    print("stage seconds: original = each script's process time (interpreter start and imports included, gate "
-          "in total only); pipeline = in-process stage time, imports in total. total = all Python processes' "
-          "wall time in the container; docker = `docker run` wall time on the host; peak = max RSS of one process.")
+    print(
+        "stage seconds: original = each script's process time (interpreter start and imports included, gate "
+        "in total only); pipeline = in-process stage time, imports in total. total = all Python processes' "
+        "wall time in the container; docker = `docker run` wall time on the host; peak = max RSS of one process."
+    )
     if options.seeds > 0:
         print("\n".join(spread_lines(spreads)))
     return verdict(results)
@@ -184,8 +240,10 @@ def verdict(results: list[Result]) -> int:
     ratio = default.median(lambda run: run.total) / original.median(lambda run: run.total)
     docker_ratio = default.median(lambda run: run.docker_wall) / original.median(lambda run: run.docker_wall)
     ok = ratio <= TIME_LIMIT and not unstable
-    print(f"default gated run / original: {ratio:.2f} of the time in the container, {docker_ratio:.2f} with docker "
-          f"start-up -> {'PASS' if ratio <= TIME_LIMIT else 'FAIL'} (limit {TIME_LIMIT:.2f})")
+    print(
+        f"default gated run / original: {ratio:.2f} of the time in the container, {docker_ratio:.2f} with docker "
+        f"start-up -> {'PASS' if ratio <= TIME_LIMIT else 'FAIL'} (limit {TIME_LIMIT:.2f})"
+    )
     for result in unstable:
         print(f"FAIL: {result.case.name} {result.case.model} {result.case.split} gave different metrics across repeats")
     return 0 if ok else 1

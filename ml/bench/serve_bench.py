@@ -78,14 +78,24 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 def stack_limits() -> dict[str, str]:
     """The stack's default limits of every model container (Pulumi.yaml's declarations)."""
     config = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["config"]
-    return {"MODEL_MEMORY_LIMIT": str(config["modelMemoryLimit"]["default"]), "MODEL_PIDS_LIMIT": str(config["modelPidsLimit"]["default"])}
+    return {
+        "MODEL_MEMORY_LIMIT": str(config["modelMemoryLimit"]["default"]),
+        "MODEL_PIDS_LIMIT": str(config["modelPidsLimit"]["default"]),
+    }
 
 
 def hardened_run(*args: str) -> subprocess.CompletedProcess:
     """`docker run` with scripts/model-container.sh's flags, as every model container of the stack gets them."""
     script = 'source scripts/model-container.sh && docker run "${model_container_flags[@]}" "$@"'
     environment = {**os.environ, **stack_limits(), "BAD_SETTING_STATUS": str(EXIT_BAD_INPUT)}
-    return subprocess.run(["bash", "-c", script, "bash", *args], cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=1800)
+    return subprocess.run(
+        ["bash", "-c", script, "bash", *args],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 def free_port() -> int:
@@ -110,8 +120,15 @@ def test_rows(data_dir: Path, count: int) -> dict[str, list]:
 
 
 def inference_body(columns: dict[str, list]) -> bytes:
-    inputs = [{"name": name, "shape": [len(values)], "datatype": "BYTES" if name in CATEGORICAL_FEATURES else "FP64", "data": values}
-              for name, values in columns.items()]
+    inputs = [
+        {
+            "name": name,
+            "shape": [len(values)],
+            "datatype": "BYTES" if name in CATEGORICAL_FEATURES else "FP64",
+            "data": values,
+        }
+        for name, values in columns.items()
+    ]
     return json.dumps({"inputs": inputs}).encode()
 
 
@@ -125,12 +142,25 @@ def wait_until_ready(port: int, seconds: float = 120) -> None:
         except OSError:
             pass
         time.sleep(0.5)
-    sys.exit(f"bench:serve: the service is not ready after {seconds:.0f} s:\n{docker('logs', NAME, check=False).stderr}")
+    sys.exit(
+        f"bench:serve: the service is not ready after {seconds:.0f} s:\n{docker('logs', NAME, check=False).stderr}"
+    )
 
 
 def run_wrk(scenario: Scenario, url: str, body_file: Path, seconds: int) -> Measured:
-    command = ["wrk", f"-t{scenario.threads}", f"-c{scenario.connections}", f"-d{seconds}s", "--latency", "-s", str(WRK_SCRIPT), url]
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "BODY_FILE": str(body_file)}, timeout=seconds + 60)
+    command = [
+        "wrk",
+        f"-t{scenario.threads}",
+        f"-c{scenario.connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(WRK_SCRIPT),
+        url,
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "BODY_FILE": str(body_file)}, timeout=seconds + 60
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
         sys.exit(f"bench:serve: wrk failed:\n{done.stdout}{done.stderr}")
@@ -158,8 +188,11 @@ def proportional_resident_mib(pids: list[int]) -> float:
 def cgroup_peak_mib(container: str) -> float | None:
     """The container's cgroup peak (resident memory and page cache), from cgroup v2 or v1, when this host shows it."""
     full_id = docker("inspect", "--format", "{{.Id}}", container).stdout.strip()
-    for path in (f"/sys/fs/cgroup/system.slice/docker-{full_id}.scope/memory.peak", f"/sys/fs/cgroup/docker/{full_id}/memory.peak",
-                 f"/sys/fs/cgroup/memory/docker/{full_id}/memory.max_usage_in_bytes"):
+    for path in (
+        f"/sys/fs/cgroup/system.slice/docker-{full_id}.scope/memory.peak",
+        f"/sys/fs/cgroup/docker/{full_id}/memory.peak",
+        f"/sys/fs/cgroup/memory/docker/{full_id}/memory.max_usage_in_bytes",
+    ):
         if os.path.exists(path):
             return int(Path(path).read_text()) / 2**20
     return None
@@ -171,18 +204,36 @@ def verdicts(results: dict[str, Measured]) -> list[tuple[str, str, str, bool]]:
         value = getattr(results[scenario.name], figure)
         met = value >= target if larger_is_better else value <= target
         label = {"p50_ms": "p50 ms", "p99_ms": "p99 ms", "per_second": "requests/s"}[figure]
-        rows.append((f"{scenario.name}: {label}", f"{value:.2f}" if figure != "per_second" else f"{value:.0f}",
-                     f"{'>=' if larger_is_better else '<='} {target:g}", met))
+        rows.append(
+            (
+                f"{scenario.name}: {label}",
+                f"{value:.2f}" if figure != "per_second" else f"{value:.0f}",
+                f"{'>=' if larger_is_better else '<='} {target:g}",
+                met,
+            )
+        )
     return rows
 
 
 def table(results: dict[str, Measured], resident: float, cgroup_peak: float | None, workers: str) -> str:
     lines = ["| scenario | requests | p50 ms | p99 ms | requests/s |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {m.requests} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.per_second:.0f} |" for name, m in results.items()]
+    lines += [
+        f"| {name} | {m.requests} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {m.per_second:.0f} |"
+        for name, m in results.items()
+    ]
     lines += ["", "| target | measured | wanted | met |", "|---|---|---|---|"]
-    lines += [f"| {what} | {value} | {wanted} | {'yes' if met else 'NO'} |" for what, value, wanted, met in verdicts(results)]
-    peak = f"{cgroup_peak:.0f} MiB at the peak (the container's cgroup, what its memory limit counts, page cache included); " if cgroup_peak is not None else ""
-    lines += ["", f"memory: {peak}{resident:.0f} MiB resident after the runs ({workers} server processes and their supervisor, shared pages counted once)"]
+    lines += [
+        f"| {what} | {value} | {wanted} | {'yes' if met else 'NO'} |" for what, value, wanted, met in verdicts(results)
+    ]
+    peak = (
+        f"{cgroup_peak:.0f} MiB at the peak (the container's cgroup, what its memory limit counts, page cache included); "
+        if cgroup_peak is not None
+        else ""
+    )
+    lines += [
+        "",
+        f"memory: {peak}{resident:.0f} MiB resident after the runs ({workers} server processes and their supervisor, shared pages counted once)",
+    ]
     return "\n".join(lines)
 
 
@@ -205,13 +256,39 @@ def main() -> int:
         docker("volume", "create", volume)
     scratch = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     try:
-        trained = hardened_run("--rm", "--network", "none", "-v", f"{data_dir}:/data:ro", "-v", f"{registry}:/registry",
-                               "-e", "RAW_DATA_FILE=adult.data", "-e", "TEST_DATA_FILE=adult.test", IMAGE_TAG, "python3", "pipeline.py")
+        trained = hardened_run(
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            f"{data_dir}:/data:ro",
+            "-v",
+            f"{registry}:/registry",
+            "-e",
+            "RAW_DATA_FILE=adult.data",
+            "-e",
+            "TEST_DATA_FILE=adult.test",
+            IMAGE_TAG,
+            "python3",
+            "pipeline.py",
+        )
         if trained.returncode != 0:
             sys.exit(f"bench:serve: training the champion failed:\n{trained.stderr}")
         port = free_port()
-        started = hardened_run("--detach", "--name", NAME, "--publish", f"127.0.0.1:{port}:8080", "-v", f"{registry}:/registry:ro",
-                               "-v", f"{request_log}:/requests", IMAGE_TAG, "python3", "serve.py")
+        started = hardened_run(
+            "--detach",
+            "--name",
+            NAME,
+            "--publish",
+            f"127.0.0.1:{port}:8080",
+            "-v",
+            f"{registry}:/registry:ro",
+            "-v",
+            f"{request_log}:/requests",
+            IMAGE_TAG,
+            "python3",
+            "serve.py",
+        )
         if started.returncode != 0:
             sys.exit(f"bench:serve: the service did not start:\n{started.stderr}")
         wait_until_ready(port)
@@ -231,8 +308,10 @@ def main() -> int:
         for volume in (registry, request_log):
             docker("volume", "rm", "--force", volume, check=False)
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"host: {os.cpu_count()} CPUs   image: {IMAGE_TAG}   {options.seconds} s per run after {WARM_UP_SECONDS} s of warm-up   "
-          f"limits: {', '.join(f'{k}={v}' for k, v in stack_limits().items())}")
+    print(
+        f"host: {os.cpu_count()} CPUs   image: {IMAGE_TAG}   {options.seconds} s per run after {WARM_UP_SECONDS} s of warm-up   "
+        f"limits: {', '.join(f'{k}={v}' for k, v in stack_limits().items())}"
+    )
     print(table(results, resident, cgroup_peak, ENVIRONMENT["SERVE_WORKERS"][0]))
     bad = sum(m.bad_answers for m in results.values())
     if bad:

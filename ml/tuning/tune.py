@@ -56,9 +56,9 @@ def fold_curve(params: Mapping[str, Any], x, y, train: np.ndarray, held_out: np.
     encoded = pipeline[:-1].transform(x.iloc[held_out])
     truth = y.to_numpy()[held_out]
     classifier = pipeline[-1]
-    return np.array([
-        ((classifier.predict_proba(encoded, iteration_range=(0, n))[:, 1] > 0.5) == truth).mean() for n in rounds
-    ])
+    return np.array(
+        [((classifier.predict_proba(encoded, iteration_range=(0, n))[:, 1] > 0.5) == truth).mean() for n in rounds]
+    )
 
 
 def search(x, y, jobs: int) -> list[dict[str, Any]]:
@@ -70,11 +70,15 @@ def search(x, y, jobs: int) -> list[dict[str, Any]]:
     )
     scored = []
     for index, params in enumerate(grid):
-        per_fold = np.vstack(curves[index * len(folds):(index + 1) * len(folds)])
+        per_fold = np.vstack(curves[index * len(folds) : (index + 1) * len(folds)])
         for column, rounds in enumerate(checkpoints(params["learning_rate"])):
-            scored.append({"params": {**params, "n_estimators": rounds},
-                           "cv_accuracy": float(per_fold[:, column].mean()),
-                           "cv_std": float(per_fold[:, column].std())})
+            scored.append(
+                {
+                    "params": {**params, "n_estimators": rounds},
+                    "cv_accuracy": float(per_fold[:, column].mean()),
+                    "cv_std": float(per_fold[:, column].std()),
+                }
+            )
     return scored
 
 
@@ -93,8 +97,10 @@ def report(scored: Sequence[Mapping[str, Any]], data_file: Path, sha256: str, ro
         "search": {
             "data": {"file": data_file.name, "sha256": sha256, "rows": rows},
             "cv": f"stratified {FOLDS}-fold repeated {REPEATS} times (seed {CV_SEED}); model seed {MODEL_SEED}, one thread",
-            "grid": {"learning_rate": {str(rate): f"{ROUND_STEP}..{most} rounds" for rate, most in MAX_ROUNDS.items()},
-                     **{name: list(values) for name, values in GRID.items()}},
+            "grid": {
+                "learning_rate": {str(rate): f"{ROUND_STEP}..{most} rounds" for rate, most in MAX_ROUNDS.items()},
+                **{name: list(values) for name, values in GRID.items()},
+            },
             "candidates": len(scored),
             "top5": top,
             "versions": {"xgboost": xgboost_version, "scikit-learn": sklearn.__version__, "numpy": np.__version__},

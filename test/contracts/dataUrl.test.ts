@@ -16,7 +16,9 @@ import { defaultContainerLimits } from "../support/modelImage";
 import { repoRoot } from "../support/paths";
 
 type Case = { url: string; shown: string; why: string };
-const { cases } = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "redacted-urls.json"), "utf8")) as { cases: Case[] };
+const { cases } = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "redacted-urls.json"), "utf8")) as {
+    cases: Case[];
+};
 const library = path.join(repoRoot, "scripts", "model-container.sh");
 
 /** redact_url from the one shell file every script and job step has, once per URL: one line each. */
@@ -32,7 +34,10 @@ describe("a URL as messages and logs show it", () => {
     test("the cases cover credentials, a signature, a fragment and a URL with nothing to hide", () => {
         assert.ok(cases.length >= 10);
         assert.ok(cases.some((c) => c.url === c.shown && c.url !== ""));
-        assert.ok(cases.every((c) => !/hunter2|0f1e/.test(c.shown)), "a case's expected text holds its secret");
+        assert.ok(
+            cases.every((c) => !/hunter2|0f1e/.test(c.shown)),
+            "a case's expected text holds its secret",
+        );
     });
 
     for (const c of cases) {
@@ -40,7 +45,10 @@ describe("a URL as messages and logs show it", () => {
     }
 
     test("shell (scripts/model-container.sh redact_url): every case", () => {
-        assert.deepEqual(shellRedacted(cases.map((c) => c.url)), cases.map((c) => c.shown));
+        assert.deepEqual(
+            shellRedacted(cases.map((c) => c.url)),
+            cases.map((c) => c.shown),
+        );
     });
 });
 
@@ -59,7 +67,12 @@ describe("scripts/prepare-data.sh with a signed URL", () => {
     test("names the source without its user:password or query string, and hands the URL over by name only", () => {
         const run = spawnSync("bash", [path.join(repoRoot, "scripts", "prepare-data.sh"), "adult-mlops-model:test"], {
             encoding: "utf8",
-            env: { PATH: `${bin}:${process.env.PATH}`, DATA_URL: dataUrl, DATA_VOLUME: "adult-mlops-test-data", ...modelContainerEnvironment(defaultContainerLimits) },
+            env: {
+                PATH: `${bin}:${process.env.PATH}`,
+                DATA_URL: dataUrl,
+                DATA_VOLUME: "adult-mlops-test-data",
+                ...modelContainerEnvironment(defaultContainerLimits),
+            },
         });
         assert.equal(run.status, 0, run.stderr);
         assert.equal(run.stdout, "type=volume,source=adult-mlops-test-data\n");

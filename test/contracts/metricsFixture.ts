@@ -16,5 +16,11 @@ export const contractShapedMetrics: PipelineMetrics = {
     champion: { version: 2, validation_acc: 0.86, test_acc: 0.87 },
     delta_vs_champion: { test_acc: { old: 0.86, new: 0.87, diff: 0.01 } },
     registry: { version: 2, verdict: "promoted", reason: "not worse", report: "2/report.html" },
-    groups: { sex: { groups: { Male: { size: 1, positives: 0, accuracy: 1, selection_rate: 0, tpr: null, fpr: 0 } }, demographic_parity_difference: 0, equalized_odds_difference: 0 } },
+    groups: {
+        sex: {
+            groups: { Male: { size: 1, positives: 0, accuracy: 1, selection_rate: 0, tpr: null, fpr: 0 } },
+            demographic_parity_difference: 0,
+            equalized_odds_difference: 0,
+        },
+    },
 };

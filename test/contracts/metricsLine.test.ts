@@ -14,31 +14,70 @@ describe("reading the gated run's metrics line", () => {
     it("accepts a failed gate only with a null test accuracy", () => {
         const stopped = { ...passed, gate_passed: false, test_acc: null, seconds: { ...passed.seconds, test: null } };
         assert.equal(parsePipelineMetrics(JSON.stringify(stopped)).test_acc, null);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...stopped, test_acc: 0.5 })), /test_acc: a number after a passed gate and null after a failed one/);
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify({ ...stopped, test_acc: 0.5 })),
+            /test_acc: a number after a passed gate and null after a failed one/,
+        );
     });
 
     it("refuses output that breaks the contract", () => {
         assert.throws(() => parsePipelineMetrics("Traceback (most recent call last):"), /last stdout line is not JSON/);
         assert.throws(() => parsePipelineMetrics(""), /not JSON/);
         assert.throws(() => parsePipelineMetrics("[1,2]"), /the line: Invalid input: expected object, received array/);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, validation_acc: 1.2 })), /validation_acc: Too big: expected number to be <=1/);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, gate_passed: "yes" })), /gate_passed: Invalid input: expected boolean/);
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify({ ...passed, validation_acc: 1.2 })),
+            /validation_acc: Too big: expected number to be <=1/,
+        );
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify({ ...passed, gate_passed: "yes" })),
+            /gate_passed: Invalid input: expected boolean/,
+        );
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, split: "other" })), /split/);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: "many" })), /rows: Invalid input: expected object, received string/);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, rows: undefined })), /rows: Invalid input: expected object, received undefined/);
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify({ ...passed, rows: "many" })),
+            /rows: Invalid input: expected object, received string/,
+        );
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify({ ...passed, rows: undefined })),
+            /rows: Invalid input: expected object, received undefined/,
+        );
         assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, extra: 1 })), /Unrecognized key: "extra"/);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, promoted: false })), /promoted: true exactly when registry.verdict is promoted/);
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify({ ...passed, promoted: false })),
+            /promoted: true exactly when registry.verdict is promoted/,
+        );
         const escaping = { ...passed, registry: { ...passed.registry, report: "../../etc/passwd" } };
-        assert.throws(() => parsePipelineMetrics(JSON.stringify(escaping)), /registry.report: not a path inside the registry's versions folder/);
-        assert.throws(() => parsePipelineMetrics(JSON.stringify({ ...passed, registry: null })), /registry: Invalid input: expected object, received null/);
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify(escaping)),
+            /registry.report: not a path inside the registry's versions folder/,
+        );
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify({ ...passed, registry: null })),
+            /registry: Invalid input: expected object, received null/,
+        );
         const unnumbered = { ...passed, registry: { ...passed.registry, version: null } };
-        assert.throws(() => parsePipelineMetrics(JSON.stringify(unnumbered)), /registry.version: a version is null exactly when the verdict is "not recorded"/);
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify(unnumbered)),
+            /registry.version: a version is null exactly when the verdict is "not recorded"/,
+        );
     });
 
     it("accepts a build host's line: not recorded, with no version and no report", () => {
-        const notRecorded = { ...passed, promoted: false, registry: { version: null, verdict: "not recorded", reason: "no model registry on this build host", report: null } };
+        const notRecorded = {
+            ...passed,
+            promoted: false,
+            registry: {
+                version: null,
+                verdict: "not recorded",
+                reason: "no model registry on this build host",
+                report: null,
+            },
+        };
         assert.deepEqual(parsePipelineMetrics(JSON.stringify(notRecorded)).registry, notRecorded.registry);
         const numbered = { ...notRecorded, registry: { ...notRecorded.registry, version: 3 } };
-        assert.throws(() => parsePipelineMetrics(JSON.stringify(numbered)), /registry.version: a version is null exactly when the verdict is "not recorded"/);
+        assert.throws(
+            () => parsePipelineMetrics(JSON.stringify(numbered)),
+            /registry.version: a version is null exactly when the verdict is "not recorded"/,
+        );
     });
 });

@@ -57,20 +57,45 @@ function callerEnvironment(limits: Record<string, string | undefined>): NodeJS.P
 
 /** Each caller, as a bash command line: the stack's scripts, and each Jenkins job step as rendered. */
 const jobSteps = Object.entries(renderJenkins(localSettings).jobs).flatMap(([job, xml]) =>
-    summariseJob(xml).shellSteps.map((step, index) => ({ name: `Jenkins job ${job} step ${index}`, args: ["-c", step.command] })),
+    summariseJob(xml).shellSteps.map((step, index) => ({
+        name: `Jenkins job ${job} step ${index}`,
+        args: ["-c", step.command],
+    })),
 );
 const callers = [
     { name: "scripts/run-gated-pipeline.sh", args: [path.join(repoRoot, "scripts", "run-gated-pipeline.sh")] },
-    { name: "scripts/prepare-data.sh", args: [path.join(repoRoot, "scripts", "prepare-data.sh"), "adult-mlops-model:test"] },
-    { name: "scripts/export-reports.sh", args: [path.join(repoRoot, "scripts", "export-reports.sh"), "adult-mlops-model:test"] },
+    {
+        name: "scripts/prepare-data.sh",
+        args: [path.join(repoRoot, "scripts", "prepare-data.sh"), "adult-mlops-model:test"],
+    },
+    {
+        name: "scripts/export-reports.sh",
+        args: [path.join(repoRoot, "scripts", "export-reports.sh"), "adult-mlops-model:test"],
+    },
     ...jobSteps,
 ];
 
 const badLimits: [string, Record<string, string | undefined>, RegExp][] = [
-    ["MODEL_PIDS_LIMIT=abc", { MODEL_PIDS_LIMIT: "abc" }, /^error: MODEL_PIDS_LIMIT='abc' is not a pids limit; expected a whole number of processes from 8 to 4194304, such as 256: the stack's modelPidsLimit; no container was started$/],
-    ["MODEL_PIDS_LIMIT=0 (Docker's no limit)", { MODEL_PIDS_LIMIT: "0" }, /^error: MODEL_PIDS_LIMIT='0' is not a pids limit/],
-    ["MODEL_MEMORY_LIMIT=0 (Docker's no limit)", { MODEL_MEMORY_LIMIT: "0" }, /^error: MODEL_MEMORY_LIMIT='0' is not a memory limit; expected a size such as 512m or 2g .*modelMemoryLimit; no container was started$/],
-    ["MODEL_MEMORY_LIMIT unset", { MODEL_MEMORY_LIMIT: undefined }, /^error: MODEL_MEMORY_LIMIT='' is not a memory limit/],
+    [
+        "MODEL_PIDS_LIMIT=abc",
+        { MODEL_PIDS_LIMIT: "abc" },
+        /^error: MODEL_PIDS_LIMIT='abc' is not a pids limit; expected a whole number of processes from 8 to 4194304, such as 256: the stack's modelPidsLimit; no container was started$/,
+    ],
+    [
+        "MODEL_PIDS_LIMIT=0 (Docker's no limit)",
+        { MODEL_PIDS_LIMIT: "0" },
+        /^error: MODEL_PIDS_LIMIT='0' is not a pids limit/,
+    ],
+    [
+        "MODEL_MEMORY_LIMIT=0 (Docker's no limit)",
+        { MODEL_MEMORY_LIMIT: "0" },
+        /^error: MODEL_MEMORY_LIMIT='0' is not a memory limit; expected a size such as 512m or 2g .*modelMemoryLimit; no container was started$/,
+    ],
+    [
+        "MODEL_MEMORY_LIMIT unset",
+        { MODEL_MEMORY_LIMIT: undefined },
+        /^error: MODEL_MEMORY_LIMIT='' is not a memory limit/,
+    ],
 ];
 
 describe("every caller of the model image refuses a bad container limit before any docker command", () => {
@@ -80,7 +105,12 @@ describe("every caller of the model image refuses a bad container limit before a
         for (const caller of callers) {
             test(`${caller.name} with ${what}: the bad-setting status, one error line, docker never called`, () => {
                 fs.rmSync(calls, { force: true });
-                const run = spawnSync("bash", caller.args, { encoding: "utf8", env: callerEnvironment(limits), cwd: scratch, timeout: 30_000 });
+                const run = spawnSync("bash", caller.args, {
+                    encoding: "utf8",
+                    env: callerEnvironment(limits),
+                    cwd: scratch,
+                    timeout: 30_000,
+                });
                 assert.equal(run.status, EXIT_STATUS.badInput, run.stderr);
                 const errors = run.stderr.split("\n").filter((line) => line.startsWith("error:"));
                 assert.equal(errors.length, 1, run.stderr);
@@ -94,17 +124,29 @@ describe("every caller of the model image refuses a bad container limit before a
 describe("the one set of flags", () => {
     /** The flags the library gives every model container with `limits` over the defaults. */
     function flags(limits: Record<string, string> = {}): string[] {
-        const run = spawnSync("bash", ["-c", 'source "$0" && printf "%s\\n" "${model_container_flags[@]}"', path.join(repoRoot, "scripts", "model-container.sh")], {
-            encoding: "utf8",
-            env: callerEnvironment(limits),
-        });
+        const run = spawnSync(
+            "bash",
+            [
+                "-c",
+                'source "$0" && printf "%s\\n" "${model_container_flags[@]}"',
+                path.join(repoRoot, "scripts", "model-container.sh"),
+            ],
+            {
+                encoding: "utf8",
+                env: callerEnvironment(limits),
+            },
+        );
         assert.equal(run.status, 0, run.stderr);
         return run.stdout.split("\n").slice(0, -1);
     }
 
     test("hardened, with both limits always set, memory and swap equal", () => {
         const given = flags();
-        const pairs = new Set<string>(given.flatMap((flag, i) => (flag.startsWith("--") && !given[i + 1]?.startsWith("--") ? [`${flag} ${given[i + 1]}`] : [])));
+        const pairs = new Set<string>(
+            given.flatMap((flag, i) =>
+                flag.startsWith("--") && !given[i + 1]?.startsWith("--") ? [`${flag} ${given[i + 1]}`] : [],
+            ),
+        );
         for (const expected of [
             "--tmpfs /work:uid=10001,gid=10001,mode=0700",
             "--cap-drop ALL",
@@ -130,7 +172,9 @@ describe("the one set of flags", () => {
             ...fs.readdirSync(path.join(repoRoot, "jenkins", "jobs")).map((file) => path.join("jenkins", "jobs", file)),
         ].filter((file) => file.endsWith(".sh"));
         const runs = files.flatMap((file) =>
-            fs.readFileSync(path.join(repoRoot, file), "utf8").split("\n")
+            fs
+                .readFileSync(path.join(repoRoot, file), "utf8")
+                .split("\n")
                 .filter((line) => /^\s*[^#]*\bdocker (run|create)\b/.test(line))
                 .map((line) => ({ file, line })),
         );

@@ -10,7 +10,14 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { readDeclarations } from "../../config/declaredConfig";
 import { CONTRACT_DOCUMENTS, contractRegions, renderContractTables } from "../../contracts/contractDocs";
-import { CALLER_EXIT_STATUS, EXIT_STATUS, exitStatusEnvironment, METRICS_FIELDS, MODEL_IMAGE_ENVIRONMENT, MODEL_NAMES } from "../../contracts/modelImage";
+import {
+    CALLER_EXIT_STATUS,
+    EXIT_STATUS,
+    exitStatusEnvironment,
+    METRICS_FIELDS,
+    MODEL_IMAGE_ENVIRONMENT,
+    MODEL_NAMES,
+} from "../../contracts/modelImage";
 import contract from "../../ml/adult_pipeline/contract.json";
 import { repoRoot } from "../support/paths";
 
@@ -45,7 +52,10 @@ const pythonName = (name: string) => `EXIT_${name.replace(/[A-Z]/g, (letter) => 
 const allStatuses = [...Object.values(EXIT_STATUS), ...Object.values(CALLER_EXIT_STATUS)].sort((a, b) => a - b);
 
 function trackedFiles(...patterns: string[]): string[] {
-    return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", ...patterns], { cwd: repoRoot, encoding: "utf8" })
+    return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", ...patterns], {
+        cwd: repoRoot,
+        encoding: "utf8",
+    })
         .split("\n")
         .filter((file) => file !== "" && fs.existsSync(path.join(repoRoot, file)));
 }
@@ -65,17 +75,24 @@ function contractFacts(): { fact: string; pattern: RegExp }[] {
     const meanings = [contract.environment, contract.exitStatus, contract.callerExitStatus, contract.metricsFields]
         .flatMap((entries) => Object.values(entries).map((entry) => entry.meaning))
         .filter((meaning) => meaning.length >= 30)
-        .map((meaning) => ({ fact: `the meaning "${meaning.slice(0, 40)}…"`, pattern: new RegExp(escapeRegExp(meaning)) }));
+        .map((meaning) => ({
+            fact: `the meaning "${meaning.slice(0, 40)}…"`,
+            pattern: new RegExp(escapeRegExp(meaning)),
+        }));
     const defaults = Object.entries(MODEL_IMAGE_ENVIRONMENT)
         .filter(([, variable]) => variable.default !== "")
         .map(([name, variable]) => ({
             fact: `${name}'s default`,
-            pattern: new RegExp(`\\b${name}\\b["']?\\s*[:=,]\\s*[({]?\\s*(default:\\s*)?["']${escapeRegExp(variable.default)}["']`),
+            pattern: new RegExp(
+                `\\b${name}\\b["']?\\s*[:=,]\\s*[({]?\\s*(default:\\s*)?["']${escapeRegExp(variable.default)}["']`,
+            ),
         }));
-    const statuses = [...Object.entries(contract.exitStatus), ...Object.entries(contract.callerExitStatus)].map(([name, status]) => ({
-        fact: `the exit status ${name}`,
-        pattern: new RegExp(`\\b(${name}|${pythonName(name)})\\s*[:=]\\s*${status.code}\\b`),
-    }));
+    const statuses = [...Object.entries(contract.exitStatus), ...Object.entries(contract.callerExitStatus)].map(
+        ([name, status]) => ({
+            fact: `the exit status ${name}`,
+            pattern: new RegExp(`\\b(${name}|${pythonName(name)})\\s*[:=]\\s*${status.code}\\b`),
+        }),
+    );
     return [...meanings, ...defaults, ...statuses];
 }
 
@@ -83,9 +100,17 @@ describe("the model image's contract", () => {
     it("Python reads the contract file as TypeScript does: variables, defaults, meanings, exit statuses, metrics fields, verdicts, models", () => {
         assert.deepEqual(
             python.environment,
-            Object.fromEntries(Object.entries(MODEL_IMAGE_ENVIRONMENT).map(([name, variable]) => [name, [variable.default, variable.meaning]])),
+            Object.fromEntries(
+                Object.entries(MODEL_IMAGE_ENVIRONMENT).map(([name, variable]) => [
+                    name,
+                    [variable.default, variable.meaning],
+                ]),
+            ),
         );
-        assert.deepEqual(python.exitStatus, Object.fromEntries(Object.entries(EXIT_STATUS).map(([name, code]) => [pythonName(name), code])));
+        assert.deepEqual(
+            python.exitStatus,
+            Object.fromEntries(Object.entries(EXIT_STATUS).map(([name, code]) => [pythonName(name), code])),
+        );
         assert.deepEqual(python.metricsFields, [...METRICS_FIELDS]);
         assert.deepEqual(python.modelNames, [...MODEL_NAMES]);
         assert.deepEqual(python.verdicts, contract.registryVerdicts);
@@ -109,9 +134,14 @@ describe("the model image's contract", () => {
 
     it("ml/Dockerfile sets none of the contract's variables, and the contract goes into the image", () => {
         const dockerfile = fs.readFileSync(path.join(repoRoot, "ml", "Dockerfile"), "utf8").replace(/\\\n/g, " ");
-        const assigned = [...dockerfile.matchAll(/^ENV (.*)$/gm)].flatMap((match) => [...match[1].matchAll(/(\w+)=/g)].map((name) => name[1]));
+        const assigned = [...dockerfile.matchAll(/^ENV (.*)$/gm)].flatMap((match) =>
+            [...match[1].matchAll(/(\w+)=/g)].map((name) => name[1]),
+        );
         assert.ok(assigned.includes("PYTHONUNBUFFERED"), "the ENV lines are read");
-        assert.deepEqual(assigned.filter((name) => name in MODEL_IMAGE_ENVIRONMENT), []);
+        assert.deepEqual(
+            assigned.filter((name) => name in MODEL_IMAGE_ENVIRONMENT),
+            [],
+        );
         const dockerignore = fs.readFileSync(path.join(repoRoot, "ml", ".dockerignore"), "utf8");
         assert.match(dockerignore, /^!adult_pipeline\/contract\.json$/m);
     });
@@ -119,18 +149,30 @@ describe("the model image's contract", () => {
     it("no file but the contract states one of its meanings, a variable's default or an exit status", () => {
         const facts = contractFacts();
         const sources = trackedFiles("*.ts", "*.py", "*.sh", "*.md", "*.yaml", "*.json", "*Dockerfile").filter(
-            (file) => file !== "ml/adult_pipeline/contract.json" && file !== "package-lock.json" && !file.startsWith("test/"),
+            (file) =>
+                file !== "ml/adult_pipeline/contract.json" && file !== "package-lock.json" && !file.startsWith("test/"),
         );
-        assert.ok(sources.includes("contracts/modelImage.ts") && sources.includes("ml/adult_pipeline/contract.py"), "the former copies are looked at");
+        assert.ok(
+            sources.includes("contracts/modelImage.ts") && sources.includes("ml/adult_pipeline/contract.py"),
+            "the former copies are looked at",
+        );
         const copies = sources.flatMap((file) => {
             const text = withoutRenderedRegions(fs.readFileSync(path.join(repoRoot, file), "utf8"));
             return facts.filter(({ pattern }) => pattern.test(text)).map(({ fact }) => `${file}: ${fact}`);
         });
         assert.deepEqual(copies, []);
         // The patterns find the copies this file replaced.
-        const formerCopies = ['THRESHOLD: { default: "0.8", meaning: "the gate"', `"REGISTRY_DIR": ("/registry", "the model registry`, "EXIT_GATE_FAILED = 3", "badRegistry: 6,"];
+        const formerCopies = [
+            'THRESHOLD: { default: "0.8", meaning: "the gate"',
+            `"REGISTRY_DIR": ("/registry", "the model registry`,
+            "EXIT_GATE_FAILED = 3",
+            "badRegistry: 6,",
+        ];
         for (const copy of formerCopies) {
-            assert.ok(facts.some(({ pattern }) => pattern.test(copy)), copy);
+            assert.ok(
+                facts.some(({ pattern }) => pattern.test(copy)),
+                copy,
+            );
         }
     });
 
@@ -162,13 +204,20 @@ describe("the model image's contract", () => {
             text: fs.readFileSync(path.join(repoRoot, file), "utf8"),
         }));
         for (const status of [EXIT_STATUS.gateFailed, EXIT_STATUS.stopped, ...Object.values(CALLER_EXIT_STATUS)]) {
-            const statusLiteral = new RegExp(`(exit|return|-eq|-ne|fail_with)\\s+"?${status}\\b|^\\s*${status}\\)`, "m");
+            const statusLiteral = new RegExp(
+                `(exit|return|-eq|-ne|fail_with)\\s+"?${status}\\b|^\\s*${status}\\)`,
+                "m",
+            );
             for (const { file, text } of scripts) {
                 assert.doesNotMatch(text, statusLiteral, `${file} spells out the exit status ${status}`);
             }
         }
         for (const { file, text } of scripts) {
-            assert.doesNotMatch(text, /--env (THRESHOLD|MODEL|RAW_DATA_FILE|TEST_DATA_FILE)\b/, `${file} lists the model's variables`);
+            assert.doesNotMatch(
+                text,
+                /--env (THRESHOLD|MODEL|RAW_DATA_FILE|TEST_DATA_FILE)\b/,
+                `${file} lists the model's variables`,
+            );
         }
         assert.match(scripts[0].text, /for name in \$MODEL_ENV_VARS/);
         assert.match(scripts[1].text, /for name in \$MODEL_ENV_VARS/);

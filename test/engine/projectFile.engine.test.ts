@@ -49,7 +49,10 @@ describe("the real Pulumi CLI and the project file", () => {
     // README: a value set with --secret is kept encrypted in Pulumi.<stack>.yaml, never in plain text.
     it("keeps a secret setting encrypted in the stack file and gives it back", () => {
         const password = "engine-test-admin-password-1";
-        succeeded(scratch.pulumi(["config", "set", "--secret", "jenkinsAdminPassword", password]), "pulumi config set --secret");
+        succeeded(
+            scratch.pulumi(["config", "set", "--secret", "jenkinsAdminPassword", password]),
+            "pulumi config set --secret",
+        );
         const stackFile = fs.readFileSync(path.join(scratch.dir, "Pulumi.engine-test.yaml"), "utf8");
         assert.doesNotMatch(stackFile, new RegExp(password));
         assert.match(stackFile, /jenkinsAdminPassword:\s+secure: /);

@@ -3,7 +3,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { agentImageTag, buildAgentImage, docker, dockerSocket, makeSshKey, removeContainer, startAgent, uniqueName } from "./agent";
+import {
+    agentImageTag,
+    buildAgentImage,
+    docker,
+    dockerSocket,
+    makeSshKey,
+    removeContainer,
+    startAgent,
+    uniqueName,
+} from "./agent";
 
 describe("the build agent image", () => {
     const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-keys-"));
@@ -17,9 +26,12 @@ describe("the build agent image", () => {
         controllerKey = makeSshKey(keysDir, "controller");
         fs.writeFileSync(path.join(keysDir, "known_hosts"), knownHost(makeSshKey(keysDir, "host")));
         startAgent(agent, [
-            "--env", `JENKINS_AGENT_SSH_PUBKEY=${controllerKey}`,
-            "--volume", `${dockerSocket}:${dockerSocket}`,
-            "--volume", `${path.join(keysDir, "host")}:/run/secrets/agent-ssh-host-key:ro`,
+            "--env",
+            `JENKINS_AGENT_SSH_PUBKEY=${controllerKey}`,
+            "--volume",
+            `${dockerSocket}:${dockerSocket}`,
+            "--volume",
+            `${path.join(keysDir, "host")}:/run/secrets/agent-ssh-host-key:ro`,
         ]);
     });
     after(() => {
@@ -30,14 +42,37 @@ describe("the build agent image", () => {
     /** ssh from a client sharing the agent's network namespace: traffic stays on its 127.0.0.1. */
     function ssh(options: string[], command: string, knownHosts = "known_hosts") {
         return docker([
-            "run", "--rm", "--network", `container:${agent}`, "--volume", `${keysDir}:/keys:ro`, "--entrypoint", "ssh", agentImageTag,
-            "-o", "BatchMode=yes", "-o", `UserKnownHostsFile=/keys/${knownHosts}`, "-o", "StrictHostKeyChecking=yes",
-            ...options, "jenkins@127.0.0.1", command,
+            "run",
+            "--rm",
+            "--network",
+            `container:${agent}`,
+            "--volume",
+            `${keysDir}:/keys:ro`,
+            "--entrypoint",
+            "ssh",
+            agentImageTag,
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            `UserKnownHostsFile=/keys/${knownHosts}`,
+            "-o",
+            "StrictHostKeyChecking=yes",
+            ...options,
+            "jenkins@127.0.0.1",
+            command,
         ]);
     }
 
     test("carries JRE 21 (the controller's JDK), git and the Docker CLI, and no sudo", () => {
-        const result = docker(["run", "--rm", "--entrypoint", "bash", agentImageTag, "-c", "java -version 2>&1; git --version; docker --version; command -v sudo || echo no-sudo"]);
+        const result = docker([
+            "run",
+            "--rm",
+            "--entrypoint",
+            "bash",
+            agentImageTag,
+            "-c",
+            "java -version 2>&1; git --version; docker --version; command -v sudo || echo no-sudo",
+        ]);
         assert.equal(result.status, 0, result.stderr);
         assert.match(result.stdout, /version "21\./);
         assert.match(result.stdout, /git version/);
@@ -50,7 +85,16 @@ describe("the build agent image", () => {
     // version 1.44)"; reported in containrrr/watchtower issue 2124). This engine is older, so the refusal
     // cannot be seen here: the check is on the client's own highest API version.
     test("its Docker CLI speaks API 1.44 or newer, which Docker Engine 29 requires", () => {
-        const result = docker(["run", "--rm", "--entrypoint", "docker", agentImageTag, "version", "--format", "{{.Client.APIVersion}}"]);
+        const result = docker([
+            "run",
+            "--rm",
+            "--entrypoint",
+            "docker",
+            agentImageTag,
+            "version",
+            "--format",
+            "{{.Client.APIVersion}}",
+        ]);
         const [major, minor] = result.stdout.trim().split(".").map(Number);
         assert.ok(major > 1 || (major === 1 && minor >= 44), `client API ${result.stdout.trim()}`);
     });
@@ -64,7 +108,10 @@ describe("the build agent image", () => {
     });
 
     test("no password login: the server offers public keys only", () => {
-        const result = ssh(["-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "NumberOfPasswordPrompts=0"], "true");
+        const result = ssh(
+            ["-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "NumberOfPasswordPrompts=0"],
+            "true",
+        );
         assert.notEqual(result.status, 0);
         assert.match(result.stderr, /Permission denied \(publickey\)/);
     });

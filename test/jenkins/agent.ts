@@ -16,7 +16,15 @@ export function docker(args: string[], input?: string): SpawnSyncReturns<string>
 export function buildAgentImage(): string {
     execFileSync(
         "docker",
-        ["build", "--quiet", "--build-arg", `BASE_IMAGE=${baseImage}`, "--tag", agentImageTag, path.join(repoRoot, "jenkins", "agent")],
+        [
+            "build",
+            "--quiet",
+            "--build-arg",
+            `BASE_IMAGE=${baseImage}`,
+            "--tag",
+            agentImageTag,
+            path.join(repoRoot, "jenkins", "agent"),
+        ],
         { stdio: ["ignore", "ignore", "inherit"] },
     );
     return agentImageTag;
@@ -28,7 +36,24 @@ export function uniqueName(prefix: string): string {
 
 /** An ed25519 key pair made with the agent image's ssh-keygen in `dir`; returns the public key line. */
 export function makeSshKey(dir: string, name: string): string {
-    const result = docker(["run", "--rm", "--volume", `${dir}:/keys`, "--entrypoint", "ssh-keygen", agentImageTag, "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", `/keys/${name}`]);
+    const result = docker([
+        "run",
+        "--rm",
+        "--volume",
+        `${dir}:/keys`,
+        "--entrypoint",
+        "ssh-keygen",
+        agentImageTag,
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-C",
+        name,
+        "-f",
+        `/keys/${name}`,
+    ]);
     if (result.status !== 0) {
         throw new Error(`ssh-keygen failed: ${result.stderr}`);
     }

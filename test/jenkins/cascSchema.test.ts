@@ -23,13 +23,27 @@ type Tree = Record<string, any>;
 const schema = loadSchema();
 const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, "jenkins", "plugins.lock.json"), "utf8"));
 
-const buildHosts = JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/e/docker.sock?name=second&agent=127.0.0.1:2222", "unix:///tmp/f/docker.sock?name=third&agent=127.0.0.1:2223"]);
+const buildHosts = JSON.stringify([
+    "unix:///var/run/docker.sock",
+    "unix:///tmp/e/docker.sock?name=second&agent=127.0.0.1:2222",
+    "unix:///tmp/f/docker.sock?name=third&agent=127.0.0.1:2223",
+]);
 const threeHosts = jenkinsSettingsFor({ buildHosts });
-const gitHubThreeHosts = jenkinsSettingsFor({ buildHosts, githubRepository: "acme/adult-mlops", jenkinsPublicUrl: "https://jenkins.example.org/" });
+const gitHubThreeHosts = jenkinsSettingsFor({
+    buildHosts,
+    githubRepository: "acme/adult-mlops",
+    jenkinsPublicUrl: "https://jenkins.example.org/",
+});
 
 /** Agents with pinned host keys take the other host key strategy (manuallyProvidedKeyVerificationStrategy). */
 function withHostKeys(settings: JenkinsSettings): JenkinsSettings {
-    return { ...settings, agents: settings.agents.map((agent, i) => ({ ...agent, hostKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey${i}` })) };
+    return {
+        ...settings,
+        agents: settings.agents.map((agent, i) => ({
+            ...agent,
+            hostKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey${i}`,
+        })),
+    };
 }
 
 const renderings: [string, JenkinsSettings][] = [
@@ -38,7 +52,15 @@ const renderings: [string, JenkinsSettings][] = [
     ["three build hosts, local mode", threeHosts],
     ["three build hosts, GitHub mode, pinned host keys", withHostKeys(gitHubThreeHosts)],
     // Its credential (plain-credentials' StringCredentialsImpl, GLOBAL) and credentials-binding's wrapper in every first job.
-    ["a signed data URL, three build hosts, GitHub mode", jenkinsSettingsFor({ buildHosts, githubRepository: "acme/adult-mlops", jenkinsPublicUrl: "https://jenkins.example.org/", dataSource: SIGNED_DATA_URL })],
+    [
+        "a signed data URL, three build hosts, GitHub mode",
+        jenkinsSettingsFor({
+            buildHosts,
+            githubRepository: "acme/adult-mlops",
+            jenkinsPublicUrl: "https://jenkins.example.org/",
+            dataSource: SIGNED_DATA_URL,
+        }),
+    ],
 ];
 
 function cascOf(settings: JenkinsSettings): Tree {
@@ -82,7 +104,10 @@ describe("JCasC YAML against the attribute schema of the pinned sources", () => 
         const findings = checkCasc(schema, config).map((finding) => [finding.path, finding.className]);
         assert.deepEqual(findings, [
             ["jenkins.crumbIssuer.strict", "hudson.security.csrf.CrumbIssuer"],
-            ["unclassified.gitHubPluginConfig.overrideHookUrl", "org.jenkinsci.plugins.github.config.GitHubPluginConfig"],
+            [
+                "unclassified.gitHubPluginConfig.overrideHookUrl",
+                "org.jenkinsci.plugins.github.config.GitHubPluginConfig",
+            ],
             ["jenkinss", "(root)"],
         ]);
     });
@@ -104,13 +129,17 @@ describe("job XML against the XStream fields of the pinned sources", () => {
         test(`${name}: every element of every job is a field of its class`, () => {
             const jobs = renderJenkins(settings).jobs;
             assert.ok(Object.keys(jobs).length >= 4);
-            assertNoFindings(Object.entries(jobs).flatMap(([job, xml]) => checkJobXml(schema, xml).map((finding) => ({ ...finding, path: `${job}:${finding.path}` }))));
+            assertNoFindings(
+                Object.entries(jobs).flatMap(([job, xml]) =>
+                    checkJobXml(schema, xml).map((finding) => ({ ...finding, path: `${job}:${finding.path}` })),
+                ),
+            );
         });
     }
 
     test("an element that is no field, or an item of the wrong type, fails with its path and class", () => {
-        const xml = renderJenkins(localSettings).jobs.test
-            .replace("<canRoam>", "<roam>false</roam>\n  <canRoam>")
+        const xml = renderJenkins(localSettings)
+            .jobs.test.replace("<canRoam>", "<roam>false</roam>\n  <canRoam>")
             .replace("<builders>", "<builders>\n    <hudson.tasks.LogRotator/>");
         const findings = checkJobXml(schema, xml).map((finding) => [finding.path, finding.className]);
         assert.deepEqual(findings, [
@@ -122,9 +151,18 @@ describe("job XML against the XStream fields of the pinned sources", () => {
     test("the build discarder's strategy is checked as LogRotator's fields", () => {
         // core at jenkins-2.568.2: jenkins/model/BuildDiscarderProperty.java (strategy), hudson/tasks/LogRotator.java
         // (daysToKeep, numToKeep, artifactDaysToKeep, artifactNumToKeep, removeLastBuild).
-        const property = '<project><properties><jenkins.model.BuildDiscarderProperty><strategy class="hudson.tasks.LogRotator"><daysToKeep>-1</daysToKeep><numToKeep>5</numToKeep><keep>1</keep></strategy></jenkins.model.BuildDiscarderProperty></properties></project>';
+        const property =
+            '<project><properties><jenkins.model.BuildDiscarderProperty><strategy class="hudson.tasks.LogRotator"><daysToKeep>-1</daysToKeep><numToKeep>5</numToKeep><keep>1</keep></strategy></jenkins.model.BuildDiscarderProperty></properties></project>';
         const findings = checkJobXml(schema, property);
-        assert.deepEqual(findings.map((finding) => [finding.path, finding.className]), [["project/properties/jenkins.model.BuildDiscarderProperty/strategy[hudson.tasks.LogRotator]/keep", "hudson.tasks.LogRotator"]]);
+        assert.deepEqual(
+            findings.map((finding) => [finding.path, finding.className]),
+            [
+                [
+                    "project/properties/jenkins.model.BuildDiscarderProperty/strategy[hudson.tasks.LogRotator]/keep",
+                    "hudson.tasks.LogRotator",
+                ],
+            ],
+        );
         const noClass = checkJobXml(schema, property.replace(' class="hudson.tasks.LogRotator"', ""));
         assert.equal(noClass[0].className, "jenkins.model.BuildDiscarder");
     });
@@ -133,12 +171,28 @@ describe("job XML against the XStream fields of the pinned sources", () => {
 describe("the schema was read at the pinned versions", () => {
     test("every source's tag, commit and version are the ones plugins.lock.json pins (a version bump needs a new extraction)", () => {
         const { core, ...plugins } = schema.sources;
-        assert.deepEqual(core, { repository: "jenkinsci/jenkins", tag: `jenkins-${lock.core.version}`, commit: core.commit, version: lock.core.version, exact: true });
+        assert.deepEqual(core, {
+            repository: "jenkinsci/jenkins",
+            tag: `jenkins-${lock.core.version}`,
+            commit: core.commit,
+            version: lock.core.version,
+            exact: true,
+        });
         assert.match(core.commit, /^[0-9a-f]{40}$/);
         for (const [id, source] of Object.entries(plugins)) {
             const locked = lock.plugins[id];
             assert.ok(locked, `${id} is not in plugins.lock.json`);
-            assert.deepEqual(source, { repository: locked.source.repository, tag: locked.source.tag, commit: locked.source.commit, version: locked.version, exact: locked.source.exact }, id);
+            assert.deepEqual(
+                source,
+                {
+                    repository: locked.source.repository,
+                    tag: locked.source.tag,
+                    commit: locked.source.commit,
+                    version: locked.version,
+                    exact: locked.source.exact,
+                },
+                id,
+            );
         }
     });
 
@@ -149,6 +203,7 @@ describe("the schema was read at the pinned versions", () => {
             ...Object.values(schema.xstream.aliases),
             ...Object.values(schema.xstream.classes).flatMap((cls) => [cls, ...cls.fields]),
         ];
-        for (const citation of cited) assert.ok(schema.sources[citation.source], `${citation.path} cites unknown source ${citation.source}`);
+        for (const citation of cited)
+            assert.ok(schema.sources[citation.source], `${citation.path} cites unknown source ${citation.source}`);
     });
 });

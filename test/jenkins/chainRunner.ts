@@ -47,7 +47,10 @@ export interface ChainRun {
 }
 
 /** Runs the docker CLI without blocking; never rejects on a non-zero exit. */
-function dockerAsync(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function dockerAsync(
+    args: string[],
+    input: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
         const child = spawn("docker", args, { stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
@@ -82,8 +85,13 @@ export function globalEnvironment(cascYaml: string): Record<string, string> {
 
 /** The rendered jobs of the agent whose job suffix is `suffix`: each of the four job names followed by it. */
 export function chainJobs(jobs: RenderedJenkins["jobs"], suffix: string): Record<string, JobSummary> {
-    const ofChain = (name: string) => name.endsWith(suffix) && (JOB_NAMES as readonly string[]).includes(name.slice(0, name.length - suffix.length));
-    return Object.fromEntries(Object.entries(jobs).filter(([name]) => ofChain(name)).map(([name, xml]) => [name, summariseJob(xml)]));
+    const ofChain = (name: string) =>
+        name.endsWith(suffix) && (JOB_NAMES as readonly string[]).includes(name.slice(0, name.length - suffix.length));
+    return Object.fromEntries(
+        Object.entries(jobs)
+            .filter(([name]) => ofChain(name))
+            .map(([name, xml]) => [name, summariseJob(xml)]),
+    );
 }
 
 /** Where Jenkins runs a job on the agent: its custom workspace, else the workspace named after it. */
@@ -92,19 +100,42 @@ function workspaceOf(job: string, summary: JobSummary): string {
 }
 
 /** One build: the step's script written to a file and executed (its #! line picks bash, as in Jenkins). */
-async function runJob(agent: ChainAgent, job: string, summary: JobSummary, environment: Record<string, string>): Promise<JobRun> {
+async function runJob(
+    agent: ChainAgent,
+    job: string,
+    summary: JobSummary,
+    environment: Record<string, string>,
+): Promise<JobRun> {
     const [step] = summary.shellSteps;
-    const env = { ...environment, WORKSPACE: workspaceOf(job, summary), JOB_NAME: job, JOB_BASE_NAME: job, BUILD_NUMBER: "1", NODE_NAME: agent.settings.node };
+    const env = {
+        ...environment,
+        WORKSPACE: workspaceOf(job, summary),
+        JOB_NAME: job,
+        JOB_BASE_NAME: job,
+        BUILD_NUMBER: "1",
+        NODE_NAME: agent.settings.node,
+    };
     const run = await dockerAsync(
         onEngine(agent.engine, [
-            "exec", "--interactive", "--user", "jenkins",
+            "exec",
+            "--interactive",
+            "--user",
+            "jenkins",
             ...Object.entries(env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
-            agent.container, "bash", "-c", 'mkdir -p "$WORKSPACE" && cd "$WORKSPACE" && script="$(mktemp)" && cat > "$script" && chmod +x "$script" && exec "$script" </dev/null',
+            agent.container,
+            "bash",
+            "-c",
+            'mkdir -p "$WORKSPACE" && cd "$WORKSPACE" && script="$(mktemp)" && cat > "$script" && chmod +x "$script" && exec "$script" </dev/null',
         ]),
         step.command,
     );
     const exitCode = run.status ?? -1;
-    const result: Result = exitCode === 0 ? "SUCCESS" : exitCode === step.unstableReturn && step.unstableReturn !== 0 ? "UNSTABLE" : "FAILURE";
+    const result: Result =
+        exitCode === 0
+            ? "SUCCESS"
+            : exitCode === step.unstableReturn && step.unstableReturn !== 0
+              ? "UNSTABLE"
+              : "FAILURE";
     return { job, exitCode, result, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -125,8 +156,16 @@ export async function runChain(
     for (const job of order) {
         const upstream = summaries[job].upstream;
         const previous = runs[runs.length - 1];
-        if (upstream !== undefined && resultOrdinal[previous.result] > resultOrdinal[upstream.threshold as Result]) break;
-        runs.push(await runJob(agent, job, summaries[job], runs.length === 0 ? environment : { ...environment, ...options.changedAfterFirstJob }));
+        if (upstream !== undefined && resultOrdinal[previous.result] > resultOrdinal[upstream.threshold as Result])
+            break;
+        runs.push(
+            await runJob(
+                agent,
+                job,
+                summaries[job],
+                runs.length === 0 ? environment : { ...environment, ...options.changedAfterFirstJob },
+            ),
+        );
     }
     const testJob = order[order.length - 1];
     const ended = Date.now();
@@ -143,10 +182,20 @@ export async function runChain(
 
 /** Asserts the chain's results in order and that no model container is left behind on its engine; returns the runs. */
 export function expectChain(chain: ChainRun, results: Result[]): JobRun[] {
-    const log = chain.runs.map((run) => `--- ${run.job}: exit ${run.exitCode} (${run.result})\n${run.output}`).join("\n");
+    const log = chain.runs
+        .map((run) => `--- ${run.job}: exit ${run.exitCode} (${run.result})\n${run.output}`)
+        .join("\n");
     const suffix = chain.agent.settings.jobSuffix;
-    assert.deepEqual(chain.runs.map((run) => [run.job, run.result]), results.map((result, index) => [`${JOB_NAMES[index]}${suffix}`, result]), log);
-    assert.equal(docker(onEngine(chain.agent.engine, ["container", "inspect", chain.container])).status, 1, `the model container is left behind\n${log}`);
+    assert.deepEqual(
+        chain.runs.map((run) => [run.job, run.result]),
+        results.map((result, index) => [`${JOB_NAMES[index]}${suffix}`, result]),
+        log,
+    );
+    assert.equal(
+        docker(onEngine(chain.agent.engine, ["container", "inspect", chain.container])).status,
+        1,
+        `the model container is left behind\n${log}`,
+    );
     return chain.runs;
 }
 
@@ -155,8 +204,11 @@ export function archivedFiles(chain: ChainRun): Record<string, string> {
     const { agent, testJob } = chain;
     const pattern = testJob.summary.archive?.artifacts ?? "";
     const workspace = workspaceOf(testJob.name, testJob.summary);
-    const exec = (args: string[]) => docker(onEngine(agent.engine, ["exec", "--user", "jenkins", agent.container, ...args])).stdout;
-    const files = exec(["bash", "-c", `cd ${workspace} && for f in ${pattern}; do printf '%s\\0' "$f"; done`]).split("\0").filter((name) => name !== "");
+    const exec = (args: string[]) =>
+        docker(onEngine(agent.engine, ["exec", "--user", "jenkins", agent.container, ...args])).stdout;
+    const files = exec(["bash", "-c", `cd ${workspace} && for f in ${pattern}; do printf '%s\\0' "$f"; done`])
+        .split("\0")
+        .filter((name) => name !== "");
     return Object.fromEntries(files.map((file) => [file, exec(["cat", `${workspace}/${file}`])]));
 }
 

@@ -17,7 +17,10 @@ const dockerfile = fs
     .split("\n")
     .filter((line) => !line.startsWith("#"))
     .join("\n");
-const pluginLines = fs.readFileSync(path.join(repoRoot, "jenkins", "plugins.txt"), "utf8").trim().split("\n");
+const pluginLines = fs
+    .readFileSync(path.join(repoRoot, "jenkins", "plugins.txt"), "utf8")
+    .trim()
+    .split("\n");
 const plugins = new Map(pluginLines.map((line) => line.split(":") as [string, string]));
 
 /** What in the rendered output needs which plugin (anything else used is Jenkins core). */
@@ -63,10 +66,12 @@ describe("controller image", () => {
 
     test("every plugin the rendered configuration and jobs need is listed", () => {
         // GitHub mode, and a signed data URL (its credential bound in the first job).
-        const everything = [gitHubSettings, signedUrlSettings].flatMap((settings) => {
-            const rendered = renderJenkins(settings);
-            return [rendered.cascYaml, ...Object.values(rendered.jobs)];
-        }).join("\n");
+        const everything = [gitHubSettings, signedUrlSettings]
+            .flatMap((settings) => {
+                const rendered = renderJenkins(settings);
+                return [rendered.cascYaml, ...Object.values(rendered.jobs)];
+            })
+            .join("\n");
         for (const [usage, plugin] of neededPlugins) {
             assert.match(everything, usage, `the check for ${plugin} no longer matches the rendered output`);
             assert.ok(plugins.has(plugin), `${plugin} is used but not in plugins.txt`);

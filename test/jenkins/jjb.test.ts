@@ -15,7 +15,10 @@ import { summariseJob } from "./jobXml";
 const jjbDir = path.join(__dirname, "jjb");
 
 /** Two build hosts in local mode: the local engine (first, so pipelineHost) and "second", as test/jenkins/jjb/second-host/ spells it out. */
-const twoHostSettingsHosts = JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/engine/docker.sock?name=second&agent=127.0.0.1:2222"]);
+const twoHostSettingsHosts = JSON.stringify([
+    "unix:///var/run/docker.sock",
+    "unix:///tmp/engine/docker.sock?name=second&agent=127.0.0.1:2222",
+]);
 const twoHostSettings: JenkinsSettings = jenkinsSettingsFor({ buildHosts: twoHostSettingsHosts });
 const SECOND_SUFFIX = "-on-second";
 /** The lines jenkins/jobs.ts puts between model-container.sh and the job's script on a host without the registry, with the newline !include-raw's join adds. */
@@ -49,7 +52,9 @@ function renderWithJenkinsJobBuilder(variant: Variant): Record<string, string> {
         }
         const outDir = path.join(workDir, "out");
         execFileSync("jenkins-jobs", ["test", "-o", outDir, definitions], { stdio: ["ignore", "ignore", "pipe"] });
-        return Object.fromEntries(fs.readdirSync(outDir).map((name) => [name, fs.readFileSync(path.join(outDir, name), "utf8")]));
+        return Object.fromEntries(
+            fs.readdirSync(outDir).map((name) => [name, fs.readFileSync(path.join(outDir, name), "utf8")]),
+        );
     } finally {
         fs.rmSync(workDir, { recursive: true, force: true });
     }
@@ -67,7 +72,11 @@ function assertAgreement(variant: Variant, settings: JenkinsSettings): void {
     assert.deepEqual(Object.keys(ours).sort(), [...names].sort());
     assert.deepEqual(Object.keys(theirs).sort(), [...names].sort());
     for (const name of names) {
-        assert.deepEqual(summariseJob(ours[name]), summariseJob(theirs[name]), `job ${name} differs from its JJB definition`);
+        assert.deepEqual(
+            summariseJob(ours[name]),
+            summariseJob(theirs[name]),
+            `job ${name} differs from its JJB definition`,
+        );
     }
 }
 
@@ -82,19 +91,37 @@ function assertSecondChainMirrorsFirst(jobs: Record<string, string>): void {
         const first = summariseJob(jobs[name]);
         const second = summariseJob(jobs[`${name}${SECOND_SUFFIX}`]);
         assert.equal(first.assignedNode, "docker", `${name} is bound to the first host's label`);
-        assert.equal(second.assignedNode, "docker-second", `${name}${SECOND_SUFFIX} is bound to the second host's label`);
-        assert.equal(second.upstream === undefined, first.upstream === undefined, `${name}: only the first job of a chain has no upstream`);
+        assert.equal(
+            second.assignedNode,
+            "docker-second",
+            `${name}${SECOND_SUFFIX} is bound to the second host's label`,
+        );
+        assert.equal(
+            second.upstream === undefined,
+            first.upstream === undefined,
+            `${name}: only the first job of a chain has no upstream`,
+        );
         if (first.upstream !== undefined && second.upstream !== undefined) {
             assert.deepEqual(
                 second.upstream.projects,
                 first.upstream.projects.map((project) => `${project}${SECOND_SUFFIX}`),
                 `${name}${SECOND_SUFFIX} follows its own chain`,
             );
-            assert.ok(first.upstream.projects.every((project) => (JOB_NAMES as readonly string[]).includes(project)), `${name} follows the first chain`);
+            assert.ok(
+                first.upstream.projects.every((project) => (JOB_NAMES as readonly string[]).includes(project)),
+                `${name} follows the first chain`,
+            );
         }
         for (const [index, step] of second.shellSteps.entries()) {
-            assert.ok(step.command.startsWith(MODEL_CONTAINER_LIBRARY + WITHOUT_REGISTRY), `${name}${SECOND_SUFFIX} step ${index} leaves the registry out right after model-container.sh`);
-            assert.equal(step.command.split(WITHOUT_REGISTRY).length, 2, `${name}${SECOND_SUFFIX} step ${index} leaves the registry out once`);
+            assert.ok(
+                step.command.startsWith(MODEL_CONTAINER_LIBRARY + WITHOUT_REGISTRY),
+                `${name}${SECOND_SUFFIX} step ${index} leaves the registry out right after model-container.sh`,
+            );
+            assert.equal(
+                step.command.split(WITHOUT_REGISTRY).length,
+                2,
+                `${name}${SECOND_SUFFIX} step ${index} leaves the registry out once`,
+            );
         }
         for (const [index, step] of first.shellSteps.entries()) {
             assert.ok(!step.command.includes(WITHOUT_REGISTRY), `${name} step ${index} keeps the registry`);
@@ -103,9 +130,16 @@ function assertSecondChainMirrorsFirst(jobs: Record<string, string>): void {
             ...second,
             assignedNode: first.assignedNode,
             upstream: first.upstream,
-            shellSteps: second.shellSteps.map((step) => ({ ...step, command: step.command.replace(MODEL_CONTAINER_LIBRARY + WITHOUT_REGISTRY, MODEL_CONTAINER_LIBRARY) })),
+            shellSteps: second.shellSteps.map((step) => ({
+                ...step,
+                command: step.command.replace(MODEL_CONTAINER_LIBRARY + WITHOUT_REGISTRY, MODEL_CONTAINER_LIBRARY),
+            })),
         };
-        assert.deepEqual(withoutHostDifferences, first, `${name}${SECOND_SUFFIX} differs from ${name} in more than its host`);
+        assert.deepEqual(
+            withoutHostDifferences,
+            first,
+            `${name}${SECOND_SUFFIX} differs from ${name} in more than its host`,
+        );
     }
 }
 
@@ -122,7 +156,10 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
     test("local mode with a signed data URL: the first job binds its credential to DATA_URL", () =>
         assertAgreement({ firstJob: "signed-url", otherHosts: [] }, signedUrlSettings));
     test("a signed data URL on two build hosts: every chain's first job binds it", () =>
-        assertAgreement({ firstJob: "signed-url", otherHosts: ["second-host"] }, jenkinsSettingsFor({ dataSource: SIGNED_DATA_URL, buildHosts: twoHostSettingsHosts })));
+        assertAgreement(
+            { firstJob: "signed-url", otherHosts: ["second-host"] },
+            jenkinsSettingsFor({ dataSource: SIGNED_DATA_URL, buildHosts: twoHostSettingsHosts }),
+        ));
 
     test("the two hosts' chains differ only in names, upstreams, labels, descriptions and the registry lines", () => {
         const ours = renderJenkins(twoHostSettings).jobs;
@@ -137,7 +174,9 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
 
     test("the comparison sees what matters (it is not comparing empty summaries)", () => {
         const first = summariseJob(renderJenkins(gitHubSettings).jobs["github-to-container"]);
-        assert.deepEqual(first.scm.remotes, [{ url: "git@github.com:acme/adult-mlops.git", credentialsId: "github-deploy-key" }]);
+        assert.deepEqual(first.scm.remotes, [
+            { url: "git@github.com:acme/adult-mlops.git", credentialsId: "github-deploy-key" },
+        ]);
         assert.deepEqual(first.scm.branches, ["*/main"]);
         assert.equal(first.gitHubPushTrigger, true);
         const test = summariseJob(renderJenkins(gitHubSettings).jobs.test);
@@ -153,16 +192,35 @@ describe("the rendered jobs agree with the hand-written Jenkins Job Builder defi
         assert.deepEqual([local.buildWrappers, local.credentialBindings], [[], []]);
         const signed = summariseJob(renderJenkins(signedUrlSettings).jobs["github-to-container"]);
         assert.deepEqual(signed.buildWrappers, ["org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper"]);
-        assert.deepEqual(signed.credentialBindings, [{ binding: "org.jenkinsci.plugins.credentialsbinding.impl.StringBinding", variable: "DATA_URL", credentialsId: "data-source-url" }]);
+        assert.deepEqual(signed.credentialBindings, [
+            {
+                binding: "org.jenkinsci.plugins.credentialsbinding.impl.StringBinding",
+                variable: "DATA_URL",
+                credentialsId: "data-source-url",
+            },
+        ]);
     });
 
     test("the first job without its binding, or a binding where there is no signed URL, breaks the agreement", () => {
-        assert.throws(() => assertAgreement({ firstJob: "local", otherHosts: [] }, signedUrlSettings), /github-to-container differs/);
-        assert.throws(() => assertAgreement({ firstJob: "signed-url", otherHosts: [] }, localSettings), /github-to-container differs/);
+        assert.throws(
+            () => assertAgreement({ firstJob: "local", otherHosts: [] }, signedUrlSettings),
+            /github-to-container differs/,
+        );
+        assert.throws(
+            () => assertAgreement({ firstJob: "signed-url", otherHosts: [] }, localSettings),
+            /github-to-container differs/,
+        );
     });
 
     test("a different branch or repository in settings breaks the agreement", () => {
-        const other = jenkinsSettingsFor({ githubRepository: "acme/other", githubBranch: "dev", jenkinsPublicUrl: "https://jenkins.example.org/" });
-        assert.throws(() => assertAgreement({ firstJob: "github", otherHosts: [] }, other), /github-to-container differs/);
+        const other = jenkinsSettingsFor({
+            githubRepository: "acme/other",
+            githubBranch: "dev",
+            jenkinsPublicUrl: "https://jenkins.example.org/",
+        });
+        assert.throws(
+            () => assertAgreement({ firstJob: "github", otherHosts: [] }, other),
+            /github-to-container differs/,
+        );
     });
 });

@@ -28,7 +28,8 @@ const parser = new XMLParser({
     parseTagValue: false,
     // Keeps shell commands byte for byte.
     trimValues: false,
-    isArray: (name) => ["hudson.tasks.Shell", "hudson.plugins.git.UserRemoteConfig", "hudson.plugins.git.BranchSpec"].includes(name),
+    isArray: (name) =>
+        ["hudson.tasks.Shell", "hudson.plugins.git.UserRemoteConfig", "hudson.plugins.git.BranchSpec"].includes(name),
 });
 
 function child(node: unknown, name: string): any {
@@ -45,7 +46,10 @@ function logRotatorOf(properties: unknown): Record<string, string> | undefined {
         return undefined;
     }
     const fields = ["daysToKeep", "numToKeep", "artifactDaysToKeep", "artifactNumToKeep"];
-    return { class: strategy["@_class"], ...Object.fromEntries(fields.map((field) => [field, String(strategy[field])])) };
+    return {
+        class: strategy["@_class"],
+        ...Object.fromEntries(fields.map((field) => [field, String(strategy[field])])),
+    };
 }
 
 const SECRET_BUILD_WRAPPER = "org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper";
@@ -55,9 +59,15 @@ function credentialBindingsOf(wrappers: unknown): JobSummary["credentialBindings
     if (typeof bindings !== "object" || bindings === null) {
         return [];
     }
-    return Object.entries(bindings as Node).filter(([binding]) => binding !== "#text").flatMap(([binding, entries]) =>
-        (Array.isArray(entries) ? entries : [entries]).map((entry: Node) => ({ binding, variable: entry.variable, credentialsId: entry.credentialsId })),
-    );
+    return Object.entries(bindings as Node)
+        .filter(([binding]) => binding !== "#text")
+        .flatMap(([binding, entries]) =>
+            (Array.isArray(entries) ? entries : [entries]).map((entry: Node) => ({
+                binding,
+                variable: entry.variable,
+                credentialsId: entry.credentialsId,
+            })),
+        );
 }
 
 export function summariseJob(configXml: string): JobSummary {
@@ -73,29 +83,51 @@ export function summariseJob(configXml: string): JobSummary {
         blockBuildWhenDownstreamBuilding: project.blockBuildWhenDownstreamBuilding === "true",
         customWorkspace: textOf(project.customWorkspace),
         buildDiscarder: logRotatorOf(project.properties),
-        gitHubProjectUrl: textOf(child(child(project.properties, "com.coravy.hudson.plugins.github.GithubProjectProperty"), "projectUrl")),
+        gitHubProjectUrl: textOf(
+            child(child(project.properties, "com.coravy.hudson.plugins.github.GithubProjectProperty"), "projectUrl"),
+        ),
         scm: {
             class: scm["@_class"],
-            remotes: (child(child(scm, "userRemoteConfigs"), "hudson.plugins.git.UserRemoteConfig") ?? []).map((remote: Node) => ({
-                url: remote.url,
-                credentialsId: remote.credentialsId,
-            })),
-            branches: (child(child(scm, "branches"), "hudson.plugins.git.BranchSpec") ?? []).map((branch: Node) => branch.name),
+            remotes: (child(child(scm, "userRemoteConfigs"), "hudson.plugins.git.UserRemoteConfig") ?? []).map(
+                (remote: Node) => ({
+                    url: remote.url,
+                    credentialsId: remote.credentialsId,
+                }),
+            ),
+            branches: (child(child(scm, "branches"), "hudson.plugins.git.BranchSpec") ?? []).map(
+                (branch: Node) => branch.name,
+            ),
         },
         gitHubPushTrigger: child(triggers, "com.cloudbees.jenkins.GitHubPushTrigger") !== undefined,
         upstream:
             reverse === undefined
                 ? undefined
                 : {
-                      projects: String(reverse.upstreamProjects).split(",").map((name) => name.trim()),
+                      projects: String(reverse.upstreamProjects)
+                          .split(",")
+                          .map((name) => name.trim()),
                       threshold: reverse.threshold.name,
                   },
-        shellSteps: shells.map((shell) => ({ command: shell.command, unstableReturn: Number(shell.unstableReturn ?? 0) })),
-        archive: archive === undefined
-            ? undefined
-            : { artifacts: archive.artifacts, allowEmptyArchive: archive.allowEmptyArchive === "true", onlyIfSuccessful: archive.onlyIfSuccessful === "true" },
-        descriptionSetter: describer === undefined ? undefined : { regexp: describer.regexp, regexpForFailed: textOf(describer.regexpForFailed) },
-        buildWrappers: typeof project.buildWrappers === "object" && project.buildWrappers !== null ? Object.keys(project.buildWrappers).filter((key) => !key.startsWith("@_") && key !== "#text") : [],
+        shellSteps: shells.map((shell) => ({
+            command: shell.command,
+            unstableReturn: Number(shell.unstableReturn ?? 0),
+        })),
+        archive:
+            archive === undefined
+                ? undefined
+                : {
+                      artifacts: archive.artifacts,
+                      allowEmptyArchive: archive.allowEmptyArchive === "true",
+                      onlyIfSuccessful: archive.onlyIfSuccessful === "true",
+                  },
+        descriptionSetter:
+            describer === undefined
+                ? undefined
+                : { regexp: describer.regexp, regexpForFailed: textOf(describer.regexpForFailed) },
+        buildWrappers:
+            typeof project.buildWrappers === "object" && project.buildWrappers !== null
+                ? Object.keys(project.buildWrappers).filter((key) => !key.startsWith("@_") && key !== "#text")
+                : [],
         credentialBindings: credentialBindingsOf(project.buildWrappers),
     };
 }

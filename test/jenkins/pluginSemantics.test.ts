@@ -24,7 +24,10 @@ type Tree = Record<string, any>;
 
 const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, "jenkins", "plugins.lock.json"), "utf8"));
 const dockerfile = fs.readFileSync(path.join(repoRoot, "jenkins", "Dockerfile"), "utf8");
-const pinnedSettings: JenkinsSettings = { ...gitHubSettings, agents: [{ ...gitHubSettings.agents[0], hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForTheTest" }] };
+const pinnedSettings: JenkinsSettings = {
+    ...gitHubSettings,
+    agents: [{ ...gitHubSettings.agents[0], hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForTheTest" }],
+};
 const rendered = renderJenkins(pinnedSettings);
 const casc: Tree = YAML.parse(rendered.cascYaml);
 const firstJob = rendered.jobs["github-to-container"];
@@ -37,7 +40,8 @@ function credentialsOfKind(kind: string): Tree[] {
 }
 
 function assertKeysWithin(node: Tree, allowed: string[], what: string): void {
-    for (const key of Object.keys(node)) assert.ok(allowed.includes(key), `${what}: ${key} is not one of ${allowed.join(", ")}`);
+    for (const key of Object.keys(node))
+        assert.ok(allowed.includes(key), `${what}: ${key} is not one of ${allowed.join(", ")}`);
 }
 
 function pinnedVersion(id: string): string {
@@ -58,7 +62,11 @@ describe("plugin semantics at the pinned versions", () => {
         const keys = credentialsOfKind("basicSSHUserPrivateKey");
         assert.equal(keys.length, 2);
         for (const key of keys) {
-            assertKeysWithin(key, ["scope", "id", "username", "privateKeySource", "passphrase", "description"], "basicSSHUserPrivateKey");
+            assertKeysWithin(
+                key,
+                ["scope", "id", "username", "privateKeySource", "passphrase", "description"],
+                "basicSSHUserPrivateKey",
+            );
             assert.deepEqual(Object.keys(key.privateKeySource), ["directEntry"]);
             assert.deepEqual(Object.keys(key.privateKeySource.directEntry), ["privateKey"]);
         }
@@ -83,12 +91,29 @@ describe("plugin semantics at the pinned versions", () => {
         const ssh = casc.jenkins.nodes[0].permanent.launcher.ssh;
         assertKeysWithin(
             ssh,
-            ["host", "port", "credentialsId", "jvmOptions", "javaPath", "prefixStartSlaveCmd", "suffixStartSlaveCmd", "launchTimeoutSeconds", "maxNumRetries", "retryWaitTime", "sshHostKeyVerificationStrategy"],
+            [
+                "host",
+                "port",
+                "credentialsId",
+                "jvmOptions",
+                "javaPath",
+                "prefixStartSlaveCmd",
+                "suffixStartSlaveCmd",
+                "launchTimeoutSeconds",
+                "maxNumRetries",
+                "retryWaitTime",
+                "sshHostKeyVerificationStrategy",
+            ],
             "ssh launcher",
         );
-        assert.deepEqual(ssh.sshHostKeyVerificationStrategy, { manuallyProvidedKeyVerificationStrategy: { key: pinnedSettings.agents[0].hostKey } });
-        const trusted: Tree = YAML.parse(renderJenkins(gitHubSettings).cascYaml).jenkins.nodes[0].permanent.launcher.ssh;
-        assert.deepEqual(trusted.sshHostKeyVerificationStrategy, { manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: false } });
+        assert.deepEqual(ssh.sshHostKeyVerificationStrategy, {
+            manuallyProvidedKeyVerificationStrategy: { key: pinnedSettings.agents[0].hostKey },
+        });
+        const trusted: Tree = YAML.parse(renderJenkins(gitHubSettings).cascYaml).jenkins.nodes[0].permanent.launcher
+            .ssh;
+        assert.deepEqual(trusted.sshHostKeyVerificationStrategy, {
+            manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: false },
+        });
         assert.equal(pinnedVersion("ssh-slaves"), "3.1097.v868116049892");
     });
 
@@ -111,7 +136,10 @@ describe("plugin semantics at the pinned versions", () => {
         const hooks = casc.unclassified.gitHubPluginConfig.hookSecretConfigs;
         assert.equal(hooks.length, 1);
         assertKeysWithin(hooks[0], ["credentialsId", "signatureAlgorithm"], "hookSecretConfigs[]");
-        assert.deepEqual(credentialsOfKind("string").map((c) => c.id), [hooks[0].credentialsId]);
+        assert.deepEqual(
+            credentialsOfKind("string").map((c) => c.id),
+            [hooks[0].credentialsId],
+        );
         assert.equal(pinnedVersion("github"), "1.47.0");
     });
 
@@ -128,12 +156,24 @@ describe("plugin semantics at the pinned versions", () => {
         // jenkinsci/git-plugin git-5.10.1: src/main/java/hudson/plugins/git/GitSCM.java lines 133, 137, 142, 143, 162
         // (configVersion, userRemoteConfigs, branches, doGenerateSubmoduleConfigurations, extensions);
         // UserRemoteConfig.java lines 54-55 (url, credentialsId); BranchSpec.java line 39 (name).
-        assert.match(firstJob, /<com\.cloudbees\.jenkins\.GitHubPushTrigger>\s*<spec\/>\s*<\/com\.cloudbees\.jenkins\.GitHubPushTrigger>/);
+        assert.match(
+            firstJob,
+            /<com\.cloudbees\.jenkins\.GitHubPushTrigger>\s*<spec\/>\s*<\/com\.cloudbees\.jenkins\.GitHubPushTrigger>/,
+        );
         assert.match(firstJob, /<com\.coravy\.hudson\.plugins\.github\.GithubProjectProperty>\s*<projectUrl>/);
         const scm = /<scm class="hudson\.plugins\.git\.GitSCM">([\s\S]*?)<\/scm>/.exec(firstJob)?.[1] ?? "";
         const topLevel = [...scm.matchAll(/^ {4}<([A-Za-z.]+)/gm)].map((match) => match[1]);
-        assert.deepEqual(topLevel, ["configVersion", "userRemoteConfigs", "branches", "doGenerateSubmoduleConfigurations", "extensions"]);
-        assert.match(scm, /<hudson\.plugins\.git\.UserRemoteConfig>\s*<url>[^<]+<\/url>\s*<credentialsId>[^<]+<\/credentialsId>/);
+        assert.deepEqual(topLevel, [
+            "configVersion",
+            "userRemoteConfigs",
+            "branches",
+            "doGenerateSubmoduleConfigurations",
+            "extensions",
+        ]);
+        assert.match(
+            scm,
+            /<hudson\.plugins\.git\.UserRemoteConfig>\s*<url>[^<]+<\/url>\s*<credentialsId>[^<]+<\/credentialsId>/,
+        );
         assert.match(scm, /<hudson\.plugins\.git\.BranchSpec>\s*<name>[^<]+<\/name>/);
         assert.equal(pinnedVersion("git"), "5.10.1");
     });
@@ -146,17 +186,40 @@ describe("plugin semantics at the pinned versions", () => {
         // DescriptionSetterHelper.java lines 114-117: Pattern.compile(regexp), each log line in turn, the first find() wins;
         // lines 127-132: with no description the text is group 1 ("\\1").
         const testJob = rendered.jobs.test;
-        const publisher = /<hudson\.plugins\.descriptionsetter\.DescriptionSetterPublisher>([\s\S]*?)<\/hudson\.plugins\.descriptionsetter\.DescriptionSetterPublisher>/.exec(testJob)?.[1] ?? "";
+        const publisher =
+            /<hudson\.plugins\.descriptionsetter\.DescriptionSetterPublisher>([\s\S]*?)<\/hudson\.plugins\.descriptionsetter\.DescriptionSetterPublisher>/.exec(
+                testJob,
+            )?.[1] ?? "";
         const fields = [...publisher.matchAll(/^ {6}<([A-Za-z]+)/gm)].map((match) => match[1]);
         assert.deepEqual(fields, ["regexp", "regexpForFailed", "setForMatrix", "appendMode"]);
-        assert.ok(fields.every((field) => ["regexp", "regexpForFailed", "description", "descriptionForFailed", "setForMatrix", "appendMode"].includes(field)));
+        assert.ok(
+            fields.every((field) =>
+                [
+                    "regexp",
+                    "regexpForFailed",
+                    "description",
+                    "descriptionForFailed",
+                    "setForMatrix",
+                    "appendMode",
+                ].includes(field),
+            ),
+        );
         const regexp = /<regexp>([^<]+)<\/regexp>/.exec(publisher)?.[1] ?? "";
-        assert.equal(/<regexpForFailed>([^<]+)<\/regexpForFailed>/.exec(publisher)?.[1], regexp, "a FAILURE build that printed a verdict is described the same way");
+        assert.equal(
+            /<regexpForFailed>([^<]+)<\/regexpForFailed>/.exec(publisher)?.[1],
+            regexp,
+            "a FAILURE build that printed a verdict is described the same way",
+        );
         assert.doesNotMatch(publisher, /<description>/, "the description is the match's group 1");
         // The line promote.py prints (ml/adult_pipeline/promotion/champion_challenger.py verdict_line), as the helper matches it:
-        const line = "verdict: validation_acc 0.8724, test_acc 0.8720: promoted, v1 is the champion (first model: the gate passed and the registry has no champion)";
+        const line =
+            "verdict: validation_acc 0.8724, test_acc 0.8720: promoted, v1 is the champion (first model: the gate passed and the registry has no champion)";
         assert.equal(new RegExp(regexp).exec(line)?.[1], line.slice("verdict: ".length));
-        assert.equal(new RegExp(regexp).exec('{"validation_acc": 0.87, "verdict": "promoted"}'), null, "the metrics JSON line does not match first");
+        assert.equal(
+            new RegExp(regexp).exec('{"validation_acc": 0.87, "verdict": "promoted"}'),
+            null,
+            "the metrics JSON line does not match first",
+        );
         assert.equal(pinnedVersion("description-setter"), "264.v1957f215dcd5");
         assert.equal(lock.plugins["description-setter"].source?.exact ?? true, true);
     });
@@ -170,7 +233,8 @@ describe("plugin semantics at the pinned versions", () => {
         assert.doesNotMatch(dockerfile, /\bSECRETS=/, "the image must not move the secret directory");
         const refs = [...rendered.cascYaml.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]);
         assert.ok(refs.length > 0);
-        for (const name of refs) assert.ok(Object.values(SECRET_NAMES).includes(name as never), `${name} is not a secret file name`);
+        for (const name of refs)
+            assert.ok(Object.values(SECRET_NAMES).includes(name as never), `${name} is not a secret file name`);
         assert.equal(pinnedVersion("configuration-as-code"), "2117.vc05a_0b_e6b_f4e");
     });
 
@@ -183,7 +247,8 @@ describe("plugin semantics at the pinned versions", () => {
         assert.doesNotMatch(dockerfile, /^ENV\s+.*\bREF=/m, "the image must not move the reference directory");
         const jobFiles = rendered.controllerFiles.filter((file) => file.path.startsWith(`${JENKINS_REF_DIR}/`));
         assert.equal(jobFiles.length, 4);
-        for (const file of jobFiles) assert.match(file.path, /^\/usr\/share\/jenkins\/ref\/jobs\/[^/]+\/config\.xml\.override$/);
+        for (const file of jobFiles)
+            assert.match(file.path, /^\/usr\/share\/jenkins\/ref\/jobs\/[^/]+\/config\.xml\.override$/);
     });
 
     test("official image: the debian -jdk21 image has curl for the health check", () => {
@@ -205,7 +270,8 @@ describe("plugin semantics at the pinned versions", () => {
         // Each plugin's Jenkins-Version is its pom's jenkins.version (maven-hpi-plugin,
         // AbstractJenkinsManifestMojo.java line 225); the lock records it per plugin.
         for (const [id, plugin] of Object.entries<Tree>(lock.plugins)) {
-            if (plugin.requiredCore !== null) assert.ok(versionAtLeast(lock.core.version, plugin.requiredCore), `${id} needs ${plugin.requiredCore}`);
+            if (plugin.requiredCore !== null)
+                assert.ok(versionAtLeast(lock.core.version, plugin.requiredCore), `${id} needs ${plugin.requiredCore}`);
         }
     });
 });
@@ -218,12 +284,24 @@ describe("Jenkins core semantics the build hosts' chains rely on", () => {
     // and the hosts' chains run at the same time. (Read at the core source the code search holds, not at
     // the pinned LTS tag, like the other core facts in the header.)
     test("each host's first job has exactly its own chain as its transitive downstream", () => {
-        const settings = jenkinsSettingsFor({ buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "unix:///tmp/e/docker.sock?name=second&agent=127.0.0.1:2222"]) });
-        const jobs = Object.fromEntries(Object.entries(renderJenkins(settings).jobs).map(([name, xml]) => [name, summariseJob(xml)]));
-        const downstreamOf = (job: string): string[] => Object.keys(jobs).filter((other) => jobs[other].upstream?.projects.includes(job));
+        const settings = jenkinsSettingsFor({
+            buildHosts: JSON.stringify([
+                "unix:///var/run/docker.sock",
+                "unix:///tmp/e/docker.sock?name=second&agent=127.0.0.1:2222",
+            ]),
+        });
+        const jobs = Object.fromEntries(
+            Object.entries(renderJenkins(settings).jobs).map(([name, xml]) => [name, summariseJob(xml)]),
+        );
+        const downstreamOf = (job: string): string[] =>
+            Object.keys(jobs).filter((other) => jobs[other].upstream?.projects.includes(job));
         const transitive = (job: string): string[] => downstreamOf(job).flatMap((next) => [next, ...transitive(next)]);
         assert.deepEqual(transitive("github-to-container"), ["preprocessing", "train", "test"]);
-        assert.deepEqual(transitive("github-to-container-on-second"), ["preprocessing-on-second", "train-on-second", "test-on-second"]);
+        assert.deepEqual(transitive("github-to-container-on-second"), [
+            "preprocessing-on-second",
+            "train-on-second",
+            "test-on-second",
+        ]);
         for (const first of ["github-to-container", "github-to-container-on-second"]) {
             assert.equal(jobs[first].blockBuildWhenDownstreamBuilding, true, first);
         }

@@ -29,10 +29,22 @@ const jenkinsDir = path.join(repoRoot, "jenkins");
 const lock: Lock = JSON.parse(fs.readFileSync(path.join(jenkinsDir, "plugins.lock.json"), "utf8"));
 const pluginLines = fs.readFileSync(path.join(jenkinsDir, "plugins.txt"), "utf8").trim().split("\n");
 const pinned = new Map(pluginLines.map((line) => line.split(":") as [string, string]));
-const baseImage = /^ARG JENKINS_BASE_IMAGE=(\S+)$/m.exec(fs.readFileSync(path.join(jenkinsDir, "Dockerfile"), "utf8"))?.[1];
+const baseImage = /^ARG JENKINS_BASE_IMAGE=(\S+)$/m.exec(
+    fs.readFileSync(path.join(jenkinsDir, "Dockerfile"), "utf8"),
+)?.[1];
 
 /** The plugins the rendered configuration uses (controller-image.test.ts checks each is needed). */
-const DIRECT = ["configuration-as-code", "credentials", "ssh-credentials", "plain-credentials", "ssh-slaves", "git", "github", "description-setter", "credentials-binding"];
+const DIRECT = [
+    "configuration-as-code",
+    "credentials",
+    "ssh-credentials",
+    "plain-credentials",
+    "ssh-slaves",
+    "git",
+    "github",
+    "description-setter",
+    "credentials-binding",
+];
 
 describe("plugin version order", () => {
     const ordered: [string, string][] = [
@@ -85,8 +97,15 @@ describe("pinned plugins", () => {
     test("every version comes from the recorded BOM commit and line", () => {
         assert.equal(lock.bom.repository, "jenkinsci/bom");
         assert.match(lock.bom.commit, /^[0-9a-f]{40}$/);
-        assert.equal(lock.bom.folder, `bom-${lock.core.version.split(".").slice(0, 2).join(".")}.x`, "the BOM line is not the pinned LTS line");
-        assert.ok(lock.bom.testedWithCore !== null && versionAtLeast(lock.core.version, lock.bom.testedWithCore), "the pinned core is older than the core the BOM line is tested with");
+        assert.equal(
+            lock.bom.folder,
+            `bom-${lock.core.version.split(".").slice(0, 2).join(".")}.x`,
+            "the BOM line is not the pinned LTS line",
+        );
+        assert.ok(
+            lock.bom.testedWithCore !== null && versionAtLeast(lock.core.version, lock.bom.testedWithCore),
+            "the pinned core is older than the core the BOM line is tested with",
+        );
     });
 
     test("the plugins the configuration uses are pinned directly", () => {
@@ -99,7 +118,10 @@ describe("pinned plugins", () => {
     test("no plugin needs a newer core than the pinned LTS", () => {
         for (const [id, plugin] of Object.entries(lock.plugins)) {
             if (plugin.requiredCore === null) continue; // unverified: covered by the BOM line test above
-            assert.ok(versionAtLeast(lock.core.version, plugin.requiredCore), `${id}:${pinned.get(id)} needs core ${plugin.requiredCore}, the image has ${lock.core.version}`);
+            assert.ok(
+                versionAtLeast(lock.core.version, plugin.requiredCore),
+                `${id}:${pinned.get(id)} needs core ${plugin.requiredCore}, the image has ${lock.core.version}`,
+            );
         }
     });
 
@@ -109,14 +131,19 @@ describe("pinned plugins", () => {
                 if (optional) continue; // jenkins-plugin-cli does not install optional dependencies
                 const have = pinned.get(dependency);
                 assert.ok(have !== undefined, `${id} needs ${dependency} >= ${minimum}, which is not in plugins.txt`);
-                assert.ok(versionAtLeast(have, minimum), `${id} needs ${dependency} >= ${minimum}, plugins.txt pins ${have}`);
+                assert.ok(
+                    versionAtLeast(have, minimum),
+                    `${id} needs ${dependency} >= ${minimum}, plugins.txt pins ${have}`,
+                );
             }
         }
     });
 
     test("every pinned plugin is direct or required by a pinned plugin", () => {
         for (const [id, plugin] of Object.entries(lock.plugins)) {
-            const reasons = plugin.requiredBy.filter((by) => by === "direct" || lock.plugins[by]?.dependencies[id] !== undefined);
+            const reasons = plugin.requiredBy.filter(
+                (by) => by === "direct" || lock.plugins[by]?.dependencies[id] !== undefined,
+            );
             assert.ok(reasons.length > 0, `${id} is in the lock for no recorded reason`);
         }
     });
@@ -127,7 +154,10 @@ describe("pinned plugins", () => {
             if (plugin.source.exact) {
                 assert.match(plugin.source.commit ?? "", /^[0-9a-f]{40}$/, id);
             } else if (plugin.source.readVersion !== undefined) {
-                assert.ok(compareVersions(plugin.source.readVersion, plugin.version) < 0, `${id}: read ${plugin.source.readVersion}, which is not older than ${plugin.version}`);
+                assert.ok(
+                    compareVersions(plugin.source.readVersion, plugin.version) < 0,
+                    `${id}: read ${plugin.source.readVersion}, which is not older than ${plugin.version}`,
+                );
             }
         }
     });

@@ -38,9 +38,17 @@ function runLocalChain(
     const settings: JenkinsSettings = {
         ...localSettings,
         pipeline: { ...localSettings.pipeline, dataSource: { kind: "directory", path: sharedDataDir }, ...pipeline },
-        names: { jobModelImage: modelImage, modelContainer: uniqueName(`adult-mlops-model-${name}`), dataVolume, registryVolume },
+        names: {
+            jobModelImage: modelImage,
+            modelContainer: uniqueName(`adult-mlops-model-${name}`),
+            dataVolume,
+            registryVolume,
+        },
     };
-    return runChain({ container: agent, settings: settings.agents[0] }, renderJenkins(settings), { extraEnvironment, changedAfterFirstJob });
+    return runChain({ container: agent, settings: settings.agents[0] }, renderJenkins(settings), {
+        extraEnvironment,
+        changedAfterFirstJob,
+    });
 }
 
 describe("the jobs' shell steps, run in chain order in the build agent", { timeout: 40 * 60_000 }, () => {
@@ -50,13 +58,19 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         // The agent's jenkins user reads the project: the copy must be world-readable like a checkout.
         const project = path.join(scratch, "project");
         for (const folder of ["ml", "scripts"]) {
-            fs.cpSync(path.join(repoRoot, folder), path.join(project, folder), { recursive: true, filter: (source) => !source.includes("__pycache__") });
+            fs.cpSync(path.join(repoRoot, folder), path.join(project, folder), {
+                recursive: true,
+                filter: (source) => !source.includes("__pycache__"),
+            });
         }
         fs.chmodSync(scratch, 0o755);
         startAgent(agent, [
-            "--env", `JENKINS_AGENT_SSH_PUBKEY=${makeSshKey(scratch, "controller")}`,
-            "--volume", `${dockerSocket}:${dockerSocket}`,
-            "--volume", `${project}:${projectDir}:ro`,
+            "--env",
+            `JENKINS_AGENT_SSH_PUBKEY=${makeSshKey(scratch, "controller")}`,
+            "--volume",
+            `${dockerSocket}:${dockerSocket}`,
+            "--volume",
+            `${project}:${projectDir}:ro`,
         ]);
     });
     after(() => {
@@ -68,7 +82,12 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
     });
 
     test("a threshold the model reaches: all four succeed, the test stage runs, both metadata files are printed", async () => {
-        const runs = expectChain(await runLocalChain("pass", { threshold: 0.5, ...officialSplit }), ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
+        const runs = expectChain(await runLocalChain("pass", { threshold: 0.5, ...officialSplit }), [
+            "SUCCESS",
+            "SUCCESS",
+            "SUCCESS",
+            "SUCCESS",
+        ]);
         assert.match(runs[3].output, /== \/work\/results\/train_metadata\.json\n\{[^]*"validation_acc"/);
         assert.match(runs[3].output, /== \/work\/results\/test_metadata\.json\n\{/);
     });
@@ -80,11 +99,28 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         expectChain(first, ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
         const firstFiles = archivedFiles(first);
         const figures = ["confusion", "roc", "pr", "calibration", "groups"].map((slug) => `results/report-${slug}.png`);
-        assert.deepEqual(Object.keys(firstFiles).sort(), ["results/metrics.json", "results/report.css", ...figures, "results/report.html", "results/test_metadata.json", "results/train_metadata.json"].sort());
+        assert.deepEqual(
+            Object.keys(firstFiles).sort(),
+            [
+                "results/metrics.json",
+                "results/report.css",
+                ...figures,
+                "results/report.html",
+                "results/test_metadata.json",
+                "results/train_metadata.json",
+            ].sort(),
+        );
         const firstMetrics = JSON.parse(firstFiles["results/metrics.json"]);
         assert.equal(firstMetrics.promoted, true);
-        for (const figure of figures) assert.ok(firstFiles["results/report.html"].includes(`<img src="${figure.replace("results/", "")}"`), figure);
-        assert.match(description(first.testJob.summary, first.runs[3].output) ?? "", /^validation_acc 0\.\d{4}, test_acc 0\.\d{4}: promoted, v\d+ is the champion/);
+        for (const figure of figures)
+            assert.ok(
+                firstFiles["results/report.html"].includes(`<img src="${figure.replace("results/", "")}"`),
+                figure,
+            );
+        assert.match(
+            description(first.testJob.summary, first.runs[3].output) ?? "",
+            /^validation_acc 0\.\d{4}, test_acc 0\.\d{4}: promoted, v\d+ is the champion/,
+        );
 
         const weaker = await runLocalChain("challenger", { ...officialSplit, model: "logreg" });
         expectChain(weaker, ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
@@ -92,7 +128,10 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         assert.equal(metrics.promoted, false);
         assert.ok(metrics.delta_vs_champion.test_acc.diff < -0.005, JSON.stringify(metrics.delta_vs_champion));
         assert.equal(metrics.champion.version, firstMetrics.registry.version, "the champion stays the first model");
-        assert.match(description(weaker.testJob.summary, weaker.runs[3].output) ?? "", /rejected, champion stays v\d+ \(test_acc .* worse than the champion by more than maxRegression 0\.005\)/);
+        assert.match(
+            description(weaker.testJob.summary, weaker.runs[3].output) ?? "",
+            /rejected, champion stays v\d+ \(test_acc .* worse than the champion by more than maxRegression 0\.005\)/,
+        );
     });
 
     test("a chain's promotion is served by a running prediction service on the same registry volume, with no job step of its own", async () => {
@@ -100,12 +139,32 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         assert.doesNotMatch(rendered, /serve\.py|model-service/, "no job starts, stops or calls the service");
         const service = uniqueName("adult-mlops-jenkins-test-service");
         const port = await freePort();
-        docker(["run", "--detach", "--name", service, "--read-only", "--tmpfs", "/work:uid=10001,gid=10001", "--cap-drop", "ALL",
-            "--publish", `127.0.0.1:${port}:8080`, "--volume", `${registryVolume}:/registry:ro`, "--env", "REQUEST_LOG_DIR=", buildModelImage(), "python3", "serve.py"]);
+        docker([
+            "run",
+            "--detach",
+            "--name",
+            service,
+            "--read-only",
+            "--tmpfs",
+            "/work:uid=10001,gid=10001",
+            "--cap-drop",
+            "ALL",
+            "--publish",
+            `127.0.0.1:${port}:8080`,
+            "--volume",
+            `${registryVolume}:/registry:ro`,
+            "--env",
+            "REQUEST_LOG_DIR=",
+            buildModelImage(),
+            "python3",
+            "serve.py",
+        ]);
         try {
             const served = async () => {
                 const answer = await fetch(`http://127.0.0.1:${port}/v2/models/adult-income`).catch(() => undefined);
-                return answer?.status === 200 ? ((await answer.json()) as { parameters: { served_version: string } }).parameters.served_version : undefined;
+                return answer?.status === 200
+                    ? ((await answer.json()) as { parameters: { served_version: string } }).parameters.served_version
+                    : undefined;
             };
             const chain = await runLocalChain("served", officialSplit);
             expectChain(chain, ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS"]);
@@ -115,7 +174,11 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
             while ((await served()) !== String(metrics.registry.version) && Date.now() < deadline) {
                 await new Promise((resolve) => setTimeout(resolve, 250));
             }
-            assert.equal(await served(), String(metrics.registry.version), "the service serves the chain's new champion");
+            assert.equal(
+                await served(),
+                String(metrics.registry.version),
+                "the service serves the chain's new champion",
+            );
         } finally {
             removeContainer(service);
         }
@@ -126,13 +189,22 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         const chain = await runLocalChain("gate", { threshold: 0.99, ...officialSplit }, {}, { THRESHOLD: "0.5" });
         const runs = expectChain(chain, ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
         assert.equal(runs[3].exitCode, 3);
-        assert.match(runs[3].output, /Validation accuracy is below THRESHOLD=0\.99: the process stopped, the test stage did not run/);
-        assert.match(description(chain.testJob.summary, runs[3].output) ?? "", /test_acc not run: v\d+ rejected, .*\(gate failed: validation_acc 0\.\d{4} < threshold 0\.99\)/);
+        assert.match(
+            runs[3].output,
+            /Validation accuracy is below THRESHOLD=0\.99: the process stopped, the test stage did not run/,
+        );
+        assert.match(
+            description(chain.testJob.summary, runs[3].output) ?? "",
+            /test_acc not run: v\d+ rejected, .*\(gate failed: validation_acc 0\.\d{4} < threshold 0\.99\)/,
+        );
         assert.doesNotMatch(runs[3].output, /test_metadata\.json/);
     });
 
     test("a failing stage ends the chain there", async () => {
-        const runs = expectChain(await runLocalChain("broken", { rawDataFile: "no-such-file.csv", testDataFile: "" }), ["SUCCESS", "FAILURE"]);
+        const runs = expectChain(await runLocalChain("broken", { rawDataFile: "no-such-file.csv", testDataFile: "" }), [
+            "SUCCESS",
+            "FAILURE",
+        ]);
         assert.equal(runs[1].exitCode, 2);
     });
 
@@ -149,12 +221,26 @@ describe("the jobs' shell steps, run in chain order in the build agent", { timeo
         after(() => mirror?.close());
 
         test("the first job downloads it into the named volume (checksums verified) and the model reads it from there", async () => {
-            const runs = expectChain(await runLocalChain("url", { dataSource: { kind: "url", url: dataUrl }, threshold: 0.99, ...officialSplit }, fetchNetwork), ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"]);
+            const runs = expectChain(
+                await runLocalChain(
+                    "url",
+                    { dataSource: { kind: "url", url: dataUrl }, threshold: 0.99, ...officialSplit },
+                    fetchNetwork,
+                ),
+                ["SUCCESS", "SUCCESS", "SUCCESS", "UNSTABLE"],
+            );
             assert.match(runs[0].output, /adult\.data \(sha256 [0-9a-f]{64} verified\)/);
         });
 
         test("the next chain finds the verified files in the volume and downloads nothing", async () => {
-            const runs = expectChain(await runLocalChain("url-cached", { dataSource: { kind: "url", url: dataUrl }, rawDataFile: "no-such-file.csv", testDataFile: "" }, fetchNetwork), ["SUCCESS", "FAILURE"]);
+            const runs = expectChain(
+                await runLocalChain(
+                    "url-cached",
+                    { dataSource: { kind: "url", url: dataUrl }, rawDataFile: "no-such-file.csv", testDataFile: "" },
+                    fetchNetwork,
+                ),
+                ["SUCCESS", "FAILURE"],
+            );
             assert.match(runs[0].output, /nothing downloaded/);
         });
     });

@@ -35,7 +35,10 @@ const resolvedLine = /JCasC: all (\d+) references resolved/;
 const listeningLine = /listening on port 8080/;
 
 /** A pre-signed URL (its query string is the access): the program hands it to Jenkins as a secret file. */
-const signedUrlConfig = { ...gitHubConfig, dataSource: "https://data.example.org/adult.zip?X-Amz-Signature=not-a-real-signature" };
+const signedUrlConfig = {
+    ...gitHubConfig,
+    dataSource: "https://data.example.org/adult.zip?X-Amz-Signature=not-a-real-signature",
+};
 
 /** The `${name}`s of the JCasC the program uploads (escaped `^${...}` are literals). */
 function referencedNames(inputs: ControllerInputs): string[] {
@@ -44,16 +47,25 @@ function referencedNames(inputs: ControllerInputs): string[] {
     return [...new Set([...casc.content.matchAll(/(?<!\^)\$\{([^}]*)\}/g)].map((match) => match[1]))].sort();
 }
 
-const secretUploads = (inputs: ControllerInputs) => inputs.uploads.filter((upload) => upload.file.startsWith(`${SECRETS_DIR}/`));
-const uploadedSecrets = (inputs: ControllerInputs) => secretUploads(inputs).map((upload) => path.posix.basename(upload.file)).sort();
-const without = (inputs: ControllerInputs, secret: string) => inputs.uploads.filter((upload) => upload.file !== `${SECRETS_DIR}/${secret}`);
+const secretUploads = (inputs: ControllerInputs) =>
+    inputs.uploads.filter((upload) => upload.file.startsWith(`${SECRETS_DIR}/`));
+const uploadedSecrets = (inputs: ControllerInputs) =>
+    secretUploads(inputs)
+        .map((upload) => path.posix.basename(upload.file))
+        .sort();
+const without = (inputs: ControllerInputs, secret: string) =>
+    inputs.uploads.filter((upload) => upload.file !== `${SECRETS_DIR}/${secret}`);
 
 /** Every reference of the uploaded JCasC is named in the stand-in's log as read from its secret file. */
 function assertResolvedFromFiles(inputs: ControllerInputs, logs: string): void {
     const names = referencedNames(inputs);
     assert.ok(names.length > 0);
     for (const name of names) {
-        assert.match(logs, new RegExp(`\\$\\{${name}\\} <- file ${SECRETS_DIR}/${name}\\b`), `\${${name}} was not read from ${SECRETS_DIR}/${name}:\n${logs}`);
+        assert.match(
+            logs,
+            new RegExp(`\\$\\{${name}\\} <- file ${SECRETS_DIR}/${name}\\b`),
+            `\${${name}} was not read from ${SECRETS_DIR}/${name}:\n${logs}`,
+        );
     }
 }
 
@@ -93,7 +105,10 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
      * as the provider does, and starts it. Differences, for the test's sake: the port is published on an
      * ephemeral 127.0.0.1 port, not 8080, and probes run every second instead of every 10 s.
      */
-    function boot(inputs: ControllerInputs, { uploads, ownerHonoured = true, env = {}, restart = inputs.restart }: Boot): string {
+    function boot(
+        inputs: ControllerInputs,
+        { uploads, ownerHonoured = true, env = {}, restart = inputs.restart }: Boot,
+    ): string {
         const name = uniqueName("adult-mlops-standin-controller");
         const home = `${name}-home`;
         assert.equal(docker(["volume", "create", home]).status, 0);
@@ -102,11 +117,25 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
         assert.equal(kind, "CMD-SHELL");
         const [jenkinsHome] = inputs.volumes;
         const create = docker([
-            "create", "--name", name, "--restart", restart,
-            "--publish", `127.0.0.1::${inputs.ports[0].internal}`,
-            "--volume", `${home}:${jenkinsHome.containerPath}`,
-            "--health-cmd", command, "--health-interval", "1s", "--health-timeout", inputs.healthcheck.timeout,
-            "--health-retries", String(inputs.healthcheck.retries), "--health-start-period", inputs.healthcheck.startPeriod,
+            "create",
+            "--name",
+            name,
+            "--restart",
+            restart,
+            "--publish",
+            `127.0.0.1::${inputs.ports[0].internal}`,
+            "--volume",
+            `${home}:${jenkinsHome.containerPath}`,
+            "--health-cmd",
+            command,
+            "--health-interval",
+            "1s",
+            "--health-timeout",
+            inputs.healthcheck.timeout,
+            "--health-retries",
+            String(inputs.healthcheck.retries),
+            "--health-start-period",
+            inputs.healthcheck.startPeriod,
             ...Object.entries(env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
             controllerOnStandinTag,
         ]);
@@ -120,13 +149,17 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
     }
 
     /** Polls the container until it is healthy, stopped or restarted by its policy (or the deadline); returns every health probe seen and the last state. */
-    async function watch(container: string, seconds: number): Promise<{ state: ContainerState; probes: HealthProbe[] }> {
+    async function watch(
+        container: string,
+        seconds: number,
+    ): Promise<{ state: ContainerState; probes: HealthProbe[] }> {
         const probes = new Map<string, HealthProbe>();
         const deadline = Date.now() + seconds * 1000;
         let state = stateOf(container);
         while (true) {
             for (const probe of state.Health?.Log ?? []) probes.set(probe.Start, probe);
-            if (state.Health?.Status === "healthy" || !state.Running || state.RestartCount > 0 || Date.now() > deadline) break;
+            if (state.Health?.Status === "healthy" || !state.Running || state.RestartCount > 0 || Date.now() > deadline)
+                break;
             await sleep(250);
             state = stateOf(container);
         }
@@ -134,8 +167,15 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
     }
 
     function assertHealthy(container: string, state: ContainerState): void {
-        const why = state.RestartCount > 0 ? `it stopped and was restarted (${state.RestartCount}) by its restart policy` : `health ${state.Health?.Status}, running ${state.Running}`;
-        assert.equal(state.Health?.Status, "healthy", `${container} is not healthy: ${why}; its log:\n${logsOf(container)}`);
+        const why =
+            state.RestartCount > 0
+                ? `it stopped and was restarted (${state.RestartCount}) by its restart policy`
+                : `health ${state.Health?.Status}, running ${state.Running}`;
+        assert.equal(
+            state.Health?.Status,
+            "healthy",
+            `${container} is not healthy: ${why}; its log:\n${logsOf(container)}`,
+        );
     }
 
     /**
@@ -143,18 +183,27 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
      * the stand-in has not yet read the secrets (no restart policy, the first exit is the one to see).
      * Returns its exit status and logs once it has stopped, after checking that probes ran and none passed.
      */
-    async function failedBoot(inputs: ControllerInputs, placement: Omit<Boot, "restart" | "env">): Promise<{ state: ContainerState; logs: string }> {
+    async function failedBoot(
+        inputs: ControllerInputs,
+        placement: Omit<Boot, "restart" | "env">,
+    ): Promise<{ state: ContainerState; logs: string }> {
         const container = boot(inputs, { ...placement, restart: "no", env: { STANDIN_BOOT_DELAY_SECONDS: "3" } });
         const { state, probes } = await watch(container, 30);
         const logs = logsOf(container);
-        assert.deepEqual(probes.filter((probe) => probe.ExitCode === 0), [], `a health probe passed although the boot must fail:\n${logs}`);
+        assert.deepEqual(
+            probes.filter((probe) => probe.ExitCode === 0),
+            [],
+            `a health probe passed although the boot must fail:\n${logs}`,
+        );
         assert.notEqual(state.Health?.Status, "healthy");
         assert.equal(state.Running, false, `${container} still runs after 30 s:\n${logs}`);
-        assert.ok(probes.length > 0, "no health probe ran before the container stopped: 'never healthy' was not observed");
+        assert.ok(
+            probes.length > 0,
+            "no health probe ran before the container stopped: 'never healthy' was not observed",
+        );
         assert.doesNotMatch(logs, listeningLine);
         return { state, logs };
     }
-
 
     test("has the official image's user, paths, volume and entrypoint, and curl for the health check", () => {
         const inspect = docker(["image", "inspect", "--format", "{{json .Config}}", controllerOnStandinTag]);
@@ -162,24 +211,50 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
         assert.equal(config.User, "jenkins");
         assert.deepEqual(config.Entrypoint, ["/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh"]);
         assert.ok("/var/jenkins_home" in config.Volumes, JSON.stringify(config.Volumes));
-        assert.ok(config.Env.includes("JENKINS_HOME=/var/jenkins_home") && config.Env.includes("REF=/usr/share/jenkins/ref"), config.Env.join(" "));
+        assert.ok(
+            config.Env.includes("JENKINS_HOME=/var/jenkins_home") && config.Env.includes("REF=/usr/share/jenkins/ref"),
+            config.Env.join(" "),
+        );
         const probe = docker([
-            "run", "--rm", controllerOnStandinTag, "bash", "-c",
+            "run",
+            "--rm",
+            controllerOnStandinTag,
+            "bash",
+            "-c",
             "id -u; id -g; id -un; getent passwd jenkins | cut -d: -f6; stat -c %u:%g /var/jenkins_home /usr/share/jenkins/ref; command -v curl",
         ]);
         assert.equal(probe.status, 0, probe.stderr);
-        assert.deepEqual(probe.stdout.trim().split("\n"), ["1000", "1000", "jenkins", "/var/jenkins_home", "1000:1000", "1000:1000", "/usr/bin/curl"]);
+        assert.deepEqual(probe.stdout.trim().split("\n"), [
+            "1000",
+            "1000",
+            "jenkins",
+            "/var/jenkins_home",
+            "1000:1000",
+            "1000:1000",
+            "/usr/bin/curl",
+        ]);
     });
 
     test("jenkins-plugin-cli checked the project's plugins.txt during the build and installed nothing", () => {
-        const pinned = fs.readFileSync(path.join(repoRoot, "jenkins", "plugins.txt"), "utf8").trim().split("\n").length;
-        assert.match(controllerBuildOutput, new RegExp(`checked the syntax only, installed nothing: ${pinned} plugins`));
+        const pinned = fs
+            .readFileSync(path.join(repoRoot, "jenkins", "plugins.txt"), "utf8")
+            .trim()
+            .split("\n").length;
+        assert.match(
+            controllerBuildOutput,
+            new RegExp(`checked the syntax only, installed nothing: ${pinned} plugins`),
+        );
     });
 
     test("the Dockerfile's plugin step fails the build on an invalid plugins.txt line, naming its number and content", () => {
-        const step = fs.readFileSync(path.join(repoRoot, "jenkins", "Dockerfile"), "utf8").match(/^RUN (jenkins-plugin-cli .*)$/m);
+        const step = fs
+            .readFileSync(path.join(repoRoot, "jenkins", "Dockerfile"), "utf8")
+            .match(/^RUN (jenkins-plugin-cli .*)$/m);
         assert.ok(step, "jenkins/Dockerfile has no jenkins-plugin-cli step");
-        const lines = fs.readFileSync(path.join(repoRoot, "jenkins", "plugins.txt"), "utf8").trim().split("\n");
+        const lines = fs
+            .readFileSync(path.join(repoRoot, "jenkins", "plugins.txt"), "utf8")
+            .trim()
+            .split("\n");
         const broken = [...lines.slice(0, 2), "credentials", ...lines.slice(3)].join("\\n");
         // One RUN on the stand-in, no context: a failed step leaves no image and (--force-rm) no container.
         const dockerfile = `FROM ${standin}\nRUN printf '${broken}\\n' > /usr/share/jenkins/ref/plugins.txt && ${step[1]}\n`;
@@ -199,7 +274,11 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
         // The engine stamps a line when it reads it; the port opens just after the line is written.
         const resolvedAt = resolved === undefined ? Infinity : resolved.at - 500;
         const before = probes.filter((probe) => instant(probe.End) < resolvedAt);
-        assert.deepEqual(before.filter((probe) => probe.ExitCode === 0), [], `a health probe passed before the secrets were resolved:\n${logsOf(container)}`);
+        assert.deepEqual(
+            before.filter((probe) => probe.ExitCode === 0),
+            [],
+            `a health probe passed before the secrets were resolved:\n${logsOf(container)}`,
+        );
         assertHealthy(container, state);
         assert.ok(resolved, logsOf(container));
         assert.ok(before.length > 0, "no probe ran before the secrets were resolved: the ordering was not observed");
@@ -232,7 +311,10 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
         const seconds = (Date.now() - started) / 1000;
         assert.equal(stop.status, 0, stop.stderr);
         const state = stateOf(container);
-        assert.ok([0, 143].includes(state.ExitCode), `exit status ${state.ExitCode} (137: killed after the grace period)`);
+        assert.ok(
+            [0, 143].includes(state.ExitCode),
+            `exit status ${state.ExitCode} (137: killed after the grace period)`,
+        );
         assert.ok(seconds < 3, `docker stop took ${seconds} s of its 10 s grace period`);
         assert.match(logsOf(container), /SIGTERM received, stopping/);
     });
@@ -243,12 +325,23 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
         assertHealthy(container, state);
         assert.deepEqual(uploadedSecrets(local), [SECRET_NAMES.adminPassword, SECRET_NAMES.agentSshKey].sort());
         assertResolvedFromFiles(local, logsOf(container));
-        const listing = docker(["exec", container, "stat", "-c", "%u:%g %a %n", SECRETS_DIR, ...secretUploads(local).map((upload) => upload.file)]);
+        const listing = docker([
+            "exec",
+            container,
+            "stat",
+            "-c",
+            "%u:%g %a %n",
+            SECRETS_DIR,
+            ...secretUploads(local).map((upload) => upload.file),
+        ]);
         assert.match(listing.stdout, /^1000:1000 700 \/run\/secrets\n0:0 444 .*\n0:0 444 /);
     });
 
     test("a signed data URL: every secret the JCasC references, its URL's too, is uploaded and resolves", async () => {
-        assert.ok(referencedNames(signedUrl).includes(SECRET_NAMES.dataUrl), "the JCasC no longer reads the signed URL from a secret file");
+        assert.ok(
+            referencedNames(signedUrl).includes(SECRET_NAMES.dataUrl),
+            "the JCasC no longer reads the signed URL from a secret file",
+        );
         const container = boot(signedUrl, { uploads: signedUrl.uploads });
         const { state } = await watch(container, 60);
         assertHealthy(container, state);
@@ -261,27 +354,47 @@ describe("the controller image on the Jenkins stand-in", { timeout: 15 * 60_000 
             await t.test(`without ${SECRETS_DIR}/${secret}`, async () => {
                 const { state, logs } = await failedBoot(github, { uploads: without(github, secret) });
                 assert.notEqual(state.ExitCode, 0, logs);
-                assert.match(logs, new RegExp(`\\$\\{${secret}\\}: Unable to resolve variable '${secret}'.*no file ${SECRETS_DIR}/${secret}`));
+                assert.match(
+                    logs,
+                    new RegExp(
+                        `\\$\\{${secret}\\}: Unable to resolve variable '${secret}'.*no file ${SECRETS_DIR}/${secret}`,
+                    ),
+                );
             });
         }
     });
 
     test("a secret file uid 1000 cannot read (mode 0400, root's): exits non-zero naming it, never healthy", async () => {
         const unreadable = github.uploads.map((upload) =>
-            upload.file === `${SECRETS_DIR}/${SECRET_NAMES.adminPassword}` ? { ...upload, permissions: "0400" } : upload,
+            upload.file === `${SECRETS_DIR}/${SECRET_NAMES.adminPassword}`
+                ? { ...upload, permissions: "0400" }
+                : upload,
         );
         const { state, logs } = await failedBoot(github, { uploads: unreadable, ownerHonoured: false });
         assert.notEqual(state.ExitCode, 0, logs);
-        assert.match(logs, new RegExp(`\\$\\{${SECRET_NAMES.adminPassword}\\}: cannot read the secret file ${SECRETS_DIR}/${SECRET_NAMES.adminPassword} as uid 1000 \\(jenkins\\).*Permission denied \\(owner 0:0, mode 0400\\)`));
+        assert.match(
+            logs,
+            new RegExp(
+                `\\$\\{${SECRET_NAMES.adminPassword}\\}: cannot read the secret file ${SECRETS_DIR}/${SECRET_NAMES.adminPassword} as uid 1000 \\(jenkins\\).*Permission denied \\(owner 0:0, mode 0400\\)`,
+            ),
+        );
     });
 
     // Why jenkins/Dockerfile sets CASC_STRICT_SECRET_RESOLUTION: without it JCasC (SecretSourceResolver.UnresolvedLookup)
     // logs a warning and configures an empty string, and Jenkins comes up healthy with an empty admin password.
     test("with JCasC's default (strict resolution off) a missing secret is only a warning and the controller comes up", async () => {
-        const container = boot(github, { uploads: without(github, SECRET_NAMES.adminPassword), env: { CASC_STRICT_SECRET_RESOLUTION: "false" } });
+        const container = boot(github, {
+            uploads: without(github, SECRET_NAMES.adminPassword),
+            env: { CASC_STRICT_SECRET_RESOLUTION: "false" },
+        });
         const { state } = await watch(container, 60);
         assertHealthy(container, state);
-        assert.match(logsOf(container), new RegExp(`WARNING: .*Found unresolved variable '${SECRET_NAMES.adminPassword}'. Will default to empty string`));
+        assert.match(
+            logsOf(container),
+            new RegExp(
+                `WARNING: .*Found unresolved variable '${SECRET_NAMES.adminPassword}'. Will default to empty string`,
+            ),
+        );
     });
 });
 
@@ -295,7 +408,10 @@ describe("the stand-in's JCasC secret resolution", { timeout: 5 * 60_000 }, () =
     /** Runs casc_secrets.py as jenkins on `yaml`, with a secrets folder made by `setup` (shell, in it). */
     function resolve(yaml: string, setup: string, env: Record<string, string> = {}) {
         const script = `set -e; mkdir -p /tmp/secrets && cd /tmp/secrets && ${setup}; cat > /tmp/casc.yaml; exec python3 /usr/share/jenkins/standin/casc_secrets.py /tmp/casc.yaml`;
-        const envArgs = Object.entries({ SECRETS: "/tmp/secrets", ...env }).flatMap(([key, value]) => ["--env", `${key}=${value}`]);
+        const envArgs = Object.entries({ SECRETS: "/tmp/secrets", ...env }).flatMap(([key, value]) => [
+            "--env",
+            `${key}=${value}`,
+        ]);
         return docker(["run", "--rm", "-i", ...envArgs, "--entrypoint", "bash", standin, "-c", script], yaml);
     }
 
@@ -311,7 +427,10 @@ describe("the stand-in's JCasC secret resolution", { timeout: 5 * 60_000 }, () =
             "list: [x, '${present}']",
             "",
         ].join("\n");
-        const result = resolve(yaml, "printf ' value\\n' > present; printf '${present}' > nested", { FROM_ENV: "x", JAVA_OPTS: "-DfromProperty=y" });
+        const result = resolve(yaml, "printf ' value\\n' > present; printf '${present}' > nested", {
+            FROM_ENV: "x",
+            JAVA_OPTS: "-DfromProperty=y",
+        });
         assert.equal(result.status, 0, result.stderr);
         const lines = result.stdout.trim().split("\n");
         assert.deepEqual(lines, [
@@ -332,13 +451,19 @@ describe("the stand-in's JCasC secret resolution", { timeout: 5 * 60_000 }, () =
         assert.match(lenient.stderr, /WARNING: .*Found unresolved variable 'absent'\. Will default to empty string/);
         const strict = resolve("password: ${absent}\n", "true", { CASC_STRICT_SECRET_RESOLUTION: "true" });
         assert.equal(strict.status, 1);
-        assert.match(strict.stderr, /password: \$\{absent\}: Unable to resolve variable 'absent'\. Aborting configuration reload\. \(no file \/tmp\/secrets\/absent/);
+        assert.match(
+            strict.stderr,
+            /password: \$\{absent\}: Unable to resolve variable 'absent'\. Aborting configuration reload\. \(no file \/tmp\/secrets\/absent/,
+        );
     });
 
     test("an unreadable secret file or a folder in its place stops the configuration even when not strict", () => {
         const result = resolve("a: ${locked}\nb: ${folder}\n", "printf v > locked; chmod 000 locked; mkdir folder");
         assert.equal(result.status, 1);
-        assert.match(result.stderr, /a: \$\{locked\}: cannot read the secret file \/tmp\/secrets\/locked as uid 1000 \(jenkins\), gid 1000: Permission denied \(owner 1000:1000, mode 0000\)/);
+        assert.match(
+            result.stderr,
+            /a: \$\{locked\}: cannot read the secret file \/tmp\/secrets\/locked as uid 1000 \(jenkins\), gid 1000: Permission denied \(owner 1000:1000, mode 0000\)/,
+        );
         assert.match(result.stderr, /b: \$\{folder\}: Cannot load non-file \/tmp\/secrets\/folder/);
     });
 });

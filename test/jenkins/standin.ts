@@ -12,14 +12,25 @@ import { docker } from "./agent";
 
 /** The stand-in, cached between runs under the script's default tag (it rebuilds only when its files change). */
 export function buildStandin(): string {
-    return execFileSync("bash", [path.join(repoRoot, "scripts", "build-jenkins-standin.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return execFileSync("bash", [path.join(repoRoot, "scripts", "build-jenkins-standin.sh")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
 }
 
 export const controllerOnStandinTag = `adult-mlops-jenkins-controller:standin-test-${checkoutId}`;
 
 /** Builds jenkins/Dockerfile on `baseImage` (its JENKINS_BASE_IMAGE build argument, as the jenkinsBaseImage setting passes it); returns the build's output. */
 export function buildController(baseImage: string, tag: string = controllerOnStandinTag): string {
-    const result = docker(["build", "--force-rm", "--build-arg", `JENKINS_BASE_IMAGE=${baseImage}`, "--tag", tag, path.join(repoRoot, "jenkins")]);
+    const result = docker([
+        "build",
+        "--force-rm",
+        "--build-arg",
+        `JENKINS_BASE_IMAGE=${baseImage}`,
+        "--tag",
+        tag,
+        path.join(repoRoot, "jenkins"),
+    ]);
     if (result.status !== 0) {
         throw new Error(`controller build failed:\n${result.stdout}\n${result.stderr}`);
     }
@@ -47,9 +58,14 @@ export interface ControllerInputs {
 }
 
 /** Runs the program (index.ts) under the mocks with the given stack configuration and returns the controller's inputs. */
-export async function programController(config: Record<string, string>, secretKeys: string[] = []): Promise<ControllerInputs> {
+export async function programController(
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+): Promise<ControllerInputs> {
     const run = await runStack(config, simulatedProviders, { secretKeys });
-    return revealed(resourceNamed(run, "docker:index/container:Container", "jenkins-controller").inputs) as ControllerInputs;
+    return revealed(
+        resourceNamed(run, "docker:index/container:Container", "jenkins-controller").inputs,
+    ) as ControllerInputs;
 }
 
 /**
@@ -64,9 +80,16 @@ export function uploadArchive(uploads: Upload[], { ownerHonoured }: { ownerHonou
     const blocks: Buffer[] = [];
     for (const upload of uploads) {
         const content = Buffer.from(upload.content, "utf8");
-        const mode = upload.permissions !== undefined ? parseInt(upload.permissions, 8) : upload.executable ? 0o744 : 0o644;
-        const ids = ownerHonoured ? { uid: Number(upload.owner ?? 0), gid: Number(upload.group ?? 0) } : { uid: 0, gid: 0 };
-        blocks.push(ustarHeader(upload.file, content.length, mode, ids), content, Buffer.alloc((512 - (content.length % 512)) % 512));
+        const mode =
+            upload.permissions !== undefined ? parseInt(upload.permissions, 8) : upload.executable ? 0o744 : 0o644;
+        const ids = ownerHonoured
+            ? { uid: Number(upload.owner ?? 0), gid: Number(upload.group ?? 0) }
+            : { uid: 0, gid: 0 };
+        blocks.push(
+            ustarHeader(upload.file, content.length, mode, ids),
+            content,
+            Buffer.alloc((512 - (content.length % 512)) % 512),
+        );
     }
     blocks.push(Buffer.alloc(1024));
     return Buffer.concat(blocks);
@@ -77,7 +100,8 @@ function ustarHeader(name: string, size: number, mode: number, { uid, gid }: { u
         throw new Error(`${name}: longer than a ustar name field`);
     }
     const header = Buffer.alloc(512);
-    const octal = (value: number, width: number, offset: number) => header.write(`${value.toString(8).padStart(width - 1, "0")}\0`, offset, "ascii");
+    const octal = (value: number, width: number, offset: number) =>
+        header.write(`${value.toString(8).padStart(width - 1, "0")}\0`, offset, "ascii");
     header.write(name, 0, "utf8");
     octal(mode, 8, 100);
     octal(uid, 8, 108);
@@ -116,7 +140,12 @@ export interface HealthProbe {
 }
 
 export function stateOf(container: string): ContainerState {
-    const result = docker(["inspect", "--format", '{"State":{{json .State}},"RestartCount":{{.RestartCount}}}', container]);
+    const result = docker([
+        "inspect",
+        "--format",
+        '{"State":{{json .State}},"RestartCount":{{.RestartCount}}}',
+        container,
+    ]);
     if (result.status !== 0) {
         throw new Error(`docker inspect ${container}: ${result.stderr}`);
     }

@@ -15,8 +15,12 @@ const eslint = path.join(repoRoot, "node_modules", ".bin", "eslint");
 // never uses it, is the whole check.
 const cacheDir = path.join(repoRoot, "node_modules", ".cache");
 const useCaches = process.env.LINT_CACHE === "1";
-const prettierCache = useCaches ? ["--cache", "--cache-strategy", "content", "--cache-location", path.join(cacheDir, "prettier")] : [];
-const eslintCache = useCaches ? ["--cache", "--cache-strategy", "content", "--cache-location", path.join(cacheDir, "eslint") + "/"] : [];
+const prettierCache = useCaches
+    ? ["--cache", "--cache-strategy", "content", "--cache-location", path.join(cacheDir, "prettier")]
+    : [];
+const eslintCache = useCaches
+    ? ["--cache", "--cache-strategy", "content", "--cache-location", path.join(cacheDir, "eslint") + "/"]
+    : [];
 /** The pinned ruff (tools/python-lint/requirements.txt), installed on first use into a cache folder. */
 const ruff = path.join(repoRoot, "tools", "python-lint", "ruff.sh");
 

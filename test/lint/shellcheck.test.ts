@@ -15,9 +15,19 @@ function shellcheck(args: string[], input?: string) {
 describe("shellcheck", () => {
     test("finds nothing in any shell script of the project", () => {
         // Untracked scripts too (not ignored ones): a new script is checked before its first commit.
-        const scripts = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.sh", "ml/bench/run.sh"], { cwd: repoRoot, encoding: "utf8" }).trim().split("\n");
+        const scripts = execFileSync(
+            "git",
+            ["ls-files", "--cached", "--others", "--exclude-standard", "*.sh", "ml/bench/run.sh"],
+            { cwd: repoRoot, encoding: "utf8" },
+        )
+            .trim()
+            .split("\n");
         // Catches the list going empty (a moved folder) and the lint silently checking nothing.
-        assert.ok(scripts.some((script) => script.startsWith("jenkins/jobs/")) && scripts.some((script) => script.startsWith("scripts/")), scripts.join(" "));
+        assert.ok(
+            scripts.some((script) => script.startsWith("jenkins/jobs/")) &&
+                scripts.some((script) => script.startsWith("scripts/")),
+            scripts.join(" "),
+        );
         const result = shellcheck(scripts.map((script) => path.join(repoRoot, script)));
         assert.equal(result.status, 0, result.stdout);
     });

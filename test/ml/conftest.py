@@ -73,7 +73,9 @@ def quick_runs_here() -> Iterator[None]:
     from adult_pipeline.modelling import estimators
 
     spec = estimators.MODELS["hgb"]
-    quick = dataclasses.replace(spec, build=lambda seed: spec.build(seed).set_params(classify__max_iter=QUICK_HGB_ITERATIONS))
+    quick = dataclasses.replace(
+        spec, build=lambda seed: spec.build(seed).set_params(classify__max_iter=QUICK_HGB_ITERATIONS)
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(estimators.MODELS, "hgb", quick)
         patch.setattr(report, "png", lambda draw: UNDRAWN_FIGURE)
@@ -109,9 +111,23 @@ def work_env(tmp_path: Path, sample_dir: Path, quick_runs: None) -> dict[str, st
 @pytest.fixture(autouse=True)
 def no_env_leak(monkeypatch: pytest.MonkeyPatch) -> None:
     """Host variables must not change what the tests see (they pass settings explicitly)."""
-    for name in ("RAW_DATA_DIR", "RAW_DATA_FILE", "TEST_DATA_FILE", "PROCESSED_DATA_DIR", "MODEL_DIR",
-                 "RESULTS_DIR", "THRESHOLD", "MODEL", "SEED", "DATA_URL", "DOWNLOAD_DEADLINE_SECONDS", "MAX_INPUT_BYTES",
-                 "REGISTRY_DIR", "MAX_REGRESSION", "REGISTRY_LOCK_TIMEOUT_SECONDS"):
+    for name in (
+        "RAW_DATA_DIR",
+        "RAW_DATA_FILE",
+        "TEST_DATA_FILE",
+        "PROCESSED_DATA_DIR",
+        "MODEL_DIR",
+        "RESULTS_DIR",
+        "THRESHOLD",
+        "MODEL",
+        "SEED",
+        "DATA_URL",
+        "DOWNLOAD_DEADLINE_SECONDS",
+        "MAX_INPUT_BYTES",
+        "REGISTRY_DIR",
+        "MAX_REGRESSION",
+        "REGISTRY_LOCK_TIMEOUT_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -124,7 +140,7 @@ def zip_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path):
     datafiles.build_zip(folder / "adult.zip", {**members, "Index": b"index\n"})
     (folder / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not really a zip file")
     good = bytearray((folder / "adult.zip").read_bytes())
-    good[len(good) // 3: len(good) // 3 + 64] = bytes(64)  # damaged compressed data inside a valid zip
+    good[len(good) // 3 : len(good) // 3 + 64] = bytes(64)  # damaged compressed data inside a valid zip
     (folder / "damaged.zip").write_bytes(bytes(good))
     datafiles.build_zip(folder / "tampered.zip", {**members, "adult.names": members["adult.names"] + b"extra\n"})
     datafiles.build_zip(folder / "partial.zip", {k: v for k, v in members.items() if k != "adult.test"})

@@ -24,8 +24,9 @@ def docker(*args: str, timeout: int = RUN_TIMEOUT_SECONDS) -> subprocess.Complet
 
 
 def build_image(context: Path, tag: str = IMAGE_TAG) -> str:
-    result = docker("build", "--quiet", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--tag", tag, str(context),
-                    timeout=1800)
+    result = docker(
+        "build", "--quiet", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--tag", tag, str(context), timeout=1800
+    )
     assert result.returncode == 0, f"docker build failed:\n{result.stderr}"
     return tag
 

@@ -34,8 +34,7 @@ def read_csv_rows(source: Path) -> tuple[Row, list[Row]]:
 
 def write_csv_rows(target: Path, header: Row, rows: Iterable[Row], delimiter: str = ",") -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL,
-               lineterminator="\n").writerows([header, *rows])
+    csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows([header, *rows])
     target.write_text(buffer.getvalue(), encoding="utf-8")
     return target
 
@@ -49,7 +48,7 @@ def with_value(header: Row, rows: list[Row], index: int, column: str, value: str
 
 def without_column(header: Row, rows: list[Row], column: str) -> tuple[Row, list[Row]]:
     position = header.index(column)
-    return header[:position] + header[position + 1:], [row[:position] + row[position + 1:] for row in rows]
+    return header[:position] + header[position + 1 :], [row[:position] + row[position + 1 :] for row in rows]
 
 
 def truncate_last_line(source: Path, target: Path, keep_fraction: float = 0.5) -> Path:

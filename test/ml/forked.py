@@ -72,7 +72,9 @@ def read_and_remove(path: str) -> str:
 
 def wait(child: Child) -> Finished:
     _, status = os.waitpid(child.pid, 0)
-    return Finished(os.waitstatus_to_exitcode(status), read_and_remove(child.stdout_path), read_and_remove(child.stderr_path))
+    return Finished(
+        os.waitstatus_to_exitcode(status), read_and_remove(child.stdout_path), read_and_remove(child.stderr_path)
+    )
 
 
 def run(main: cli.Main, env: Mapping[str, str]) -> Finished:

@@ -49,14 +49,17 @@ def test_remove_stale_removes_outputs_and_leftover_temporary_files(tmp_path: Pat
     assert os.listdir(tmp_path) == ["keep.json"]
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "file not found"),
-    ("{not json", "not valid JSON"),
-    ("[0.9]", "not a JSON object"),
-    ('{"validation_acc": "high"}', "expected a number in"),
-    ('{"validation_acc": 1.2}', "expected a number in"),
-    ('{"validation_acc": true}', "expected a number in"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "file not found"),
+        ("{not json", "not valid JSON"),
+        ("[0.9]", "not a JSON object"),
+        ('{"validation_acc": "high"}', "expected a number in"),
+        ('{"validation_acc": 1.2}', "expected a number in"),
+        ('{"validation_acc": true}', "expected a number in"),
+    ],
+)
 def test_read_fraction_rejects_bad_metadata(tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "train_metadata.json"
     if content is not None:

@@ -15,15 +15,21 @@ from conftest import ML_DIR
 def failing(error: BaseException):
     def main(env):
         raise error
+
     return main
 
 
-@pytest.mark.parametrize("error, code, line", [
-    (InputError("x.csv line 3: bad\nvalue; expected y"), 2, "error: x.csv line 3: bad value; expected y"),
-    (DownloadError("http://h/z.zip: HTTP 404"), 4, "error: http://h/z.zip: HTTP 404"),
-    (PermissionError(13, "Permission denied", "/work/model"), 2, "error: /work/model: Permission denied;"),
-])
-def test_expected_failures_become_one_error_line(capsys: pytest.CaptureFixture[str], error, code: int, line: str) -> None:
+@pytest.mark.parametrize(
+    "error, code, line",
+    [
+        (InputError("x.csv line 3: bad\nvalue; expected y"), 2, "error: x.csv line 3: bad value; expected y"),
+        (DownloadError("http://h/z.zip: HTTP 404"), 4, "error: http://h/z.zip: HTTP 404"),
+        (PermissionError(13, "Permission denied", "/work/model"), 2, "error: /work/model: Permission denied;"),
+    ],
+)
+def test_expected_failures_become_one_error_line(
+    capsys: pytest.CaptureFixture[str], error, code: int, line: str
+) -> None:
     assert cli.run(failing(error), {}) == code
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(line)
@@ -44,12 +50,23 @@ def test_a_full_disk_names_the_file() -> None:
 
 
 def test_a_stop_while_a_script_still_loads_exits_5_at_once(tmp_path) -> None:
-    script = subprocess.Popen([sys.executable, str(ML_DIR / "pipeline.py")], cwd=ML_DIR, stderr=subprocess.PIPE, text=True,
-                              env={"PATH": os.environ["PATH"], "RAW_DATA_DIR": str(tmp_path), "PROCESSED_DATA_DIR": str(tmp_path / "p"),
-                                   "MODEL_DIR": str(tmp_path / "m"), "RESULTS_DIR": str(tmp_path / "r")})
+    script = subprocess.Popen(
+        [sys.executable, str(ML_DIR / "pipeline.py")],
+        cwd=ML_DIR,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            "PATH": os.environ["PATH"],
+            "RAW_DATA_DIR": str(tmp_path),
+            "PROCESSED_DATA_DIR": str(tmp_path / "p"),
+            "MODEL_DIR": str(tmp_path / "m"),
+            "RESULTS_DIR": str(tmp_path / "r"),
+        },
+    )
     time.sleep(0.3)  # inside the imports of pandas and sklearn, which take longer
     script.send_signal(signal.SIGTERM)
     _, stderr = script.communicate(timeout=10)
     assert script.returncode == EXIT_STOPPED, stderr
     assert [line for line in stderr.splitlines() if line.strip()] == [
-        "error: stopped by SIGTERM (docker stop, an engine shutdown or Ctrl-C); this run's partial outputs were removed; run it again to finish"]
+        "error: stopped by SIGTERM (docker stop, an engine shutdown or Ctrl-C); this run's partial outputs were removed; run it again to finish"
+    ]

@@ -33,8 +33,23 @@ def test_uci_test_file_skips_its_comment_line_and_strips_the_label_dot(data_dir:
 def test_header_names_are_normalised(tmp_path: Path) -> None:
     path = tmp_path / "dashes.csv"
     header = [name.replace(".", "-").title() for name in schema.RAW_COLUMNS]
-    row = ["39", "State-gov", "77516", "Bachelors", "13", "Never-married", "Adm-clerical", "Not-in-family",
-           "White", "Male", "2174", "0", "40", "United-States", ">50K."]
+    row = [
+        "39",
+        "State-gov",
+        "77516",
+        "Bachelors",
+        "13",
+        "Never-married",
+        "Adm-clerical",
+        "Not-in-family",
+        "White",
+        "Male",
+        "2174",
+        "0",
+        "40",
+        "United-States",
+        ">50K.",
+    ]
     datafiles.write_csv_rows(path, header, [row])
     frame = dataset.read_table(str(path)).frame
     assert frame.loc[0, "native.country"] == "United-States"
@@ -138,8 +153,11 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path,
     path = tmp_path / "adult.csv"
     path.write_bytes((data_dir / "adult.csv").read_bytes())
     size = path.stat().st_size
-    with pytest.raises(InputError, match=f"adult.csv: {size} bytes, more than MAX_INPUT_BYTES={size - 1}; "
-                                         "expected the UCI Adult data .* raise MAX_INPUT_BYTES"):
+    with pytest.raises(
+        InputError,
+        match=f"adult.csv: {size} bytes, more than MAX_INPUT_BYTES={size - 1}; "
+        "expected the UCI Adult data .* raise MAX_INPUT_BYTES",
+    ):
         dataset.read_table(str(path), str(tmp_path), size - 1)
     assert len(dataset.read_table(str(path), str(tmp_path), size).frame) == 32561
 
@@ -160,11 +178,29 @@ def test_links_out_of_the_data_folder_and_devices_are_refused(tmp_path: Path, da
 
 # --- numbers outside a column's domain (issue 17, item 7) ----------------------------------------
 
+
 def small_rows(count: int = 24) -> list[list[str]]:
     """Rows made up here (not the shared data): both labels, every numeric column ordinary."""
-    return [[str(30 + i), "Private", "77516", "Bachelors", "13", "Never-married", "Adm-clerical", "Not-in-family",
-             "White", "Male" if i % 3 else "Female", str(100 * i), "0", "40", "United-States", ">50K" if i % 2 else "<=50K"]
-            for i in range(count)]
+    return [
+        [
+            str(30 + i),
+            "Private",
+            "77516",
+            "Bachelors",
+            "13",
+            "Never-married",
+            "Adm-clerical",
+            "Not-in-family",
+            "White",
+            "Male" if i % 3 else "Female",
+            str(100 * i),
+            "0",
+            "40",
+            "United-States",
+            ">50K" if i % 2 else "<=50K",
+        ]
+        for i in range(count)
+    ]
 
 
 def write_uci(path: Path, rows: list[list[str]]) -> str:
@@ -187,10 +223,14 @@ OUT_OF_DOMAIN = [
 
 
 @pytest.mark.parametrize("column, value, problem", OUT_OF_DOMAIN)
-def test_a_number_outside_its_domain_names_file_line_and_column(tmp_path: Path, column: str, value: str, problem: str) -> None:
+def test_a_number_outside_its_domain_names_file_line_and_column(
+    tmp_path: Path, column: str, value: str, problem: str
+) -> None:
     header, rows = list(schema.RAW_COLUMNS), small_rows()
     path = write(tmp_path, "domain.csv", header, datafiles.with_value(header, rows, 6, column, value))
-    message = expect_error(path, "domain.csv line 8", f"column '{column}' has {problem}; expected a number from 0 to 3.402823e+38")
+    message = expect_error(
+        path, "domain.csv line 8", f"column '{column}' has {problem}; expected a number from 0 to 3.402823e+38"
+    )
     assert message.startswith(f"{path} line 8: ")
 
 
@@ -200,8 +240,12 @@ def test_the_domain_check_is_one_pure_function() -> None:
     assert not dataset.outside_domain(inside).any()
     assert dataset.outside_domain(outside).all()
     assert [dataset.domain_problem(t) for t in ("x", "nan", "inf", "-2", "4e38")] == [
-        "non-numeric value 'x'", "non-numeric value 'nan'", "non-finite value 'inf'", "negative value '-2'",
-        "value '4e38' beyond the largest float32"]
+        "non-numeric value 'x'",
+        "non-numeric value 'nan'",
+        "non-finite value 'inf'",
+        "negative value '-2'",
+        "value '4e38' beyond the largest float32",
+    ]
 
 
 def test_ordinary_and_boundary_numbers_still_load(tmp_path: Path) -> None:
@@ -214,7 +258,9 @@ def test_ordinary_and_boundary_numbers_still_load(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("role", ["training", "test"])
-def test_the_training_file_and_the_test_file_are_checked_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str], role: str) -> None:
+def test_the_training_file_and_the_test_file_are_checked_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], role: str
+) -> None:
     """preprocessing.py's whole path (cli.run): exit 2 and one error line naming the file, its line and the column."""
     from adult_pipeline.process import cli
     from adult_pipeline.run import stages
@@ -222,13 +268,22 @@ def test_the_training_file_and_the_test_file_are_checked_alike(tmp_path: Path, c
     bad = datafiles.with_value(list(schema.RAW_COLUMNS), small_rows(), 9, "age", "1e39")
     write(tmp_path, "train.csv", list(schema.RAW_COLUMNS), bad if role == "training" else small_rows())
     write_uci(tmp_path / "held.test", bad if role == "test" else small_rows())
-    env = {"RAW_DATA_DIR": str(tmp_path), "RAW_DATA_FILE": "train.csv", "TEST_DATA_FILE": "held.test", "MODEL": "hgb",
-           "PROCESSED_DATA_DIR": str(tmp_path / "processed"), "MODEL_DIR": str(tmp_path / "model"), "RESULTS_DIR": str(tmp_path / "results")}
+    env = {
+        "RAW_DATA_DIR": str(tmp_path),
+        "RAW_DATA_FILE": "train.csv",
+        "TEST_DATA_FILE": "held.test",
+        "MODEL": "hgb",
+        "PROCESSED_DATA_DIR": str(tmp_path / "processed"),
+        "MODEL_DIR": str(tmp_path / "model"),
+        "RESULTS_DIR": str(tmp_path / "results"),
+    }
     assert cli.run(stages.preprocessing_main, env) == 2
     lines = capsys.readouterr().err.splitlines()
     name = "train.csv" if role == "training" else "held.test"
-    assert lines == [f"error: {tmp_path / name} line 11: column 'age' has value '1e39' beyond the largest float32; "
-                     f"expected {dataset.NUMERIC_DOMAIN}"]
+    assert lines == [
+        f"error: {tmp_path / name} line 11: column 'age' has value '1e39' beyond the largest float32; "
+        f"expected {dataset.NUMERIC_DOMAIN}"
+    ]
     assert not (tmp_path / "processed").exists() or os.listdir(tmp_path / "processed") == []
     write_uci(tmp_path / "held.test", small_rows())
     write(tmp_path, "train.csv", list(schema.RAW_COLUMNS), small_rows())

@@ -74,7 +74,9 @@ def test_random_split_takes_the_share_of_rows_of_each_label_and_never_all_of_a_l
     skewed = pd.concat([frame, frame.iloc[[30]].loc[lambda f: f.index.repeat(500)]], ignore_index=True)
     for seed in range(5):
         train, test = features.random_split(skewed, seed)
-        assert set(train[schema.LABEL]) == set(test[schema.LABEL]) == {0, 1}, "500 copies of one row cannot take a whole label"
+        assert set(train[schema.LABEL]) == set(test[schema.LABEL]) == {0, 1}, (
+            "500 copies of one row cannot take a whole label"
+        )
         assert not rows_of(train) & rows_of(test)
 
 
@@ -82,8 +84,11 @@ def test_check_usable_counts_the_copies_of_a_row_once(raw: pd.DataFrame) -> None
     clean = features.clean(raw, drop_missing_rows=False)
     rich = clean[clean[schema.LABEL] == 1].drop_duplicates()
     copied = pd.concat([clean[clean[schema.LABEL] == 0]] + [rich.head(9)] * 5)
-    with pytest.raises(InputError, match=r"x.csv: only 9 different rows labelled '>50K' after cleaning \(45 with their copies\); "
-                                         r"expected at least 10 different rows of each label in the training file"):
+    with pytest.raises(
+        InputError,
+        match=r"x.csv: only 9 different rows labelled '>50K' after cleaning \(45 with their copies\); "
+        r"expected at least 10 different rows of each label in the training file",
+    ):
         features.check_usable(copied, "x.csv", len(copied), "training")
     features.check_usable(pd.concat([copied, rich.iloc[9:10]]), "x.csv", len(copied) + 1, "training")
 
@@ -96,7 +101,9 @@ def test_check_usable_rejects_no_rows_and_a_single_label(raw: pd.DataFrame, role
     one_label = features.clean(raw[raw[schema.LABEL] == "<=50K"], drop_missing_rows=True)
     with pytest.raises(InputError, match=f"only 0 rows labelled '>50K'.*at least 10 of each label in the {role} file"):
         features.check_usable(one_label, "x.csv", len(raw), role)
-    few = features.clean(pd.concat([raw[raw[schema.LABEL] == "<=50K"], raw[raw[schema.LABEL] == ">50K"].head(9)]), False)
+    few = features.clean(
+        pd.concat([raw[raw[schema.LABEL] == "<=50K"], raw[raw[schema.LABEL] == ">50K"].head(9)]), False
+    )
     with pytest.raises(InputError, match="only 9 rows labelled '>50K'"):
         features.check_usable(few, "x.csv", len(few), role)
 

@@ -24,7 +24,11 @@ def test_summary_has_exactly_the_contract_keys(work_env: dict[str, str]) -> None
     assert summary["gate_passed"] is True and isinstance(summary["test_acc"], float)
     assert set(summary) == set(contract.METRICS_FIELDS)
     assert summary["promoted"] is True and summary["delta_vs_champion"] is None, "the first model needs only the gate"
-    assert summary["champion"] == {"version": 1, "validation_acc": summary["validation_acc"], "test_acc": summary["test_acc"]}
+    assert summary["champion"] == {
+        "version": 1,
+        "validation_acc": summary["validation_acc"],
+        "test_acc": summary["test_acc"],
+    }
     assert set(summary["groups"]) == {"sex", "race"}
 
 
@@ -41,8 +45,14 @@ def test_failed_gate_skips_the_test_stage(work_env: dict[str, str]) -> None:
 
 
 def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(["/usr/bin/python3", "pipeline.py"], cwd=ML_DIR, env={"PATH": "/usr/bin:/bin", **env},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["/usr/bin/python3", "pipeline.py"],
+        cwd=ML_DIR,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_pipeline_script_prints_the_summary_as_the_last_line(work_env: dict[str, str]) -> None:

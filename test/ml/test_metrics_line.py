@@ -7,8 +7,17 @@ from adult_pipeline import contract
 from adult_pipeline.run import metrics_line
 from adult_pipeline.run.metrics_line import PromotionOutcome, RegistryEntry, RunFigures, Seconds
 
-RUN = RunFigures(0.85, None, False, 0.9, "hgb", 7, "random", {"raw_file": "/data/a.csv", "raw_sha256": "ab", "test_file": None,
-                 "test_sha256": None}, {"raw": 10, "clean": 10, "train": 7, "test": 3})
+RUN = RunFigures(
+    0.85,
+    None,
+    False,
+    0.9,
+    "hgb",
+    7,
+    "random",
+    {"raw_file": "/data/a.csv", "raw_sha256": "ab", "test_file": None, "test_sha256": None},
+    {"raw": 10, "clean": 10, "train": 7, "test": 3},
+)
 NOT_RECORDED = PromotionOutcome(False, None, None, RegistryEntry(None, "not recorded", "no registry", None), None)
 
 
@@ -22,5 +31,10 @@ def test_the_line_is_the_run_then_the_seconds_then_the_promotion() -> None:
     assert list(printed) == list(contract.METRICS_FIELDS)
     assert printed["seconds"] == {"preprocessing": None, "train": 1.5, "test": None, "total": None}
     assert printed["registry"] == {"version": None, "verdict": "not recorded", "reason": "no registry", "report": None}
-    assert (printed["validation_acc"], printed["test_acc"], printed["gate_passed"], printed["seed"]) == (0.85, None, False, 7)
+    assert (printed["validation_acc"], printed["test_acc"], printed["gate_passed"], printed["seed"]) == (
+        0.85,
+        None,
+        False,
+        7,
+    )
     assert printed == metrics_line.as_json_object(line)

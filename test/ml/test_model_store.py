@@ -65,18 +65,24 @@ def test_a_changed_pickle_is_never_unpickled(work_env: dict[str, str], tmp_path:
     assert not marker.exists()
 
 
-def test_a_planted_champion_pickle_does_not_run_and_the_run_stops_with_the_registry_status(champion_env: dict[str, str], tmp_path: Path) -> None:
+def test_a_planted_champion_pickle_does_not_run_and_the_run_stops_with_the_registry_status(
+    champion_env: dict[str, str], tmp_path: Path
+) -> None:
     """The issue's drill: the champion's model.joblib replaced by a pickle whose __reduce__ writes a file."""
     marker = tmp_path / "ran"
     version = Path(champion_env["REGISTRY_DIR"], "versions", "1")
     (version / "model.joblib").write_bytes(evil_pickle(marker))
-    with pytest.raises(registry.RegistryError, match=r"champion v1 cannot be re-scored: .*model\.joblib: sha256 .* differs") as raised:
+    with pytest.raises(
+        registry.RegistryError, match=r"champion v1 cannot be re-scored: .*model\.joblib: sha256 .* differs"
+    ) as raised:
         promote_script.promote_main(champion_env)
     assert raised.value.exit_code == EXIT_BAD_REGISTRY
     assert not marker.exists()
 
 
-def test_a_pickle_whose_descriptor_was_rewritten_to_match_is_refused_by_the_recorded_digests(champion_env: dict[str, str], tmp_path: Path) -> None:
+def test_a_pickle_whose_descriptor_was_rewritten_to_match_is_refused_by_the_recorded_digests(
+    champion_env: dict[str, str], tmp_path: Path
+) -> None:
     marker = tmp_path / "ran"
     version = Path(champion_env["REGISTRY_DIR"], "versions", "1")
     planted = evil_pickle(marker)
@@ -95,14 +101,19 @@ def test_a_version_without_recorded_digests_is_not_loaded(champion_env: dict[str
     metadata = json.loads(metadata_file.read_text())
     del metadata["model_files"]
     metadata_file.write_text(json.dumps(metadata))
-    with pytest.raises(registry.RegistryError, match="recorded by an older image, without the sha256 of its model files: it is not loaded"):
+    with pytest.raises(
+        registry.RegistryError,
+        match="recorded by an older image, without the sha256 of its model files: it is not loaded",
+    ):
         promote_script.promote_main(champion_env)
 
 
 def test_the_registry_records_the_digest_of_every_model_file(champion_env: dict[str, str]) -> None:
     version = Path(champion_env["REGISTRY_DIR"], "versions", "1")
     recorded = json.loads((version / "metadata.json").read_text())["model_files"]
-    assert recorded == {name: model_store.sha256_of((version / name).read_bytes()) for name in ("model.json", "model.joblib")}
+    assert recorded == {
+        name: model_store.sha256_of((version / name).read_bytes()) for name in ("model.json", "model.joblib")
+    }
 
 
 def test_a_foreign_descriptor_is_refused(tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ def test_every_configured_model_exists() -> None:
 
 
 def test_importing_the_models_does_not_import_xgboost() -> None:
-    probe = "import sys, adult_pipeline.modelling.estimators, adult_pipeline.run.stages; print('xgboost' in sys.modules)"
+    probe = (
+        "import sys, adult_pipeline.modelling.estimators, adult_pipeline.run.stages; print('xgboost' in sys.modules)"
+    )
     result = subprocess.run(["/usr/bin/python3", "-c", probe], cwd=ML_DIR, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

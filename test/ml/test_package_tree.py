@@ -12,8 +12,11 @@ TREE_ENTRY = re.compile(r"^((?:│   |    )*)[├└]── (\S+)")
 
 def package_files() -> set[str]:
     """Every module (``__init__.py`` aside) and data file of the package, relative to ml/."""
-    return {str(path.relative_to(ML_DIR)) for path in PACKAGE.rglob("*")
-            if path.suffix in (".py", ".json") and path.name != "__init__.py" and "__pycache__" not in path.parts}
+    return {
+        str(path.relative_to(ML_DIR))
+        for path in PACKAGE.rglob("*")
+        if path.suffix in (".py", ".json") and path.name != "__init__.py" and "__pycache__" not in path.parts
+    }
 
 
 def tree_lines(readme: str) -> list[str]:
@@ -53,8 +56,11 @@ def test_the_readme_tree_lists_every_module_of_the_package() -> None:
 
 
 def test_the_package_docstring_names_every_module() -> None:
-    modules = {path.removeprefix("adult_pipeline/").removesuffix(".py").replace("/", ".")
-               for path in package_files() if path.endswith(".py")}
+    modules = {
+        path.removeprefix("adult_pipeline/").removesuffix(".py").replace("/", ".")
+        for path in package_files()
+        if path.endswith(".py")
+    }
     missing = sorted(module for module in modules if f"``{module}``" not in (adult_pipeline.__doc__ or ""))
     assert not missing, f"missing from adult_pipeline/__init__.py's docstring: {missing}"
 

@@ -21,16 +21,26 @@ from adult_pipeline.run import metrics_line, pipeline_script, promote_script, re
 MAX = 0.005
 
 
-@pytest.mark.parametrize("case, gate, challenger, champion, promoted, reason", [
-    ("first model", True, 0.80, None, True, "first model"),
-    ("better", True, 0.87, 0.86, True, "+0.0100"),
-    ("equal", True, 0.86, 0.86, True, "+0.0000"),
-    ("worse within maxRegression", True, 0.856, 0.86, True, "-0.0040"),
-    ("worse by exactly maxRegression", True, 0.855, 0.86, True, "-0.0050"),
-    ("worse beyond maxRegression", True, 0.85, 0.86, False, "worse than the champion by more than maxRegression 0.005"),
-    ("failed gate", False, None, 0.86, False, "gate failed: validation_acc 0.7000 < threshold 0.8"),
-    ("failed gate, first model", False, None, None, False, "gate failed"),
-])
+@pytest.mark.parametrize(
+    "case, gate, challenger, champion, promoted, reason",
+    [
+        ("first model", True, 0.80, None, True, "first model"),
+        ("better", True, 0.87, 0.86, True, "+0.0100"),
+        ("equal", True, 0.86, 0.86, True, "+0.0000"),
+        ("worse within maxRegression", True, 0.856, 0.86, True, "-0.0040"),
+        ("worse by exactly maxRegression", True, 0.855, 0.86, True, "-0.0050"),
+        (
+            "worse beyond maxRegression",
+            True,
+            0.85,
+            0.86,
+            False,
+            "worse than the champion by more than maxRegression 0.005",
+        ),
+        ("failed gate", False, None, 0.86, False, "gate failed: validation_acc 0.7000 < threshold 0.8"),
+        ("failed gate, first model", False, None, None, False, "gate failed"),
+    ],
+)
 def test_promotion_rule(case: str, gate: bool, challenger, champion, promoted: bool, reason: str) -> None:
     verdict = decide(gate, 0.70 if not gate else 0.85, 0.8, challenger, champion, MAX)
     assert verdict.promoted is promoted, case
@@ -45,6 +55,7 @@ def test_metrics_diff_is_new_minus_old() -> None:
 
 
 # --- the registry on disk -------------------------------------------------------------------------
+
 
 def registry_files(root: Path) -> dict[str, bytes]:
     return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
@@ -70,7 +81,12 @@ def test_first_then_weaker_model_is_rejected_and_kept(work_env: dict[str, str]) 
         assert weaker["delta_vs_champion"]["test_acc"]["diff"] < 0
         assert champion == {"version": 1} and weaker["champion"]["version"] == 1
         assert metadata["verdict"] == "rejected" and "worse than the champion" in metadata["reason"]
-    assert set(os.listdir(root / "versions" / "2")) == {"metadata.json", "model.json", "model.joblib", *report.FILE_NAMES}
+    assert set(os.listdir(root / "versions" / "2")) == {
+        "metadata.json",
+        "model.json",
+        "model.joblib",
+        *report.FILE_NAMES,
+    }
     assert metadata["compared_with"] == 1 and len(metadata["source_sha256"]) == 64
     assert metadata["data"]["raw_sha256"] and metadata["rows"]["test"] > 0
     paths = config.load_paths(work_env)
@@ -88,16 +104,28 @@ def test_failed_gate_is_recorded_as_rejected_without_touching_the_champion(work_
 
 
 def test_missing_registry_is_a_clear_error(work_env: dict[str, str]) -> None:
-    with pytest.raises(registry.RegistryError, match=r"REGISTRY_DIR='.*/nowhere' is not a directory; expected the model registry's volume"):
+    with pytest.raises(
+        registry.RegistryError,
+        match=r"REGISTRY_DIR='.*/nowhere' is not a directory; expected the model registry's volume",
+    ):
         run_in_process({**work_env, "REGISTRY_DIR": str(Path(work_env["REGISTRY_DIR"]) / "nowhere")})
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda root: (root / "versions" / "1" / "metadata.json").write_text("{not json"), r"versions/1/metadata.json: corrupt registry file, not valid JSON"),
-    (lambda root: (root / "versions" / "1" / "metadata.json").write_text('{"version": 1, "verdict": "maybe"}'), r"verdict='maybe'"),
-    (lambda root: (root / "champion.json").write_text('{"version": 9}'), r"champion.json: points at version 9"),
-    (lambda root: (root / "versions" / "junk").mkdir(), r"versions/junk: unexpected entry"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            lambda root: (root / "versions" / "1" / "metadata.json").write_text("{not json"),
+            r"versions/1/metadata.json: corrupt registry file, not valid JSON",
+        ),
+        (
+            lambda root: (root / "versions" / "1" / "metadata.json").write_text('{"version": 1, "verdict": "maybe"}'),
+            r"verdict='maybe'",
+        ),
+        (lambda root: (root / "champion.json").write_text('{"version": 9}'), r"champion.json: points at version 9"),
+        (lambda root: (root / "versions" / "junk").mkdir(), r"versions/junk: unexpected entry"),
+    ],
+)
 def test_corrupt_registry_is_reported_and_left_as_it_was(work_env: dict[str, str], damage, message: str) -> None:
     root = Path(work_env["REGISTRY_DIR"])
     run_in_process(work_env)
@@ -116,9 +144,18 @@ def test_without_a_registry_the_verdict_is_reported_and_nothing_recorded(work_en
     untouched = Path(work_env["REGISTRY_DIR"])
     summary = run_in_process({**work_env, "REGISTRY_DIR": ""})
     assert summary["promoted"] is False and summary["champion"] is None and summary["delta_vs_champion"] is None
-    assert summary["registry"] == {"version": None, "verdict": "not recorded", "reason": champion_challenger.NO_REGISTRY_REASON, "report": None}
+    assert summary["registry"] == {
+        "version": None,
+        "verdict": "not recorded",
+        "reason": champion_challenger.NO_REGISTRY_REASON,
+        "report": None,
+    }
     assert summary["test_acc"] is not None and summary["groups"]["sex"]["groups"]
-    assert re.search(r"^verdict: validation_acc 0\.\d{4}, test_acc 0\.\d{4}: not recorded \(no model registry on this build host", capsys.readouterr().out, re.M)
+    assert re.search(
+        r"^verdict: validation_acc 0\.\d{4}, test_acc 0\.\d{4}: not recorded \(no model registry on this build host",
+        capsys.readouterr().out,
+        re.M,
+    )
     paths = config.load_paths(work_env)
     assert "not recorded" in Path(result_files.report_file(paths)).read_text()
     assert os.listdir(untouched) == [], "the registry folder of the other test runs was not used"
@@ -135,9 +172,12 @@ def test_bad_max_regression_is_refused(text: str) -> None:
         champion_challenger.load_promotion_settings({"MAX_REGRESSION": text})
 
 
-def test_a_report_failure_is_a_warning_not_a_failed_run(work_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_a_report_failure_is_a_warning_not_a_failed_run(
+    work_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     def broken(*_: object) -> dict[str, bytes]:
         raise RuntimeError("no fonts")
+
     monkeypatch.setattr(report, "render", broken)
     summary = run_in_process(work_env)
     assert summary["promoted"] is True and summary["registry"]["report"] is None
@@ -150,7 +190,10 @@ def test_two_runs_promoting_at_once_leave_a_consistent_registry(work_env: dict[s
     root = Path(work_env["REGISTRY_DIR"])
     children = []
     for name in ("a", "b"):
-        env = {**work_env, **{key: str(tmp_path / name / key.lower()) for key in ("PROCESSED_DATA_DIR", "MODEL_DIR", "RESULTS_DIR")}}
+        env = {
+            **work_env,
+            **{key: str(tmp_path / name / key.lower()) for key in ("PROCESSED_DATA_DIR", "MODEL_DIR", "RESULTS_DIR")},
+        }
         children.append(forked.start(lambda env: pipeline_script.pipeline_main(env, started=0.0), env))
     runs = [forked.wait(child) for child in children]
     assert [run.returncode for run in runs] == [EXIT_OK, EXIT_OK], runs
@@ -159,7 +202,9 @@ def test_two_runs_promoting_at_once_leave_a_consistent_registry(work_env: dict[s
     assert sorted(os.listdir(root / "versions")) == ["1", "2"], "no staging folder left behind"
     versions = registry.read_versions(str(root))
     champion = registry.read_champion(str(root), versions)
-    assert champion is not None and all(versions[n].metadata["verdict"] == "promoted" for n in (1, 2)), "same data, same model: both pass"
+    assert champion is not None and all(versions[n].metadata["verdict"] == "promoted" for n in (1, 2)), (
+        "same data, same model: both pass"
+    )
     assert versions[2].metadata["compared_with"] == 1, "the second to take the lock compared with the first"
     assert champion.number == 2
     shutil.rmtree(root)

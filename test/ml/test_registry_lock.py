@@ -50,8 +50,9 @@ def staged(work_env: dict[str, str]) -> dict[str, str]:
 
 
 def hold_lock(root: Path, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(root), str(seconds), str(ML_DIR)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(root), str(seconds), str(ML_DIR)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
 
@@ -63,15 +64,20 @@ def test_a_fifo_at_the_lock_is_refused_at_once(staged: dict[str, str]) -> None:
     run = forked.run(promote_script.promote_main, {"PATH": "/usr/bin:/bin", **staged})
     assert run.returncode == EXIT_BAD_REGISTRY, (run.stdout, run.stderr)
     errors = [line for line in run.stderr.splitlines() if line.strip()]
-    assert errors == [f"error: {root / '.lock'}: the registry's lock is a named pipe (FIFO), not a regular file; "
-                      "corrupt registry, nothing was written (remove it; the next run creates it again)"]
+    assert errors == [
+        f"error: {root / '.lock'}: the registry's lock is a named pipe (FIFO), not a regular file; "
+        "corrupt registry, nothing was written (remove it; the next run creates it again)"
+    ]
     assert registry_tree(root) == before, "nothing was written"
 
 
-@pytest.mark.parametrize("plant, kind", [
-    (lambda lock: lock.symlink_to(lock.parent.parent / "elsewhere"), "a symbolic link"),
-    (lambda lock: lock.mkdir(), "a folder"),
-])
+@pytest.mark.parametrize(
+    "plant, kind",
+    [
+        (lambda lock: lock.symlink_to(lock.parent.parent / "elsewhere"), "a symbolic link"),
+        (lambda lock: lock.mkdir(), "a folder"),
+    ],
+)
 def test_anything_else_but_a_regular_file_is_refused(work_env: dict[str, str], plant, kind: str) -> None:
     root = Path(work_env["REGISTRY_DIR"])
     (root.parent / "elsewhere").write_text("")
@@ -85,7 +91,9 @@ def test_anything_else_but_a_regular_file_is_refused(work_env: dict[str, str], p
     assert (root.parent / "elsewhere").read_text() == "", "the link's target was not written"
 
 
-def test_a_held_lock_names_its_holder_and_the_wait_gives_up(staged: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_held_lock_names_its_holder_and_the_wait_gives_up(
+    staged: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     root = Path(staged["REGISTRY_DIR"])
     holder = hold_lock(root, 60)
     try:
@@ -111,7 +119,9 @@ def test_a_held_lock_names_its_holder_and_the_wait_gives_up(staged: dict[str, st
     assert not (root / "versions").exists()
 
 
-def test_a_lock_released_within_the_timeout_is_taken_and_the_promotion_done(staged: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_lock_released_within_the_timeout_is_taken_and_the_promotion_done(
+    staged: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     root = Path(staged["REGISTRY_DIR"])
     holder = hold_lock(root, 1.5)
     try:
@@ -126,9 +136,13 @@ def test_a_lock_released_within_the_timeout_is_taken_and_the_promotion_done(stag
     assert (root / registry.LOCK_FILE).read_bytes() == b"", "the holder's line is cleared when the lock is let go"
 
 
-def test_an_ordinary_promotion_takes_a_free_lock_silently(staged: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_ordinary_promotion_takes_a_free_lock_silently(
+    staged: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     root = Path(staged["REGISTRY_DIR"])
-    (root / registry.LOCK_FILE).write_text('{"version": 3, "host": "gone", "pid": 1, "since": "earlier"}\n')  # a killed run's line
+    (root / registry.LOCK_FILE).write_text(
+        '{"version": 3, "host": "gone", "pid": 1, "since": "earlier"}\n'
+    )  # a killed run's line
     assert cli.run(promote_script.promote_main, staged) == EXIT_OK
     captured = capsys.readouterr()
     assert "waiting" not in captured.err and "error:" not in captured.err
@@ -136,16 +150,25 @@ def test_an_ordinary_promotion_takes_a_free_lock_silently(staged: dict[str, str]
 
 
 def test_the_holder_is_described_whatever_the_lock_file_holds() -> None:
-    assert registry.describe_holder('{"version": 7, "host": "c0ffee", "pid": 12, "since": "2025-01-01T00:00:00+00:00"}') == \
-        "v7 on host c0ffee (pid 12) since 2025-01-01T00:00:00+00:00"
-    assert registry.describe_holder('{"version": null, "host": "c0ffee", "pid": 12, "since": "t"}').startswith("a run not yet numbered on host c0ffee")
+    assert (
+        registry.describe_holder('{"version": 7, "host": "c0ffee", "pid": 12, "since": "2025-01-01T00:00:00+00:00"}')
+        == "v7 on host c0ffee (pid 12) since 2025-01-01T00:00:00+00:00"
+    )
+    assert registry.describe_holder('{"version": null, "host": "c0ffee", "pid": 12, "since": "t"}').startswith(
+        "a run not yet numbered on host c0ffee"
+    )
     for text in ("", "{half", "[]", '{"version": 7}'):
         assert registry.describe_holder(text).startswith("a run that has not said who it is")
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "1.5", "ten", "", "86401", str(2**63)])
 def test_a_bad_lock_timeout_is_refused(text: str) -> None:
-    with pytest.raises(InputError, match=f"REGISTRY_LOCK_TIMEOUT_SECONDS={text!r} is (not a positive whole number|out of range)"):
+    with pytest.raises(
+        InputError, match=f"REGISTRY_LOCK_TIMEOUT_SECONDS={text!r} is (not a positive whole number|out of range)"
+    ):
         champion_challenger.load_promotion_settings({"REGISTRY_LOCK_TIMEOUT_SECONDS": text})
     assert champion_challenger.load_promotion_settings({}).lock_timeout_seconds == 600
-    assert champion_challenger.load_promotion_settings({"REGISTRY_LOCK_TIMEOUT_SECONDS": "86400"}).lock_timeout_seconds == 86400
+    assert (
+        champion_challenger.load_promotion_settings({"REGISTRY_LOCK_TIMEOUT_SECONDS": "86400"}).lock_timeout_seconds
+        == 86400
+    )

@@ -26,22 +26,48 @@ def groups_of(scored: Scored, race: np.ndarray) -> dict:
 
 def report_files(scored: Scored, groups: dict, facts: dict | None = None) -> dict[str, bytes]:
     figures = report.draw_figures(scored, scored, "champion v1", groups)
-    content = report.ReportInput("t", "verdict: x", facts or {"version": 2}, scored, scored, "champion v1", metrics_diff({"test_acc": 0.8}, {"test_acc": 0.9}), groups)
+    content = report.ReportInput(
+        "t",
+        "verdict: x",
+        facts or {"version": 2},
+        scored,
+        scored,
+        "champion v1",
+        metrics_diff({"test_acc": 0.8}, {"test_acc": 0.9}),
+        groups,
+    )
     return report.render(content, figures)
 
 
 # --- the per-group figures ------------------------------------------------------------------------
+
 
 def test_per_group_figures_and_disparities() -> None:
     labels = np.array([1, 1, 0, 0, 1, 0, 0, 0])
     predictions = np.array([1, 0, 1, 0, 1, 0, 0, 0])
     groups = np.array(["a", "a", "a", "a", "b", "b", "b", "b"], dtype=object)
     figures = fairness.attribute_figures(labels, predictions, groups)
-    assert figures["groups"]["a"] == {"size": 4, "positives": 2, "accuracy": 0.5, "selection_rate": 0.5, "tpr": 0.5, "fpr": 0.5}
-    assert figures["groups"]["b"] == {"size": 4, "positives": 1, "accuracy": 1.0, "selection_rate": 0.25, "tpr": 1.0, "fpr": 0.0}
+    assert figures["groups"]["a"] == {
+        "size": 4,
+        "positives": 2,
+        "accuracy": 0.5,
+        "selection_rate": 0.5,
+        "tpr": 0.5,
+        "fpr": 0.5,
+    }
+    assert figures["groups"]["b"] == {
+        "size": 4,
+        "positives": 1,
+        "accuracy": 1.0,
+        "selection_rate": 0.25,
+        "tpr": 1.0,
+        "fpr": 0.0,
+    }
     assert figures["demographic_parity_difference"] == 0.25
     assert figures["equalized_odds_difference"] == 0.5
-    no_positives = fairness.attribute_figures(np.array([0, 0]), np.array([0, 1]), np.array(["c", "c"], dtype=object))["groups"]["c"]
+    no_positives = fairness.attribute_figures(np.array([0, 0]), np.array([0, 1]), np.array(["c", "c"], dtype=object))[
+        "groups"
+    ]["c"]
     assert no_positives["tpr"] is None and no_positives["fpr"] == 0.5
 
 
@@ -54,8 +80,11 @@ def test_per_group_figures_are_each_groups_own_rows() -> None:
     for name, figures in by_group.items():
         labels, predictions = scored.labels[race == name], scored.predictions[race == name]
         assert figures == {
-            "size": labels.size, "positives": int((labels == 1).sum()), "accuracy": float((predictions == labels).mean()),
-            "selection_rate": float((predictions == 1).mean()), "tpr": float((predictions[labels == 1] == 1).mean()),
+            "size": labels.size,
+            "positives": int((labels == 1).sum()),
+            "accuracy": float((predictions == labels).mean()),
+            "selection_rate": float((predictions == 1).mean()),
+            "tpr": float((predictions[labels == 1] == 1).mean()),
             "fpr": float((predictions[labels == 0] == 1).mean()),
         }, name
 
@@ -74,6 +103,7 @@ def test_drawn_groups_keeps_the_largest_and_adds_up_the_rest_from_counts() -> No
 
 
 # --- the report's files -----------------------------------------------------------------------------
+
 
 def test_report_is_a_page_its_stylesheet_and_its_figures_with_nothing_inline() -> None:
     scored = scored_rows(400)
@@ -97,16 +127,24 @@ def test_without_the_test_stage_there_are_no_figures() -> None:
 
 def test_run_table_shows_values_not_reprs() -> None:
     scored = scored_rows(200)
-    facts = {"version": 3, "rows": {"raw": 48842, "clean": 45222}, "data": {"raw_file": "/data/adult.csv", "test_file": None},
-             "champion before this run": "none", "labels": ["a", "b"]}
+    facts = {
+        "version": 3,
+        "rows": {"raw": 48842, "clean": 45222},
+        "data": {"raw_file": "/data/adult.csv", "test_file": None},
+        "champion before this run": "none",
+        "labels": ["a", "b"],
+    }
     page = report_files(scored, groups_of(scored, np.full(200, "White")), facts)["report.html"].decode()
-    run = page[page.index("<h2>Run</h2>"):page.index("<h2>Metrics")]
+    run = page[page.index("<h2>Run</h2>") : page.index("<h2>Metrics")]
     assert not re.search(r"[{}\[\]]|'|&#x27;|None", run), run
     assert "<th>raw</th><td>48842</td>" in run and "<th>test_file</th><td>–</td>" in run and "a, b" in run
 
 
-@pytest.mark.parametrize("value", [r"$\frac{$", "x" * 50_000, "a$b$c\\d_{e}^f", "line\nbreaks\t\x0b" * 20, "<script>&amp;"],
-                         ids=["mathtext", "50000-characters", "tex-like", "white-space", "markup"])
+@pytest.mark.parametrize(
+    "value",
+    [r"$\frac{$", "x" * 50_000, "a$b$c\\d_{e}^f", "line\nbreaks\t\x0b" * 20, "<script>&amp;"],
+    ids=["mathtext", "50000-characters", "tex-like", "white-space", "markup"],
+)
 def test_no_category_value_stops_the_report(value: str) -> None:
     scored = scored_rows(400)
     files = report_files(scored, groups_of(scored, np.where(np.arange(400) % 2 == 0, "White", value)))
@@ -134,14 +172,18 @@ def test_sixteen_thousand_distinct_values_stay_a_small_report() -> None:
     grouped = time.perf_counter()
     files = report_files(scored, groups)
     finished = time.perf_counter()
-    print(f"16281 distinct values: per-group figures {grouped - started:.2f} s, figures and page {finished - grouped:.2f} s")
+    print(
+        f"16281 distinct values: per-group figures {grouped - started:.2f} s, figures and page {finished - grouped:.2f} s"
+    )
     assert len(groups["race"]["groups"]) == 16_281
     page = files["report.html"].decode()
     assert "other (16262 groups)" in page and "16281 groups" in page and len(page) < 20_000
 
 
 def test_verdict_is_replaced_and_escaped() -> None:
-    page = report.render(report.ReportInput("t", "verdict: pending", {}, None, None, "", None, None), report.Figures({}, ()))["report.html"].decode()
+    page = report.render(
+        report.ReportInput("t", "verdict: pending", {}, None, None, "", None, None), report.Figures({}, ())
+    )["report.html"].decode()
     replaced = report.replace_verdict(page, "verdict: aborted <b>&</b>")
     assert "pending" not in replaced and "verdict: aborted &lt;b&gt;&amp;&lt;/b&gt;" in replaced
     assert replaced.replace("verdict: aborted &lt;b&gt;&amp;&lt;/b&gt;", "verdict: pending") == page
@@ -150,10 +192,21 @@ def test_verdict_is_replaced_and_escaped() -> None:
         report.replace_verdict("<html></html>", "verdict: aborted")
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("report.html", True), ("report.css", True), ("report-roc.png", True), ("report-per-group.png", True),
-    ("report.htm", False), ("metadata.json", False), ("model.joblib", False), ("report-../x.png", False),
-    ("sub/report.html", False), ("report-.png", False), ("report-roc.png.tmp", False),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("report.html", True),
+        ("report.css", True),
+        ("report-roc.png", True),
+        ("report-per-group.png", True),
+        ("report.htm", False),
+        ("metadata.json", False),
+        ("model.joblib", False),
+        ("report-../x.png", False),
+        ("sub/report.html", False),
+        ("report-.png", False),
+        ("report-roc.png.tmp", False),
+    ],
+)
 def test_report_files_are_known_by_name(name: str, expected: bool) -> None:
     assert report.is_report_file(name) is expected

@@ -52,7 +52,12 @@ def test_official_split_uses_the_test_file(work_env: dict[str, str], sample_dir:
 def test_same_settings_give_identical_results(work_env: dict[str, str], tmp_path: Path) -> None:
     _, first_validation, first_test = run_all(work_env)
     first_train = Path(work_env["PROCESSED_DATA_DIR"], "train.csv").read_bytes()
-    other = {**work_env, "PROCESSED_DATA_DIR": str(tmp_path / "p2"), "MODEL_DIR": str(tmp_path / "m2"), "RESULTS_DIR": str(tmp_path / "r2")}
+    other = {
+        **work_env,
+        "PROCESSED_DATA_DIR": str(tmp_path / "p2"),
+        "MODEL_DIR": str(tmp_path / "m2"),
+        "RESULTS_DIR": str(tmp_path / "r2"),
+    }
     _, second_validation, second_test = run_all(other)
     assert (first_validation, first_test) == (second_validation, second_test)
     assert first_train == Path(tmp_path / "p2" / "train.csv").read_bytes()
@@ -64,7 +69,10 @@ def test_each_stage_removes_stale_outputs_of_itself_and_later_stages(work_env: d
     Path(paths.test_metadata).write_text('{"test_acc": 0.99}')
     Path(model_store.descriptor_path(paths.model_dir)).write_bytes(b"stale")
     bad = {**work_env, "RAW_DATA_FILE": "missing.csv"}
-    with pytest.raises(InputError, match="missing.csv: file not found"), stages.running("preprocessing", bad) as settings:
+    with (
+        pytest.raises(InputError, match="missing.csv: file not found"),
+        stages.running("preprocessing", bad) as settings,
+    ):
         stages.preprocess(settings)
     for path in stages.stale_outputs("preprocessing", paths):
         assert not Path(path).exists(), path
@@ -73,7 +81,11 @@ def test_each_stage_removes_stale_outputs_of_itself_and_later_stages(work_env: d
 def test_test_stage_refuses_a_model_from_another_preprocessing_run(work_env: dict[str, str]) -> None:
     run_all(work_env)
     settings = config.load_settings(work_env)
-    saved = {path: Path(path).read_bytes() for path in model_store.file_names(settings.paths.model_dir) if Path(path).exists()}
+    saved = {
+        path: Path(path).read_bytes()
+        for path in model_store.file_names(settings.paths.model_dir)
+        if Path(path).exists()
+    }
     stages.preprocess(settings)  # a new run id; the model files from before are put back
     for path, data in saved.items():
         Path(path).write_bytes(data)
@@ -96,13 +108,17 @@ def test_train_and_test_without_earlier_stages_are_bad_input(work_env: dict[str,
         stages.evaluate(settings)
 
 
-@pytest.mark.parametrize("accuracy, threshold, code, words", [
-    (0.85, "0.8", EXIT_OK, "gate passed"),
-    (0.80, "0.8", EXIT_OK, "gate passed"),
-    (0.85, "0.99", EXIT_GATE_FAILED, "stopped"),
-])
-def test_gate_main(work_env: dict[str, str], capsys: pytest.CaptureFixture[str], accuracy: float,
-                   threshold: str, code: int, words: str) -> None:
+@pytest.mark.parametrize(
+    "accuracy, threshold, code, words",
+    [
+        (0.85, "0.8", EXIT_OK, "gate passed"),
+        (0.80, "0.8", EXIT_OK, "gate passed"),
+        (0.85, "0.99", EXIT_GATE_FAILED, "stopped"),
+    ],
+)
+def test_gate_main(
+    work_env: dict[str, str], capsys: pytest.CaptureFixture[str], accuracy: float, threshold: str, code: int, words: str
+) -> None:
     results = Path(work_env["RESULTS_DIR"])
     results.mkdir(parents=True)
     (results / "train_metadata.json").write_text(json.dumps({"validation_acc": accuracy}))
@@ -121,16 +137,20 @@ def test_a_test_file_with_one_label_is_refused(work_env: dict[str, str], sample_
     (sample_dir / "one_label.test").write_text("".join(line for line in lines if not line.rstrip().endswith(">50K.")))
     env = {**work_env, "RAW_DATA_FILE": "sample.data", "TEST_DATA_FILE": "one_label.test"}
     with (
-        pytest.raises(InputError, match=r"one_label.test: only 0 rows labelled '>50K' after cleaning; "
-                                        r"expected at least 10 of each label in the test file"),
+        pytest.raises(
+            InputError,
+            match=r"one_label.test: only 0 rows labelled '>50K' after cleaning; "
+            r"expected at least 10 of each label in the test file",
+        ),
         stages.running("preprocessing", env) as settings,
     ):
         stages.preprocess(settings)
     assert not Path(work_env["PROCESSED_DATA_DIR"], "train.csv").exists()
 
 
-def test_a_stop_removes_what_the_stage_had_written_and_exits_5(work_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_stop_removes_what_the_stage_had_written_and_exits_5(
+    work_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     exits: list[int] = []
     monkeypatch.setattr(stopping.os, "_exit", exits.append)
     monkeypatch.setattr(stopping.signal, "signal", lambda signum, handler: None)

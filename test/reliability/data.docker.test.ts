@@ -25,7 +25,10 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** The metrics line of a run (its last JSON line on stdout). */
 function metricsOf(run: PipelineRun): Record<string, any> {
-    const line = run.stdout.split("\n").filter((candidate) => candidate.startsWith("{")).pop();
+    const line = run.stdout
+        .split("\n")
+        .filter((candidate) => candidate.startsWith("{"))
+        .pop();
     assert.ok(line !== undefined, run.stderr);
     return JSON.parse(line);
 }
@@ -45,8 +48,15 @@ describe("drill: adult.data repeated 10 times does not pass a gate one copy fail
 
     before(() => {
         fs.mkdirSync(repeated, { mode: 0o755 });
-        const lines = fs.readFileSync(path.join(sharedDataDir, "adult.data"), "utf8").split("\n").filter((line) => line.trim() !== "");
-        fs.writeFileSync(path.join(repeated, "adult.data"), Array.from({ length: COPIES }, () => lines.join("\n") + "\n").join(""), { mode: 0o644 });
+        const lines = fs
+            .readFileSync(path.join(sharedDataDir, "adult.data"), "utf8")
+            .split("\n")
+            .filter((line) => line.trim() !== "");
+        fs.writeFileSync(
+            path.join(repeated, "adult.data"),
+            Array.from({ length: COPIES }, () => lines.join("\n") + "\n").join(""),
+            { mode: 0o644 },
+        );
         fs.copyFileSync(path.join(sharedDataDir, "adult.test"), path.join(repeated, "adult.test"));
         fs.chmodSync(path.join(repeated, "adult.test"), 0o644);
     });
@@ -58,30 +68,66 @@ describe("drill: adult.data repeated 10 times does not pass a gate one copy fail
         assert.equal(once.status, 0, once.stderr);
         assert.equal(ten.status, 0, ten.stderr);
         const [one, many] = [metricsOf(once), metricsOf(ten)];
-        console.log(`# validation_acc: one copy ${one.validation_acc.toFixed(4)}, ${COPIES} copies ${many.validation_acc.toFixed(4)}`);
-        assert.ok(Math.abs(many.validation_acc - one.validation_acc) <= 0.005, `${one.validation_acc} against ${many.validation_acc}`);
+        console.log(
+            `# validation_acc: one copy ${one.validation_acc.toFixed(4)}, ${COPIES} copies ${many.validation_acc.toFixed(4)}`,
+        );
+        assert.ok(
+            Math.abs(many.validation_acc - one.validation_acc) <= 0.005,
+            `${one.validation_acc} against ${many.validation_acc}`,
+        );
         for (const metrics of [one, many]) {
             assert.equal(metrics.gate_passed, false);
             assert.equal(metrics.promoted, false);
             assert.equal(metrics.test_acc, null);
         }
         assert.equal(many.rows.train, COPIES * one.rows.train, "every copy is trained on and counted");
-        assert.match(ten.stderr, /warning: the gate stopped the pipeline: validation accuracy is below THRESHOLD=0\.88/);
+        assert.match(
+            ten.stderr,
+            /warning: the gate stopped the pipeline: validation accuracy is below THRESHOLD=0\.88/,
+        );
     });
 });
 
 describe("drill: a misspelt variable is named, and the gate keeps its default", { timeout: 10 * 60_000 }, () => {
     test("THRESHHOLD and threshold each get one warning naming THRESHOLD; the image's own variables none", () => {
         const run = docker([
-            "run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/work:uid=10001,gid=10001", "-v", `${sharedDataDir}:/data:ro`,
-            "-e", "THRESHHOLD=0.99", "-e", "threshold=0.99", "-e", "MODEL=hgb", "-e", "RAW_DATA_FILE=adult.data", "-e", "TEST_DATA_FILE=adult.test",
-            "-e", "REGISTRY_DIR=", "-e", "BUILD_NUMBER=7", "-e", "JENKINS_HOME=/var/jenkins_home", "-e", "DATA_DIR=/srv/data", image,
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--read-only",
+            "--tmpfs",
+            "/work:uid=10001,gid=10001",
+            "-v",
+            `${sharedDataDir}:/data:ro`,
+            "-e",
+            "THRESHHOLD=0.99",
+            "-e",
+            "threshold=0.99",
+            "-e",
+            "MODEL=hgb",
+            "-e",
+            "RAW_DATA_FILE=adult.data",
+            "-e",
+            "TEST_DATA_FILE=adult.test",
+            "-e",
+            "REGISTRY_DIR=",
+            "-e",
+            "BUILD_NUMBER=7",
+            "-e",
+            "JENKINS_HOME=/var/jenkins_home",
+            "-e",
+            "DATA_DIR=/srv/data",
+            image,
         ]);
         assert.equal(run.status, 0, run.stderr);
-        assert.deepEqual(run.stderr.split("\n").filter((line) => line.startsWith("warning:")), [
-            "warning: THRESHHOLD is not a setting of this image and is ignored; did you mean THRESHOLD?",
-            "warning: threshold is not a setting of this image and is ignored; did you mean THRESHOLD?",
-        ]);
+        assert.deepEqual(
+            run.stderr.split("\n").filter((line) => line.startsWith("warning:")),
+            [
+                "warning: THRESHHOLD is not a setting of this image and is ignored; did you mean THRESHOLD?",
+                "warning: threshold is not a setting of this image and is ignored; did you mean THRESHOLD?",
+            ],
+        );
         const metrics = JSON.parse(run.stdout.trim().split("\n").pop() ?? "");
         assert.equal(metrics.threshold, 0.8, "the misspelt values are not used");
         assert.equal(metrics.gate_passed, true);

@@ -39,29 +39,54 @@ describe("the report under Jenkins' default Content-Security-Policy for archived
     after(() => fs.rmSync(scratch, { recursive: true, force: true }));
     before(() => {
         fs.mkdirSync(folder);
-        execFileSync("/usr/bin/python3", ["-c", writeReport, folder], { env: { ...process.env, PYTHONPATH: path.join(repoRoot, "ml") }, stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("/usr/bin/python3", ["-c", writeReport, folder], {
+            env: { ...process.env, PYTHONPATH: path.join(repoRoot, "ml") },
+            stdio: ["ignore", "ignore", "inherit"],
+        });
     });
 
     test("loads the stylesheet and every figure from the server and nothing is blocked", async () => {
         const files = fs.readdirSync(folder);
         const figures = files.filter((name) => name.endsWith(".png"));
         assert.equal(figures.length, 5, files.join(" "));
-        assert.ok(files.every((name) => REPORT_FILE.test(name)), files.join(" "));
+        assert.ok(
+            files.every((name) => REPORT_FILE.test(name)),
+            files.join(" "),
+        );
         const visit = await visitUnderCsp(folder);
         assert.deepEqual(visit.violations, []);
-        for (const name of ["report.html", "report.css", ...figures]) assert.equal(visit.requests[name], 1, `${name} requested once: ${JSON.stringify(visit.requests)}`);
+        for (const name of ["report.html", "report.css", ...figures])
+            assert.equal(visit.requests[name], 1, `${name} requested once: ${JSON.stringify(visit.requests)}`);
     });
 
     test("blocks the same report made self-contained (data: URIs and an inline stylesheet), as it was", async () => {
         const inline = path.join(scratch, "inline");
         fs.mkdirSync(inline);
-        const page = fs.readFileSync(path.join(folder, "report.html"), "utf8")
-            .replace('<link rel="stylesheet" href="report.css">', `<style>${fs.readFileSync(path.join(folder, "report.css"), "utf8")}</style>`)
-            .replace(/<img src="(report-[a-z0-9-]+\.png)"/g, (_, name: string) => `<img src="data:image/png;base64,${fs.readFileSync(path.join(folder, name)).toString("base64")}"`);
+        const page = fs
+            .readFileSync(path.join(folder, "report.html"), "utf8")
+            .replace(
+                '<link rel="stylesheet" href="report.css">',
+                `<style>${fs.readFileSync(path.join(folder, "report.css"), "utf8")}</style>`,
+            )
+            .replace(
+                /<img src="(report-[a-z0-9-]+\.png)"/g,
+                (_, name: string) =>
+                    `<img src="data:image/png;base64,${fs.readFileSync(path.join(folder, name)).toString("base64")}"`,
+            );
         fs.writeFileSync(path.join(inline, "report.html"), page);
         const visit = await visitUnderCsp(inline);
-        assert.equal(visit.violations.filter((line) => /Loading the image 'data:image\/png/.test(line)).length, 5, visit.violations.join("\n"));
-        assert.ok(visit.violations.some((line) => /Applying inline style/.test(line)), visit.violations.join("\n"));
-        assert.deepEqual(Object.keys(visit.requests).filter((name) => REPORT_FILE.test(name)), ["report.html"]);
+        assert.equal(
+            visit.violations.filter((line) => /Loading the image 'data:image\/png/.test(line)).length,
+            5,
+            visit.violations.join("\n"),
+        );
+        assert.ok(
+            visit.violations.some((line) => /Applying inline style/.test(line)),
+            visit.violations.join("\n"),
+        );
+        assert.deepEqual(
+            Object.keys(visit.requests).filter((name) => REPORT_FILE.test(name)),
+            ["report.html"],
+        );
     });
 });

@@ -3,7 +3,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { dataPreparationEnvironment } from "../../contracts/dataPreparation";
-import { exitStatusEnvironment, modelContainerEnvironment, modelEnvironment, ModelRunSettings } from "../../contracts/modelImage";
+import {
+    exitStatusEnvironment,
+    modelContainerEnvironment,
+    modelEnvironment,
+    ModelRunSettings,
+} from "../../contracts/modelImage";
 import { defaultContainerLimits } from "../support/modelImage";
 import { DataSource } from "../../config/validators";
 import { repoRoot } from "../support/paths";
@@ -15,7 +20,13 @@ export function drillName(what: string): string {
 
 export function docker(args: string[], options: { host?: string; input?: string } = {}): SpawnSyncReturns<string> {
     const env = options.host === undefined ? process.env : { ...process.env, DOCKER_HOST: options.host };
-    return spawnSync("docker", args, { encoding: "utf8", input: options.input, env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+    return spawnSync("docker", args, {
+        encoding: "utf8",
+        input: options.input,
+        env,
+        timeout: 300_000,
+        maxBuffer: 64 * 1024 * 1024,
+    });
 }
 
 export interface PipelineRun {
@@ -32,7 +43,13 @@ export interface StartedRun {
     printed(text: string, seconds: number): Promise<boolean>;
 }
 
-const defaultSettings: ModelRunSettings = { threshold: 0.8, maxRegression: 0.005, model: "hgb", rawDataFile: "adult.data", testDataFile: "adult.test" };
+const defaultSettings: ModelRunSettings = {
+    threshold: 0.8,
+    maxRegression: 0.005,
+    model: "hgb",
+    rawDataFile: "adult.data",
+    testDataFile: "adult.test",
+};
 
 /** This process's model registry and reports folder, on each engine a drill uses; removed when the process ends. */
 const registryVolume = drillName("registry");
@@ -44,7 +61,13 @@ process.on("exit", () => {
 });
 
 /** The environment the stack gives scripts/run-gated-pipeline.sh (GatedPipeline), with drill overrides. */
-export function pipelineEnvironment(image: string, source: DataSource, dataVolume: string, settings: Partial<ModelRunSettings>, extra: Record<string, string>) {
+export function pipelineEnvironment(
+    image: string,
+    source: DataSource,
+    dataVolume: string,
+    settings: Partial<ModelRunSettings>,
+    extra: Record<string, string>,
+) {
     if (docker(["volume", "create", registryVolume], { host: extra.DOCKER_HOST }).status === 0) {
         registryHosts.add(extra.DOCKER_HOST);
     }
@@ -65,7 +88,10 @@ export function pipelineEnvironment(image: string, source: DataSource, dataVolum
 /** Starts the stack's pipeline command; it is killed if it runs past `limitSeconds` (every wait is bounded). */
 export function startPipeline(environment: NodeJS.ProcessEnv, limitSeconds = 600): StartedRun {
     const started = Date.now();
-    const child = spawn("bash", [path.join(repoRoot, "scripts", "run-gated-pipeline.sh")], { env: environment, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", [path.join(repoRoot, "scripts", "run-gated-pipeline.sh")], {
+        env: environment,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const waiters: { text: string; resolve: (seen: boolean) => void }[] = [];
@@ -107,7 +133,18 @@ export function containerExists(name: string, host?: string): boolean {
 
 /** The files in a data volume, listed by a throwaway container of the image. */
 export function volumeFiles(image: string, volume: string): string[] {
-    const listing = docker(["run", "--rm", "--network", "none", "--mount", `type=volume,source=${volume},target=/data`, image, "ls", "-A", "/data"]);
+    const listing = docker([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--mount",
+        `type=volume,source=${volume},target=/data`,
+        image,
+        "ls",
+        "-A",
+        "/data",
+    ]);
     if (listing.status !== 0) throw new Error(`listing ${volume} failed: ${listing.stderr}`);
     return listing.stdout.split("\n").filter((name) => name !== "");
 }

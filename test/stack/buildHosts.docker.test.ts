@@ -48,7 +48,17 @@ function removeService(host: string): void {
 
 /** The registry versions on an engine's registry volume (the volume must exist). */
 function registryVersions(host: string): string[] {
-    const listing = docker(host, ["run", "--rm", "--network", "none", "--volume", `${registryVolume}:/registry:ro`, baseImage, "ls", "/registry/versions"]);
+    const listing = docker(host, [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--volume",
+        `${registryVolume}:/registry:ro`,
+        baseImage,
+        "ls",
+        "/registry/versions",
+    ]);
     assert.equal(listing.status, 0, listing.stderr);
     return listing.stdout.split("\n").filter(Boolean);
 }
@@ -91,27 +101,47 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
     it("builds the model image on both engines, runs the gated pipeline on pipelineHost and says which host it ran on", async () => {
         const started = Date.now();
         const runs: CommandRun[] = [];
-        const stack = await runStack({ dataSource: sharedDataDir, buildHosts: hostsConfig(), pipelineHost: "second" }, realModelEffects(runs), { stack: stackName });
+        const stack = await runStack(
+            { dataSource: sharedDataDir, buildHosts: hostsConfig(), pipelineHost: "second" },
+            realModelEffects(runs),
+            { stack: stackName },
+        );
         const seconds = (Date.now() - started) / 1000;
         const { run, metrics } = lastMetrics(runs);
 
         const builtOnSecond = imageId(second);
         const builtOnLocal = imageId(local);
         assert.ok(builtOnSecond && builtOnLocal, "the model image was built on both engines");
-        assert.deepEqual(stack.outputs.modelImage, { name: modelImage, digest: builtOnSecond }, "the pipeline's image is the second engine's build");
+        assert.deepEqual(
+            stack.outputs.modelImage,
+            { name: modelImage, digest: builtOnSecond },
+            "the pipeline's image is the second engine's build",
+        );
         assert.equal(run.environment.DOCKER_HOST, second);
         assert.equal(run.environment.MODEL_IMAGE, builtOnSecond);
-        assert.equal(resourceNamed(stack, "command:local:Command", "model-image-second-removal").inputs.environment.DOCKER_HOST, second);
+        assert.equal(
+            resourceNamed(stack, "command:local:Command", "model-image-second-removal").inputs.environment.DOCKER_HOST,
+            second,
+        );
 
         assert.equal(stack.outputs.pipelineHost, "second");
-        assert.deepEqual((stack.outputs.buildHosts as Array<{ name: string }>).map((host) => host.name), ["local", "second"]);
+        assert.deepEqual(
+            (stack.outputs.buildHosts as Array<{ name: string }>).map((host) => host.name),
+            ["local", "second"],
+        );
         assert.equal(stack.outputs.gatePassed, true);
         assert.equal(stack.outputs.validationAccuracy, metrics.validation_acc);
         assert.equal(stack.outputs.promoted, true);
         // The run's model went into the second engine's registry; the main engine has none.
         assert.deepEqual(registryVersions(second), ["1"]);
-        assert.equal(docker(local, ["volume", "inspect", registryVolume]).status, 1, "no registry volume on the main engine");
-        console.log(`# two engines: up (model image built on both, pipeline on the second) took ${seconds.toFixed(0)} s; the pipeline run ${metrics.seconds.total} s`);
+        assert.equal(
+            docker(local, ["volume", "inspect", registryVolume]).status,
+            1,
+            "no registry volume on the main engine",
+        );
+        console.log(
+            `# two engines: up (model image built on both, pipeline on the second) took ${seconds.toFixed(0)} s; the pipeline run ${metrics.seconds.total} s`,
+        );
     });
 
     // The checksums pinned in the image make the copies interchangeable: same files, same figures.
@@ -127,10 +157,18 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
         try {
             const source = { dataSource: mirrors.local.url };
             const onSecond = lastMetrics(await collect({ ...source, pipelineHost: "second" }));
-            assert.deepEqual([mirrors.second.requests(), mirrors.local.requests()], [1, 0], "the second host downloaded its own copy");
+            assert.deepEqual(
+                [mirrors.second.requests(), mirrors.local.requests()],
+                [1, 0],
+                "the second host downloaded its own copy",
+            );
             assert.match(onSecond.run.stderr, /adult\.data \(sha256 [0-9a-f]{64} verified\)/);
             const onLocal = lastMetrics(await collect({ ...source, pipelineHost: "local" }));
-            assert.deepEqual([mirrors.second.requests(), mirrors.local.requests()], [1, 1], "the first host downloaded its own copy");
+            assert.deepEqual(
+                [mirrors.second.requests(), mirrors.local.requests()],
+                [1, 1],
+                "the first host downloaded its own copy",
+            );
             for (const figure of ["validation_acc", "test_acc", "gate_passed", "split", "rows", "data"]) {
                 assert.deepEqual(onLocal.metrics[figure], onSecond.metrics[figure], figure);
             }
@@ -157,7 +195,10 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
                 {
                     ...gitHubConfig,
                     dataSource: mirror.url,
-                    buildHosts: JSON.stringify([local, `${engine.tlsUrl}?name=second&agent=127.0.0.1:2222&socket=${engine.socketPath}`]),
+                    buildHosts: JSON.stringify([
+                        local,
+                        `${engine.tlsUrl}?name=second&agent=127.0.0.1:2222&socket=${engine.socketPath}`,
+                    ]),
                     pipelineHost: "second",
                     dockerTls: JSON.stringify({ second: engine.clientTls }),
                 },
@@ -169,9 +210,21 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
             assert.ok(run.create.startsWith(tlsFilesPreamble), "the command writes the client material for the CLI");
             assert.equal(mirror.requests(), 1, "the TLS host downloaded the data itself");
             assert.equal(stack.outputs.validationAccuracy, metrics.validation_acc);
-            assert.equal(stack.secretOutputs.has("validationAccuracy"), false, "the figures are not secret though a key was among the command's inputs");
-            assert.equal(registryVersions(second).length, versionsBefore + 1, "the run went into the TLS host's registry");
-            assert.deepEqual([...tempDirs()].filter((dir) => !before.has(dir)), [], "the client material was removed");
+            assert.equal(
+                stack.secretOutputs.has("validationAccuracy"),
+                false,
+                "the figures are not secret though a key was among the command's inputs",
+            );
+            assert.equal(
+                registryVersions(second).length,
+                versionsBefore + 1,
+                "the run went into the TLS host's registry",
+            );
+            assert.deepEqual(
+                [...tempDirs()].filter((dir) => !before.has(dir)),
+                [],
+                "the client material was removed",
+            );
         } finally {
             delete process.env.FETCH_NETWORK;
             mirror.close();
@@ -182,7 +235,9 @@ describe("pulumi up with two Docker engines", { timeout: 40 * 60_000 }, () => {
     async function collect(config: Record<string, string>): Promise<CommandRun[]> {
         for (const host of [local, second]) removeService(host);
         const runs: CommandRun[] = [];
-        await runStack({ dataSource: sharedDataDir, buildHosts: hostsConfig(), ...config }, realModelEffects(runs), { stack: stackName });
+        await runStack({ dataSource: sharedDataDir, buildHosts: hostsConfig(), ...config }, realModelEffects(runs), {
+            stack: stackName,
+        });
         return runs;
     }
 });

@@ -4,7 +4,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigKey, ConfigValues, KNOWN_CONFIG_KEYS, readDeclarations, withDefaults } from "../../config/declaredConfig";
+import {
+    CONFIG_KEYS,
+    ConfigKey,
+    ConfigValues,
+    KNOWN_CONFIG_KEYS,
+    readDeclarations,
+    withDefaults,
+} from "../../config/declaredConfig";
 import { checkConfigKeys, closestConfigKey, parseStackSettings, StackSettings } from "../../config/stackSettings";
 import { redactedUrl } from "../../config/validators";
 import { renderJenkins } from "../../jenkins/render";
@@ -48,7 +55,10 @@ describe("Pulumi.yaml", () => {
         const declared = readDeclarations(repoRoot);
         const documented = new Map<string, string>();
         for (const row of table) {
-            const [keys, defaults] = row.split("|").slice(1, 3).map((cell) => cell.trim());
+            const [keys, defaults] = row
+                .split("|")
+                .slice(1, 3)
+                .map((cell) => cell.trim());
             const keyNames = keys.split(" / ").map((key) => key.replace(/`/g, ""));
             const values = defaults.split(" / ");
             keyNames.forEach((key, i) => {
@@ -72,12 +82,38 @@ describe("Pulumi.yaml", () => {
 });
 
 /** For every key: a value the program takes (and where it lands) and one it refuses. */
-const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unknown; expected: unknown; bad: string; context?: Partial<ConfigValues> }> = {
+const table: Record<
+    ConfigKey,
+    {
+        good: string;
+        lands: (s: StackSettings) => unknown;
+        expected: unknown;
+        bad: string;
+        context?: Partial<ConfigValues>;
+    }
+> = {
     threshold: { good: "0.5", lands: (s) => s.pipeline.threshold, expected: 0.5, bad: "1.5" },
     model: { good: "logreg", lands: (s) => s.pipeline.model, expected: "logreg", bad: "svm" },
-    dataSource: { good: sharedDataDir, lands: (s) => s.pipeline.dataSource, expected: { kind: "directory", path: sharedDataDir }, bad: "s3://bucket/adult.zip" },
-    rawDataFile: { good: "adult.csv", lands: (s) => s.pipeline.rawDataFile, expected: "adult.csv", bad: "missing.csv", context: { dataSource: sharedDataDir } },
-    testDataFile: { good: "", lands: (s) => s.pipeline.testDataFile, expected: "", bad: "../adult.test", context: { dataSource: sharedDataDir } },
+    dataSource: {
+        good: sharedDataDir,
+        lands: (s) => s.pipeline.dataSource,
+        expected: { kind: "directory", path: sharedDataDir },
+        bad: "s3://bucket/adult.zip",
+    },
+    rawDataFile: {
+        good: "adult.csv",
+        lands: (s) => s.pipeline.rawDataFile,
+        expected: "adult.csv",
+        bad: "missing.csv",
+        context: { dataSource: sharedDataDir },
+    },
+    testDataFile: {
+        good: "",
+        lands: (s) => s.pipeline.testDataFile,
+        expected: "",
+        bad: "../adult.test",
+        context: { dataSource: sharedDataDir },
+    },
     maxRegression: { good: "0.01", lands: (s) => s.pipeline.maxRegression, expected: 0.01, bad: "-0.005" },
     keepModelRegistry: { good: "true", lands: (s) => s.pipeline.keepRegistry, expected: true, bad: "keep" },
     failOnGate: { good: "true", lands: (s) => s.pipeline.failOnGate, expected: true, bad: "yes" },
@@ -88,10 +124,25 @@ const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unkn
     serveMaxBodyBytes: { good: "1024", lands: (s) => s.serve.maxBodyBytes, expected: 1024, bad: "1023" },
     requestLogSampleRate: { good: "1", lands: (s) => s.serve.requestLog?.sampleRate, expected: 1, bad: "1%" },
     requestLogMaxBytes: { good: "0", lands: (s) => s.serve.requestLog, expected: undefined, bad: "-1" },
-    baseImage: { good: "registry.example.com:5000/team/debian:trixie-slim", lands: (s) => s.baseImage, expected: "registry.example.com:5000/team/debian:trixie-slim", bad: "Debian:Trixie" },
-    jenkinsBaseImage: { good: "jenkins/jenkins:2.568.2-jdk21", lands: (s) => s.jenkins.baseImage, expected: "jenkins/jenkins:2.568.2-jdk21", bad: "jenkins jenkins" },
+    baseImage: {
+        good: "registry.example.com:5000/team/debian:trixie-slim",
+        lands: (s) => s.baseImage,
+        expected: "registry.example.com:5000/team/debian:trixie-slim",
+        bad: "Debian:Trixie",
+    },
+    jenkinsBaseImage: {
+        good: "jenkins/jenkins:2.568.2-jdk21",
+        lands: (s) => s.jenkins.baseImage,
+        expected: "jenkins/jenkins:2.568.2-jdk21",
+        bad: "jenkins jenkins",
+    },
     jenkinsPort: { good: "9090", lands: (s) => s.jenkins.localUrl, expected: "http://127.0.0.1:9090/", bad: "80800" },
-    jenkinsBindAddress: { good: "192.168.1.10", lands: (s) => s.jenkins.localUrl, expected: "http://192.168.1.10:8080/", bad: "everywhere" },
+    jenkinsBindAddress: {
+        good: "192.168.1.10",
+        lands: (s) => s.jenkins.localUrl,
+        expected: "http://192.168.1.10:8080/",
+        bad: "everywhere",
+    },
     keepJenkinsHome: { good: "true", lands: (s) => s.jenkins.keepHome, expected: true, bad: "1" },
     githubRepository: {
         good: "octocat/hello-world",
@@ -100,7 +151,13 @@ const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unkn
         bad: "octo-/x",
         context: { jenkinsPublicUrl: "https://ci.example.com/" },
     },
-    githubBranch: { good: "release/1.x", lands: (s) => s.github?.branch, expected: "release/1.x", bad: "feature..x", context: { githubRepository: "octocat/x", jenkinsPublicUrl: "https://ci.example.com/" } },
+    githubBranch: {
+        good: "release/1.x",
+        lands: (s) => s.github?.branch,
+        expected: "release/1.x",
+        bad: "feature..x",
+        context: { githubRepository: "octocat/x", jenkinsPublicUrl: "https://ci.example.com/" },
+    },
     jenkinsPublicUrl: {
         good: "https://ci.example.com/jenkins",
         lands: (s) => [s.jenkins.url, s.github?.webhookUrl],
@@ -111,7 +168,10 @@ const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unkn
     buildHosts: {
         good: JSON.stringify(["unix:///var/run/docker.sock", "unix:///srv/engines/gpu.sock?name=gpu&agent=10.0.0.7"]),
         lands: (s) => s.buildHosts.hosts.map((host) => [host.name, host.endpoint.kind, host.agent?.address]),
-        expected: [["local", "default", undefined], ["gpu", "unix", "10.0.0.7"]],
+        expected: [
+            ["local", "default", undefined],
+            ["gpu", "unix", "10.0.0.7"],
+        ],
         bad: "unix:///var/run/docker.sock",
     },
     pipelineHost: {
@@ -119,7 +179,12 @@ const table: Record<ConfigKey, { good: string; lands: (s: StackSettings) => unkn
         lands: (s) => s.buildHosts.pipelineHost.name,
         expected: "gpu",
         bad: "big-box",
-        context: { buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "unix:///srv/engines/gpu.sock?name=gpu&agent=10.0.0.7"]) },
+        context: {
+            buildHosts: JSON.stringify([
+                "unix:///var/run/docker.sock",
+                "unix:///srv/engines/gpu.sock?name=gpu&agent=10.0.0.7",
+            ]),
+        },
     },
 };
 
@@ -131,7 +196,10 @@ describe("every setting: a good value is taken, a bad one fails the preview nami
         });
         it(`${key}: ${JSON.stringify(bad)} is refused`, async () => {
             await assert.rejects(runStack({ ...context, [key]: bad }, simulatedProviders), (error: Error) => {
-                assert.ok(error.message.startsWith(`invalid config adult-mlops:${key} = ${JSON.stringify(bad)}: expected `), error.message);
+                assert.ok(
+                    error.message.startsWith(`invalid config adult-mlops:${key} = ${JSON.stringify(bad)}: expected `),
+                    error.message,
+                );
                 assert.doesNotMatch(error.message, /\n\s+at /, "a message, not a stack trace");
                 return true;
             });
@@ -139,7 +207,10 @@ describe("every setting: a good value is taken, a bad one fails the preview nami
     }
 
     it("GitHub mode without a public URL names the missing key", async () => {
-        await assert.rejects(runStack({ githubRepository: "octocat/x" }, simulatedProviders), /invalid config adult-mlops:jenkinsPublicUrl = "": expected the public URL/);
+        await assert.rejects(
+            runStack({ githubRepository: "octocat/x" }, simulatedProviders),
+            /invalid config adult-mlops:jenkinsPublicUrl = "": expected the public URL/,
+        );
     });
 });
 
@@ -148,15 +219,26 @@ describe("the prediction service's settings", () => {
         `invalid config adult-mlops:${key} = ${JSON.stringify(value)}: expected ${expected}. Change it with: pulumi config set ${key} <value>`;
 
     it("default to port 8090, 10000 rows, 10 MiB bodies and a request log of 64 MiB sampling 1% of requests", () => {
-        assert.deepEqual(settingsOf({}).serve, { hostPort: 8090, maxRows: 10000, maxBodyBytes: 10485760, requestLog: { sampleRate: 0.01, maxBytes: 67108864 } });
+        assert.deepEqual(settingsOf({}).serve, {
+            hostPort: 8090,
+            maxRows: 10000,
+            maxBodyBytes: 10485760,
+            requestLog: { sampleRate: 0.01, maxBytes: 67108864 },
+        });
     });
 
     // Catches the service published on Jenkins' port, which docker run would refuse only at `pulumi up`.
     it("refuse servePort equal to jenkinsPort, naming both", () => {
         assert.throws(() => settingsOf({ jenkinsPort: "9000", servePort: "9000" }), {
-            message: refusal("servePort", "9000", "a TCP port other than jenkinsPort's 9000: Jenkins is published on that one"),
+            message: refusal(
+                "servePort",
+                "9000",
+                "a TCP port other than jenkinsPort's 9000: Jenkins is published on that one",
+            ),
         });
-        assert.throws(() => settingsOf({ servePort: "65536" }), { message: refusal("servePort", "65536", "a TCP port number from 1 to 65535") });
+        assert.throws(() => settingsOf({ servePort: "65536" }), {
+            message: refusal("servePort", "65536", "a TCP port number from 1 to 65535"),
+        });
     });
 
     // Catches a value serve.py refuses (ml/adult_pipeline/serving/settings.py) that would fail only at the service's start.
@@ -175,9 +257,21 @@ describe("the prediction service's settings", () => {
             ["serveMaxRows", "1e4", "a whole number of rows from 1 to 1000000, such as 10000"],
             ["serveMaxRows", "010", "a whole number of rows from 1 to 1000000, such as 10000"],
             ["serveMaxBodyBytes", "1073741825", "a whole number of bytes from 1024 to 1073741824, such as 10485760"],
-            ["requestLogMaxBytes", "1073741825", "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log"],
-            ["requestLogMaxBytes", "65535", "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log"],
-            ["requestLogMaxBytes", "64m", "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log"],
+            [
+                "requestLogMaxBytes",
+                "1073741825",
+                "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log",
+            ],
+            [
+                "requestLogMaxBytes",
+                "65535",
+                "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log",
+            ],
+            [
+                "requestLogMaxBytes",
+                "64m",
+                "a whole number of bytes from 65536 to 1073741824, such as 67108864, or 0 for no request log",
+            ],
         ];
         for (const [key, value, expected] of refused) {
             assert.throws(() => settingsOf({ [key]: value }), { message: refusal(key, value, expected) });
@@ -194,7 +288,10 @@ describe("the prediction service's settings", () => {
 
 describe("a data URL with a user name or password is refused, and the message shows no secret", () => {
     const refusals: [string, string][] = [
-        ["https://user:hunter2@data.example.com/adult.zip?X-Amz-Signature=0f1e2d3c", "https://***@data.example.com/adult.zip?…"],
+        [
+            "https://user:hunter2@data.example.com/adult.zip?X-Amz-Signature=0f1e2d3c",
+            "https://***@data.example.com/adult.zip?…",
+        ],
         ["https://user:hunter2@data.example.com/adult.zip", "https://***@data.example.com/adult.zip"],
         ["https://user@data.example.com/adult.zip", "https://***@data.example.com/adult.zip"],
         ["http://:hunter2@data.example.com/adult.zip", "http://***@data.example.com/adult.zip"],
@@ -204,11 +301,19 @@ describe("a data URL with a user name or password is refused, and the message sh
         it(`${shown} is refused at preview, naming the key and what to use instead`, async () => {
             await assert.rejects(runStack({ dataSource: url }, simulatedProviders), (error: Error) => {
                 assert.ok(
-                    error.message.startsWith(`invalid config adult-mlops:dataSource = ${JSON.stringify(shown)}: expected an http(s) URL without a user name or password `),
+                    error.message.startsWith(
+                        `invalid config adult-mlops:dataSource = ${JSON.stringify(shown)}: expected an http(s) URL without a user name or password `,
+                    ),
                     error.message,
                 );
                 assert.match(error.message, /a pre-signed URL .* or a local directory holding the files/);
-                assert.ok(!error.message.includes("hunter2") && !error.message.includes("0f1e2d3c") && !error.message.includes("user@") && !error.message.includes("user:"), error.message);
+                assert.ok(
+                    !error.message.includes("hunter2") &&
+                        !error.message.includes("0f1e2d3c") &&
+                        !error.message.includes("user@") &&
+                        !error.message.includes("user:"),
+                    error.message,
+                );
                 return true;
             });
         });
@@ -217,9 +322,16 @@ describe("a data URL with a user name or password is refused, and the message sh
     it("a URL refused for another reason is not shown whole either", () => {
         assert.throws(
             () => settingsOf({ dataSource: "https://data.example.com/adult.zip?X-Amz-Signature=0f,1e" }),
-            (error: Error) => error.message.startsWith(`invalid config adult-mlops:dataSource = "https://data.example.com/adult.zip?…": expected an http(s) URL`) && !error.message.includes("0f,1e"),
+            (error: Error) =>
+                error.message.startsWith(
+                    `invalid config adult-mlops:dataSource = "https://data.example.com/adult.zip?…": expected an http(s) URL`,
+                ) && !error.message.includes("0f,1e"),
         );
-        assert.throws(() => settingsOf({ dataSource: "ftp://user:hunter2@data.example.com/adult.zip" }), (error: Error) => error.message.includes('"ftp://***@data.example.com/adult.zip"') && !error.message.includes("hunter2"));
+        assert.throws(
+            () => settingsOf({ dataSource: "ftp://user:hunter2@data.example.com/adult.zip" }),
+            (error: Error) =>
+                error.message.includes('"ftp://***@data.example.com/adult.zip"') && !error.message.includes("hunter2"),
+        );
     });
 
     it("a pre-signed URL without user:password is taken whole", () => {
@@ -295,7 +407,21 @@ describe("a stack key of the project that the program does not read fails the pr
 
     // Catches the check reaching into the providers' namespaces, or refusing the secrets Pulumi.yaml cannot declare.
     it("providers' keys and the program's secret keys are taken", async () => {
-        assert.doesNotThrow(() => checkConfigKeys(["docker:host", "github:token", "aws:region", "adult-mlops-other:threshhold", ...KNOWN_CONFIG_KEYS.map((key) => `adult-mlops:${key}`)]));
-        await assert.doesNotReject(runStack({ threshold: "0.5", "github:token": "t0ken", jenkinsAdminPassword: "s3cret", dockerTls: "{}" }, simulatedProviders, { secretKeys: ["github:token", "jenkinsAdminPassword", "dockerTls"] }));
+        assert.doesNotThrow(() =>
+            checkConfigKeys([
+                "docker:host",
+                "github:token",
+                "aws:region",
+                "adult-mlops-other:threshhold",
+                ...KNOWN_CONFIG_KEYS.map((key) => `adult-mlops:${key}`),
+            ]),
+        );
+        await assert.doesNotReject(
+            runStack(
+                { threshold: "0.5", "github:token": "t0ken", jenkinsAdminPassword: "s3cret", dockerTls: "{}" },
+                simulatedProviders,
+                { secretKeys: ["github:token", "jenkinsAdminPassword", "dockerTls"] },
+            ),
+        );
     });
 });

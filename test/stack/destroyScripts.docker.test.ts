@@ -9,7 +9,9 @@ const prefix = `adult-mlops-destroy-test-${process.pid}`;
 
 /** Builds a throwaway image from the base image (`label` makes its content, and so its ID, distinct) and returns its ID. */
 function throwawayImage(tag: string, label = tag): string {
-    execFileSync("docker", ["build", "--quiet", "--tag", tag, "-"], { input: `FROM ${baseImage}\nLABEL purpose=${label.replace(/[:/]/g, "-")}\n` });
+    execFileSync("docker", ["build", "--quiet", "--tag", tag, "-"], {
+        input: `FROM ${baseImage}\nLABEL purpose=${label.replace(/[:/]/g, "-")}\n`,
+    });
     return execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", tag], { encoding: "utf8" }).trim();
 }
 
@@ -18,11 +20,19 @@ function runScript(script: string, environment: Record<string, string>) {
 }
 
 const exists = (...args: string[]) => spawnSync("docker", args).status === 0;
-const tagsOf = (image: string) => execFileSync("docker", ["image", "inspect", "--format", "{{join .RepoTags \" \"}}", image], { encoding: "utf8" }).trim().split(" ").filter(Boolean).sort();
+const tagsOf = (image: string) =>
+    execFileSync("docker", ["image", "inspect", "--format", '{{join .RepoTags " "}}', image], { encoding: "utf8" })
+        .trim()
+        .split(" ")
+        .filter(Boolean)
+        .sort();
 
 describe("what pulumi destroy runs on the Docker host", () => {
     after(() => {
-        spawnSync("sh", ["-c", `docker ps -aq --filter name=${prefix} | xargs -r docker rm --force; docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^${prefix}' | xargs -r docker image rm --force`]);
+        spawnSync("sh", [
+            "-c",
+            `docker ps -aq --filter name=${prefix} | xargs -r docker rm --force; docker image ls --format '{{.Repository}}:{{.Tag}}' | grep '^${prefix}' | xargs -r docker image rm --force`,
+        ]);
     });
 
     it("removes an image the stack built, and succeeds when it is already gone", () => {
@@ -30,7 +40,11 @@ describe("what pulumi destroy runs on the Docker host", () => {
         const imageId = throwawayImage(name);
         assert.equal(runScript(removeImageScript, { IMAGE_ID: imageId, IMAGE_NAME: name }).status, 0);
         assert.equal(exists("image", "inspect", imageId), false, "the image is gone");
-        assert.equal(runScript(removeImageScript, { IMAGE_ID: imageId, IMAGE_NAME: name }).status, 0, "removing again is not an error");
+        assert.equal(
+            runScript(removeImageScript, { IMAGE_ID: imageId, IMAGE_NAME: name }).status,
+            0,
+            "removing again is not an error",
+        );
     });
 
     it("removes a superseded image, whose tag now names its successor, and leaves the successor", () => {
@@ -71,21 +85,45 @@ describe("what pulumi destroy runs on the Docker host", () => {
         const stackTag = `${prefix}-leftovers-model:latest`;
         execFileSync("docker", ["tag", sharedId, stackTag]);
         const olderId = throwawayImage(`${repository}:older`);
-        execFileSync("docker", ["run", "--detach", "--name", container, "--network", "none", `${repository}:jenkins`, "sleep", "infinity"]);
+        execFileSync("docker", [
+            "run",
+            "--detach",
+            "--name",
+            container,
+            "--network",
+            "none",
+            `${repository}:jenkins`,
+            "sleep",
+            "infinity",
+        ]);
         const environment = { MODEL_CONTAINER: container, JOB_IMAGE_REPOSITORY: repository };
 
         const result = runScript(removeJobLeftoversScript, environment);
         assert.equal(result.status, 0, result.stderr);
         assert.equal(exists("container", "inspect", container), false, "the container is gone");
-        assert.equal(execFileSync("docker", ["image", "ls", "--quiet", repository], { encoding: "utf8" }).trim(), "", "no tag of the repository is left");
+        assert.equal(
+            execFileSync("docker", ["image", "ls", "--quiet", repository], { encoding: "utf8" }).trim(),
+            "",
+            "no tag of the repository is left",
+        );
         assert.equal(exists("image", "inspect", olderId), false, "an image only the jobs used is gone");
         assert.deepEqual(tagsOf(sharedId), [stackTag], "the stack's tag of the same image stays");
-        assert.equal(runScript(removeJobLeftoversScript, environment).status, 0, "nothing left to remove is not an error");
+        assert.equal(
+            runScript(removeJobLeftoversScript, environment).status,
+            0,
+            "nothing left to remove is not an error",
+        );
     });
 
     it("stops with a message, and no claim of success, when the Docker engine is not reachable", () => {
         for (const script of [removeImageScript, removeJobLeftoversScript]) {
-            const result = runScript(script, { DOCKER_HOST: "unix:///nonexistent/docker.sock", IMAGE_ID: "x", IMAGE_NAME: "x", MODEL_CONTAINER: "x", JOB_IMAGE_REPOSITORY: "x" });
+            const result = runScript(script, {
+                DOCKER_HOST: "unix:///nonexistent/docker.sock",
+                IMAGE_ID: "x",
+                IMAGE_NAME: "x",
+                MODEL_CONTAINER: "x",
+                JOB_IMAGE_REPOSITORY: "x",
+            });
             assert.equal(result.status, 1);
             assert.match(result.stderr, /the Docker engine is not reachable/);
         }

@@ -17,9 +17,13 @@ const stackName = `test-${checkoutId}`;
 
 /** A whole program run in its own process, so a failed deployment can end it as it ends `pulumi up`. */
 async function runStackProcess(config: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "support", "stackProcess.ts"), JSON.stringify(config), stackName], {
-        stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "support", "stackProcess.ts"), JSON.stringify(config), stackName],
+        {
+            stdio: ["ignore", "ignore", "pipe"],
+        },
+    );
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
@@ -64,17 +68,26 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         assert.equal(first.outputs.promoted, true, "the first model needs only the gate");
         assert.equal(first.outputs.deltaVsChampion, null);
         const champion = first.outputs.champion as { version: number; validation_acc: number; test_acc: number };
-        assert.deepEqual(champion, { version: 1, validation_acc: first.outputs.validationAccuracy, test_acc: first.outputs.testAccuracy });
+        assert.deepEqual(champion, {
+            version: 1,
+            validation_acc: first.outputs.validationAccuracy,
+            test_acc: first.outputs.testAccuracy,
+        });
         assert.equal(first.outputs.reportFile, path.join(reportsDir, "1", "report.html"));
 
         const runs: CommandRun[] = [];
-        const second = await runStack({ dataSource: sharedDataDir, model: "logreg" }, realModelEffects(runs), { stack: stackName });
+        const second = await runStack({ dataSource: sharedDataDir, model: "logreg" }, realModelEffects(runs), {
+            stack: stackName,
+        });
         const printed = printedMetrics(runs);
         assert.equal(second.outputs.gatePassed, true, "logreg passes the gate: the rule, not the gate, rejects it");
         assert.equal(second.outputs.promoted, false);
         assert.deepEqual(second.outputs.champion, champion, "the champion stays the first model");
         const delta = second.outputs.deltaVsChampion as Record<string, { old: number; new: number; diff: number }>;
-        assert.ok(delta.test_acc.diff < -0.005, `logreg is worse than the champion on the same rows by more than maxRegression: ${JSON.stringify(delta.test_acc)}`);
+        assert.ok(
+            delta.test_acc.diff < -0.005,
+            `logreg is worse than the champion on the same rows by more than maxRegression: ${JSON.stringify(delta.test_acc)}`,
+        );
         assert.equal(delta.test_acc.new, printed.test_acc);
         assert.ok(delta.roc_auc.diff < 0 && delta.pr_auc.diff < 0);
         assert.match(printed.registry.reason, /worse than the champion by more than maxRegression 0\.005/);
@@ -105,7 +118,12 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         // In a process of its own, as `pulumi up` fails: the deployment stops with the command's status and message.
         const failing = await runStackProcess({ dataSource: sharedDataDir });
         assert.notEqual(failing.status, 0);
-        assert.match(failing.stderr, new RegExp(`command pipeline-run exited 6: error: the model registry volume ${registryVolume} does not exist`));
+        assert.match(
+            failing.stderr,
+            new RegExp(
+                `command pipeline-run exited 6: error: the model registry volume ${registryVolume} does not exist`,
+            ),
+        );
         assert.equal(spawnSync("docker", ["volume", "inspect", registryVolume]).status, 1, "still not created");
         freshRegistry();
     });
@@ -124,9 +142,14 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         assert.ok(printed.validation_acc >= printed.threshold);
 
         const image = stack.outputs.modelImage as { name: string; digest: string };
-        const builtId = execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", image.name], { encoding: "utf8" }).trim();
+        const builtId = execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", image.name], {
+            encoding: "utf8",
+        }).trim();
         assert.equal(image.digest, builtId);
-        assert.equal(resourceNamed(stack, "command:local:Command", "pipeline-run").inputs.environment.MODEL_IMAGE, builtId);
+        assert.equal(
+            resourceNamed(stack, "command:local:Command", "pipeline-run").inputs.environment.MODEL_IMAGE,
+            builtId,
+        );
     });
 
     it("runs from a data directory whose path holds + and a data file whose name holds a space", async () => {
@@ -136,7 +159,11 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
             fs.mkdirSync(dataDir);
             fs.copyFileSync(path.join(sharedDataDir, "adult.csv"), path.join(dataDir, "adult data.csv"));
             const runs: CommandRun[] = [];
-            const stack = await runStack({ dataSource: dataDir, rawDataFile: "adult data.csv", testDataFile: "" }, realModelEffects(runs), { stack: stackName });
+            const stack = await runStack(
+                { dataSource: dataDir, rawDataFile: "adult data.csv", testDataFile: "" },
+                realModelEffects(runs),
+                { stack: stackName },
+            );
             const printed = printedMetrics(runs);
             assert.equal(printed.data.raw_file, "/data/adult data.csv");
             assert.equal(printed.split, "random");
@@ -151,13 +178,19 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
         after(() => spawnSync("docker", ["volume", "rm", "--force", dataVolume]));
 
         it("downloads and verifies the archive once, and reports a failed gate without a test accuracy", async () => {
-            const mirror = await serveArchive(sharedDataDir, ["adult.data", "adult.test", "adult.names"], buildModelImage());
+            const mirror = await serveArchive(
+                sharedDataDir,
+                ["adult.data", "adult.test", "adult.names"],
+                buildModelImage(),
+            );
             // The pipeline command (and the stack process below) inherit it: the download runs on the mirror's network.
             process.env.FETCH_NETWORK = mirror.network;
             try {
                 spawnSync("docker", ["volume", "rm", "--force", dataVolume]);
                 const runs: CommandRun[] = [];
-                const stack = await runStack({ dataSource: mirror.url, threshold: "0.99" }, realModelEffects(runs), { stack: stackName });
+                const stack = await runStack({ dataSource: mirror.url, threshold: "0.99" }, realModelEffects(runs), {
+                    stack: stackName,
+                });
                 const printed = printedMetrics(runs);
 
                 assert.equal(mirror.requests(), 1, "the archive was downloaded");
@@ -167,12 +200,23 @@ describe("pulumi up with a real model image build and a real gated run", { timeo
                 assert.ok(printed.validation_acc < 0.99);
                 assert.equal(printed.seconds.test, null, "the test stage did not run");
                 const pipelineRun = runs.find((run) => run.name === "pipeline-run");
-                assert.match(pipelineRun?.stderr ?? "", /warning: the gate stopped the pipeline: validation accuracy is below THRESHOLD=0\.99/, "the run itself says so");
+                assert.match(
+                    pipelineRun?.stderr ?? "",
+                    /warning: the gate stopped the pipeline: validation accuracy is below THRESHOLD=0\.99/,
+                    "the run itself says so",
+                );
 
-                const failing = await runStackProcess({ dataSource: mirror.url, threshold: "0.99", failOnGate: "true" });
+                const failing = await runStackProcess({
+                    dataSource: mirror.url,
+                    threshold: "0.99",
+                    failOnGate: "true",
+                });
                 assert.equal(mirror.requests(), 1, "the second run used the verified copy cached in the volume");
                 assert.notEqual(failing.status, 0, "with failOnGate, pulumi up fails");
-                assert.match(failing.stderr, /command pipeline-run exited 3: .*the gate stopped the pipeline \(validation accuracy below THRESHOLD=0\.99\) and failOnGate is true/s);
+                assert.match(
+                    failing.stderr,
+                    /command pipeline-run exited 3: .*the gate stopped the pipeline \(validation accuracy below THRESHOLD=0\.99\) and failOnGate is true/s,
+                );
             } finally {
                 delete process.env.FETCH_NETWORK;
                 mirror.close();

@@ -68,7 +68,13 @@ esac
 );
 
 function dockerCalls(): string[][] {
-    return fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").split("\0").slice(0, -1).map((call) => call.split("\x1f")) : [];
+    return fs.existsSync(calls)
+        ? fs
+              .readFileSync(calls, "utf8")
+              .split("\0")
+              .slice(0, -1)
+              .map((call) => call.split("\x1f"))
+        : [];
 }
 const callsOf = (subcommand: string) => dockerCalls().filter((args) => args[0] === subcommand);
 
@@ -132,7 +138,11 @@ describe("scripts/model-service.sh", () => {
         ]);
         assert.deepEqual(valueOf("--restart"), ["unless-stopped"]);
         assert.deepEqual(valueOf("--health-cmd"), ["python3 serve.py --check"]);
-        assert.deepEqual(valueOf("--env"), stackEnvironment.SERVICE_ENV_VARS.split(" "), "exactly the service's variables");
+        assert.deepEqual(
+            valueOf("--env"),
+            stackEnvironment.SERVICE_ENV_VARS.split(" "),
+            "exactly the service's variables",
+        );
         assert.deepEqual(args.slice(-3), [stackEnvironment.MODEL_IMAGE, "python3", "serve.py"]);
         assert.deepEqual(valueOf("--name"), ["adult-mlops-test-model-service"]);
     });
@@ -141,7 +151,10 @@ describe("scripts/model-service.sh", () => {
         const result = runScript("start");
         const lastLine = result.stdout.trimEnd().split("\n").pop() ?? "";
         assert.deepEqual(JSON.parse(lastLine), { url: "http://127.0.0.1:8090", version: 2, model: "hgb" });
-        assert.deepEqual(parseServedModel(result.stdout), { url: "http://127.0.0.1:8090", servedModel: { version: 2, model: "hgb" } });
+        assert.deepEqual(parseServedModel(result.stdout), {
+            url: "http://127.0.0.1:8090",
+            servedModel: { version: 2, model: "hgb" },
+        });
     });
 
     it("reports no champion as nulls when the registry has no champion pointer and the service none (503)", () => {
@@ -154,15 +167,29 @@ describe("scripts/model-service.sh", () => {
     it("asks inside the container: the champion pointer where the registry is mounted, the service on its own port", () => {
         runScript("start");
         const [exec] = callsOf("exec");
-        assert.deepEqual([exec.slice(0, 4), exec.slice(5)], [["exec", "adult-mlops-test-model-service", "python3", "-c"], [stackEnvironment.SERVE_PORT, "/registry/champion.json"]]);
+        assert.deepEqual(
+            [exec.slice(0, 4), exec.slice(5)],
+            [
+                ["exec", "adult-mlops-test-model-service", "python3", "-c"],
+                [stackEnvironment.SERVE_PORT, "/registry/champion.json"],
+            ],
+        );
     });
 
     // The pipeline reran (a promotion, perhaps): the command is updated with a new PIPELINE_RUN_INPUTS, and the service follows the registry itself.
     it("keeps a running container started from the same image and arguments, whatever the pipeline run and the champion", () => {
         assert.match(stackEnvironment.PIPELINE_RUN_INPUTS, /^[0-9a-f]{64}$/, "the stack sets it");
         runScript("start");
-        assert.equal(runArguments().some((arg) => arg.includes("PIPELINE_RUN_INPUTS")), false, "not handed to the container");
-        const again = runScript("start", { PIPELINE_RUN_INPUTS: "0".repeat(64), FAKE_POINTER: "3", FAKE_SERVED: "3 xgb" });
+        assert.equal(
+            runArguments().some((arg) => arg.includes("PIPELINE_RUN_INPUTS")),
+            false,
+            "not handed to the container",
+        );
+        const again = runScript("start", {
+            PIPELINE_RUN_INPUTS: "0".repeat(64),
+            FAKE_POINTER: "3",
+            FAKE_SERVED: "3 xgb",
+        });
         assert.equal(again.status, 0, again.stderr);
         assert.deepEqual([callsOf("run"), callsOf("stop"), callsOf("rm")], [[], [], []], JSON.stringify(dockerCalls()));
         assert.deepEqual(parseServedModel(again.stdout).servedModel, { version: 3, model: "xgb" });
@@ -172,7 +199,9 @@ describe("scripts/model-service.sh", () => {
         runScript("start");
         const changed = runScript("start", { SERVE_MAX_ROWS: "500" });
         assert.equal(changed.status, 0, changed.stderr);
-        const order = dockerCalls().map((args) => args[0]).filter((subcommand) => ["stop", "rm", "run"].includes(subcommand));
+        const order = dockerCalls()
+            .map((args) => args[0])
+            .filter((subcommand) => ["stop", "rm", "run"].includes(subcommand));
         assert.deepEqual(order, ["stop", "rm", "run"]);
         assert.deepEqual(callsOf("stop")[0], ["stop", "--time", "10", "adult-mlops-test-model-service"]);
     });
@@ -196,7 +225,10 @@ describe("scripts/model-service.sh", () => {
     it("fails with the service's status, its last log lines and one error line when it never becomes healthy", () => {
         const result = runScript("start", { FAKE_HEALTH: "starting", HEALTH_TIMEOUT_SECONDS: "2" });
         assert.equal(result.status, CALLER_EXIT_STATUS.serviceUnhealthy);
-        assert.match(result.stderr, /the last 20 lines of docker logs adult-mlops-test-model-service:\n {2}Traceback \(most recent call last\):\n {2}error: REGISTRY_DIR/);
+        assert.match(
+            result.stderr,
+            /the last 20 lines of docker logs adult-mlops-test-model-service:\n {2}Traceback \(most recent call last\):\n {2}error: REGISTRY_DIR/,
+        );
         assert.deepEqual(errorLines(result.stderr), [
             "error: the prediction service adult-mlops-test-model-service is not healthy after 2 s (docker's health: starting); read its whole log with: docker logs adult-mlops-test-model-service",
         ]);
@@ -211,11 +243,17 @@ describe("scripts/model-service.sh", () => {
         ]);
         const none = runScript("start", { FAKE_POINTER: "2", FAKE_SERVED: "", HEALTH_TIMEOUT_SECONDS: "1" });
         assert.equal(none.status, CALLER_EXIT_STATUS.serviceUnhealthy);
-        assert.match(errorLines(none.stderr)[0], /serves no champion after 1 s, not version 2 \(which the registry's champion pointer/);
+        assert.match(
+            errorLines(none.stderr)[0],
+            /serves no champion after 1 s, not version 2 \(which the registry's champion pointer/,
+        );
     });
 
     it("fails saying why when the pointer or the service's answer cannot be read in time", () => {
-        const result = runScript("start", { FAKE_EXEC_ERROR: "/registry/champion.json holds [], not a registry version", HEALTH_TIMEOUT_SECONDS: "1" });
+        const result = runScript("start", {
+            FAKE_EXEC_ERROR: "/registry/champion.json holds [], not a registry version",
+            HEALTH_TIMEOUT_SECONDS: "1",
+        });
         assert.equal(result.status, CALLER_EXIT_STATUS.serviceUnhealthy);
         assert.deepEqual(errorLines(result.stderr), [
             "error: the prediction service adult-mlops-test-model-service could not be asked what it serves after 1 s: /registry/champion.json holds [], not a registry version; read its whole log with: docker logs adult-mlops-test-model-service",
@@ -223,7 +261,10 @@ describe("scripts/model-service.sh", () => {
     });
 
     it("refuses a timeout or a poll interval that is no number of seconds, starting nothing", () => {
-        for (const [name, value] of [["HEALTH_TIMEOUT_SECONDS", "0"], ["HEALTH_POLL_SECONDS", "soon"]]) {
+        for (const [name, value] of [
+            ["HEALTH_TIMEOUT_SECONDS", "0"],
+            ["HEALTH_POLL_SECONDS", "soon"],
+        ]) {
             const result = runScript("start", { [name]: value });
             assert.equal(result.status, EXIT_STATUS.badInput, result.stderr);
             assert.deepEqual(errorLines(result.stderr).length, 1, result.stderr);
@@ -244,7 +285,10 @@ describe("scripts/model-service.sh", () => {
         runScript("start");
         const stopped = runScript("stop");
         assert.equal(stopped.status, 0, stopped.stderr);
-        assert.deepEqual([callsOf("stop"), callsOf("rm")], [[["stop", "--time", "10", "adult-mlops-test-model-service"]], [["rm", "adult-mlops-test-model-service"]]]);
+        assert.deepEqual(
+            [callsOf("stop"), callsOf("rm")],
+            [[["stop", "--time", "10", "adult-mlops-test-model-service"]], [["rm", "adult-mlops-test-model-service"]]],
+        );
         const again = runScript("stop");
         assert.equal(again.status, 0, again.stderr);
         assert.deepEqual([callsOf("stop"), callsOf("rm")], [[], []]);
@@ -270,7 +314,9 @@ describe("scripts/model-service.sh", () => {
         let port: number;
         const server = http.createServer((request, response) => {
             const known = request.url === "/v2/models/adult-income";
-            response.writeHead(known ? answer.status : 404, { "Content-Type": "application/json" }).end(JSON.stringify(known ? answer.body : {}));
+            response
+                .writeHead(known ? answer.status : 404, { "Content-Type": "application/json" })
+                .end(JSON.stringify(known ? answer.body : {}));
         });
         const pointerFile = path.join(scratch, "champion.json");
 
@@ -292,13 +338,19 @@ describe("scripts/model-service.sh", () => {
             return new Promise((resolve) => {
                 // No proxy variables, as in the container: urllib would send the request for 127.0.0.1 through them.
                 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name)));
-                execFile("python3", ["-c", snippet, String(onPort), pointerFile], { env, timeout: 20_000 }, (error, stdout, stderr) =>
-                    resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+                execFile(
+                    "python3",
+                    ["-c", snippet, String(onPort), pointerFile],
+                    { env, timeout: 20_000 },
+                    (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
                 );
             });
         }
         const lastLine = (text: string) => text.trimEnd().split("\n").pop();
-        const serving = (version: unknown, model: unknown) => ({ status: 200, body: { name: "adult-income", parameters: { served_version: version, model } } });
+        const serving = (version: unknown, model: unknown) => ({
+            status: 200,
+            body: { name: "adult-income", parameters: { served_version: version, model } },
+        });
 
         it("answers null for every field without a pointer while the service answers 503", async () => {
             answer = { status: 503, body: { error: "no champion" } };
@@ -310,10 +362,14 @@ describe("scripts/model-service.sh", () => {
             answer = serving("3", "xgb");
             assert.deepEqual(await ask(), { status: 0, stdout: "3 3 xgb\n", stderr: "" });
             answer = { status: 503, body: {} };
-            assert.deepEqual(await ask(), { status: 0, stdout: "3 null null\n", stderr: "" }, "a pointer the service has not loaded yet");
+            assert.deepEqual(
+                await ask(),
+                { status: 0, stdout: "3 null null\n", stderr: "" },
+                "a pointer the service has not loaded yet",
+            );
         });
 
-        it("fails naming the file when the pointer is not {\"version\": N}", async () => {
+        it('fails naming the file when the pointer is not {"version": N}', async () => {
             answer = serving("3", "xgb");
             for (const [content, reason] of [
                 ['{"version": "3"}', "holds {'version': '3'}, not a registry version"],
@@ -324,7 +380,10 @@ describe("scripts/model-service.sh", () => {
                 fs.writeFileSync(pointerFile, content);
                 const result = await ask();
                 assert.equal(result.status, 1, content);
-                assert.ok(lastLine(result.stderr)?.startsWith(`${pointerFile} ${reason}`), `${content}: ${result.stderr}`);
+                assert.ok(
+                    lastLine(result.stderr)?.startsWith(`${pointerFile} ${reason}`),
+                    `${content}: ${result.stderr}`,
+                );
             }
         });
 
@@ -332,7 +391,10 @@ describe("scripts/model-service.sh", () => {
             answer = { status: 500, body: {} };
             assert.equal(lastLine((await ask()).stderr), "GET /v2/models/adult-income answered 500");
             answer = serving(3, "xgb");
-            assert.match(lastLine((await ask()).stderr) ?? "", /^GET \/v2\/models\/adult-income: unexpected parameters \{'served_version': 3, 'model': 'xgb'\}$/);
+            assert.match(
+                lastLine((await ask()).stderr) ?? "",
+                /^GET \/v2\/models\/adult-income: unexpected parameters \{'served_version': 3, 'model': 'xgb'\}$/,
+            );
             const closed = await ask(1);
             assert.equal(closed.status, 1);
             assert.match(lastLine(closed.stderr) ?? "", /^GET \/v2\/models\/adult-income: URLError\(/);

@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { formatGoDuration, parseGoDuration } from "./support/goDuration";
 import { simulatedProviders } from "./support/simulatedProviders";
-import { containsSecretInput, containsUnknownInput, isSecretInput, RecordedResource, resourceNamed, resourcesOfType, runStack, StackRun } from "./support/stackHarness";
+import {
+    containsSecretInput,
+    containsUnknownInput,
+    isSecretInput,
+    RecordedResource,
+    resourceNamed,
+    resourcesOfType,
+    runStack,
+    StackRun,
+} from "./support/stackHarness";
 import {
     configuredAdminPassword,
     configuredGitHubToken,
@@ -29,7 +38,9 @@ const modes: Array<[string, Record<string, string>, string[]]> = [
 function secretValues(run: StackRun): string[] {
     const generated = run.resources.flatMap((resource) => {
         const outputs = simulatedProviders(resource);
-        return [outputs.result, outputs.privateKeyOpenssh].filter((value): value is string => typeof value === "string");
+        return [outputs.result, outputs.privateKeyOpenssh].filter(
+            (value): value is string => typeof value === "string",
+        );
     });
     return [configuredAdminPassword, configuredGitHubToken, configuredTlsKey, ...generated];
 }
@@ -38,7 +49,10 @@ function secretValues(run: StackRun): string[] {
 function topLevelInputs(run: StackRun): Array<{ where: string; value: unknown }> {
     return run.resources.flatMap((resource: RecordedResource) => {
         assert.ok(resource.wire, `${resource.type} ${resource.name} was registered`);
-        return Object.entries(resource.wire.inputs).map(([key, value]) => ({ where: `${resource.type} ${resource.name}: ${key}`, value }));
+        return Object.entries(resource.wire.inputs).map(([key, value]) => ({
+            where: `${resource.type} ${resource.name}: ${key}`,
+            value,
+        }));
     });
 }
 
@@ -70,7 +84,9 @@ for (const [mode, config, secretKeys] of modes) {
             const secrets = secretValues(run);
             const leaks = topLevelInputs(run)
                 .filter(({ value }) => !isSecretInput(value))
-                .filter(({ value }) => secrets.some((secret) => JSON.stringify(value).includes(JSON.stringify(secret).slice(1, -1))))
+                .filter(({ value }) =>
+                    secrets.some((secret) => JSON.stringify(value).includes(JSON.stringify(secret).slice(1, -1))),
+                )
                 .map(({ where }) => where);
             assert.deepEqual(leaks, []);
         });
@@ -114,7 +130,9 @@ describe("values in the form the docker provider reads back", () => {
             }
         };
         // Only the docker provider's own inputs: a command's environment (MODEL_MEMORY_LIMIT=512m) is no duration.
-        run.resources.filter((resource) => resource.type.startsWith("docker:")).forEach((resource) => collect(resource.inputs));
+        run.resources
+            .filter((resource) => resource.type.startsWith("docker:"))
+            .forEach((resource) => collect(resource.inputs));
         const controller = resourceNamed(run, "docker:index/container:Container", "jenkins-controller");
         for (const field of ["interval", "timeout", "startPeriod"]) {
             assert.ok(durations.includes(controller.inputs.healthcheck[field]), `the health check's ${field} is seen`);
@@ -138,7 +156,10 @@ describe("what the docker provider reports for an image it built and did not pus
             const removal = resourceNamed(run, "command:local:Command", `${name}-removal`);
             assert.equal(removal.inputs.environment.IMAGE_ID, simulatedProviders(image).repoDigest, name);
             assert.equal(removal.inputs.environment.IMAGE_NAME, image.inputs.imageName, name);
-            assert.ok(removal.wire?.dependencies.includes(image.wire?.urn ?? ""), `${name}: the removal depends on the image it removes`);
+            assert.ok(
+                removal.wire?.dependencies.includes(image.wire?.urn ?? ""),
+                `${name}: the removal depends on the image it removes`,
+            );
         }
     });
 });
@@ -155,7 +176,10 @@ describe("pulumi up and a Jenkins that does not come up", () => {
         const seconds = (duration: string) => (parseGoDuration(duration) ?? Number.NaN) / 1e9;
         const { startPeriod, interval, retries } = inputs.healthcheck;
         const lastVerdict = seconds(startPeriod) + seconds(interval) * retries;
-        assert.ok(inputs.waitTimeout >= lastVerdict, `waitTimeout ${inputs.waitTimeout} s covers the start period and the retries (${lastVerdict} s)`);
+        assert.ok(
+            inputs.waitTimeout >= lastVerdict,
+            `waitTimeout ${inputs.waitTimeout} s covers the start period and the retries (${lastVerdict} s)`,
+        );
     });
 });
 
@@ -167,7 +191,9 @@ describe("destroy order", () => {
         const run = await runStack({}, simulatedProviders);
         const leftovers = resourceNamed(run, "command:local:Command", "jenkins-job-leftovers");
         const dependsOnLeftovers = (name: string) =>
-            resourceNamed(run, "docker:index/container:Container", name).wire?.dependencies.includes(leftovers.wire?.urn ?? "");
+            resourceNamed(run, "docker:index/container:Container", name).wire?.dependencies.includes(
+                leftovers.wire?.urn ?? "",
+            );
         assert.ok(dependsOnLeftovers("jenkins-controller"), "the controller goes first");
         assert.ok(dependsOnLeftovers("jenkins-agent"), "the agent goes first");
         const dataVolume = resourceNamed(run, "docker:index/volume:Volume", "pipeline-data");
@@ -181,7 +207,14 @@ describe("previews", () => {
     // last run's; lines 47-50: a create in a preview runs nothing either.
     it("show the pipeline's figures and what the prediction service serves as not known until the update runs them", async () => {
         const run = await runStack(localConfig, simulatedProviders, { preview: true });
-        for (const output of ["validationAccuracy", "testAccuracy", "gatePassed", "pipelineMetrics", "predictionUrl", "servedModel"]) {
+        for (const output of [
+            "validationAccuracy",
+            "testAccuracy",
+            "gatePassed",
+            "pipelineMetrics",
+            "predictionUrl",
+            "servedModel",
+        ]) {
             assert.ok(run.unknownOutputs.has(output), output);
         }
         const up = await runStack(localConfig, simulatedProviders);
@@ -192,17 +225,32 @@ describe("previews", () => {
     // is unknown (a value derived from a command's stdout, which a preview does not run) or different shows
     // the resource as an update. Pulumi's own integration tests run a preview right after `pulumi up` and
     // fail on any change. Catches the prediction service's command fed from the pipeline's figures.
-    for (const [mode, config, secretKeys] of [...modes, ["the defaults (a URL source)", {}, []] as (typeof modes)[number]]) {
+    for (const [mode, config, secretKeys] of [
+        ...modes,
+        ["the defaults (a URL source)", {}, []] as (typeof modes)[number],
+    ]) {
         it(`${mode}: propose no change right after an update, the prediction service's command included`, async () => {
             const up = await runStack(config, simulatedProviders, { secretKeys });
             const preview = await runStack(config, simulatedProviders, { secretKeys, preview: true });
-            const inputsOf = (run: StackRun, resource: RecordedResource) => resourceNamed(run, resource.type, resource.name).wire?.inputs;
+            const inputsOf = (run: StackRun, resource: RecordedResource) =>
+                resourceNamed(run, resource.type, resource.name).wire?.inputs;
             const service = resourceNamed(preview, "command:local:Command", "model-service-container");
-            assert.equal(containsUnknownInput(service.wire?.inputs), false, `nothing unknown in its inputs: ${JSON.stringify(service.wire?.inputs.environment)}`);
+            assert.equal(
+                containsUnknownInput(service.wire?.inputs),
+                false,
+                `nothing unknown in its inputs: ${JSON.stringify(service.wire?.inputs.environment)}`,
+            );
             assert.deepEqual(inputsOf(preview, service), inputsOf(up, service));
-            assert.deepEqual(preview.resources.map((r) => `${r.type} ${r.name}`).sort(), up.resources.map((r) => `${r.type} ${r.name}`).sort());
+            assert.deepEqual(
+                preview.resources.map((r) => `${r.type} ${r.name}`).sort(),
+                up.resources.map((r) => `${r.type} ${r.name}`).sort(),
+            );
             for (const resource of preview.resources) {
-                assert.deepEqual(inputsOf(preview, resource), inputsOf(up, resource), `${resource.type} ${resource.name}`);
+                assert.deepEqual(
+                    inputsOf(preview, resource),
+                    inputsOf(up, resource),
+                    `${resource.type} ${resource.name}`,
+                );
             }
         });
     }
@@ -220,7 +268,10 @@ describe("stopping the containers that hold state", () => {
             const containers = resourcesOfType(run, "docker:index/container:Container");
             assert.ok(containers.length >= 2, "the controller and at least one agent");
             for (const container of containers) {
-                assert.ok(container.inputs.destroyGraceSeconds >= 10, `${container.name}: destroyGraceSeconds ${container.inputs.destroyGraceSeconds}`);
+                assert.ok(
+                    container.inputs.destroyGraceSeconds >= 10,
+                    `${container.name}: destroyGraceSeconds ${container.inputs.destroyGraceSeconds}`,
+                );
             }
         });
     }
@@ -231,7 +282,9 @@ describe("the platform each image is built for", () => {
     // Defaults to `GOOS/GOARCH`", the machine running the provider, not the engine: a build host of
     // another architecture would get images it cannot run.
     it("every image is built for its build host's platform", async () => {
-        const buildHosts = JSON.parse(multiHostConfig.buildHosts).map((url: string) => (url.includes("gpu-box") ? `${url}&platform=linux/arm64` : url));
+        const buildHosts = JSON.parse(multiHostConfig.buildHosts).map((url: string) =>
+            url.includes("gpu-box") ? `${url}&platform=linux/arm64` : url,
+        );
         const config = { ...multiHostConfig, buildHosts: JSON.stringify(buildHosts) };
         const run = await runStack(config, simulatedProviders, { secretKeys: multiHostSecretKeys });
         const images = resourcesOfType(run, "docker:index/image:Image");

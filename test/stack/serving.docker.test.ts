@@ -23,11 +23,29 @@ const serviceContainer = `${prefix}-model-service`;
 const requestLogMaxBytes = 65536;
 const expectedPredictions = path.join(repoRoot, "test", "support", "expected_predictions.py");
 const row = {
-    age: 39, workclass: "State-gov", education: "Bachelors", "marital.status": "Never-married", occupation: "Adm-clerical",
-    relationship: "Not-in-family", race: "White", sex: "Male", "capital.gain": 2174, "capital.loss": 0, "hours.per.week": 40,
+    age: 39,
+    workclass: "State-gov",
+    education: "Bachelors",
+    "marital.status": "Never-married",
+    occupation: "Adm-clerical",
+    relationship: "Not-in-family",
+    race: "White",
+    sex: "Male",
+    "capital.gain": 2174,
+    "capital.loss": 0,
+    "hours.per.week": 40,
     "native.country": "United-States",
 };
-const categorical = new Set(["workclass", "education", "marital.status", "occupation", "relationship", "race", "sex", "native.country"]);
+const categorical = new Set([
+    "workclass",
+    "education",
+    "marital.status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "native.country",
+]);
 
 type Columns = Record<string, (string | number)[]>;
 
@@ -39,7 +57,12 @@ function removeEverything(): void {
 }
 
 function tensors(columns: Columns) {
-    return Object.entries(columns).map(([name, data]) => ({ name, shape: [data.length], datatype: categorical.has(name) ? "BYTES" : "FP64", data }));
+    return Object.entries(columns).map(([name, data]) => ({
+        name,
+        shape: [data.length],
+        datatype: categorical.has(name) ? "BYTES" : "FP64",
+        data,
+    }));
 }
 
 function oneRow(): Columns {
@@ -52,7 +75,10 @@ interface Answer {
     text: string;
 }
 
-async function call(url: string, init?: { method?: string; body?: string | Buffer; contentType?: string }): Promise<Answer> {
+async function call(
+    url: string,
+    init?: { method?: string; body?: string | Buffer; contentType?: string },
+): Promise<Answer> {
     const headers: Record<string, string> = init?.contentType === undefined ? {} : { "content-type": init.contentType };
     const response = await fetch(url, { method: init?.method ?? "GET", body: init?.body, headers });
     const text = await response.text();
@@ -75,9 +101,26 @@ function metric(text: string, series: string): number {
 }
 
 function inVolume(volume: string, script: string, writable = false): string {
-    return execFileSync("docker", ["run", "--rm", "--network", "none", "--user", "0", "-v", `${volume}:/v${writable ? "" : ":ro"}`, buildModelImage(), "sh", "-c", script], {
-        encoding: "utf8",
-    });
+    return execFileSync(
+        "docker",
+        [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--user",
+            "0",
+            "-v",
+            `${volume}:/v${writable ? "" : ":ro"}`,
+            buildModelImage(),
+            "sh",
+            "-c",
+            script,
+        ],
+        {
+            encoding: "utf8",
+        },
+    );
 }
 
 /** Requests in a loop, `clients` at a time, until `stop` resolves; each answer's status and model version. */
@@ -107,7 +150,11 @@ async function waitFor(condition: () => Promise<boolean>, seconds: number, what:
 
 /** Both server processes answer with `version`: enough answers in a row (the kernel spreads connections over them). */
 async function allServe(url: string, version: string): Promise<boolean> {
-    const answers = await Promise.all(Array.from({ length: 16 }, () => postJson(`${url}/v2/models/adult-income/infer`, { inputs: tensors(oneRow()) })));
+    const answers = await Promise.all(
+        Array.from({ length: 16 }, () =>
+            postJson(`${url}/v2/models/adult-income/infer`, { inputs: tensors(oneRow()) }),
+        ),
+    );
     return answers.every((answer) => answer.status === 200 && answer.body.model_version === version);
 }
 
@@ -119,7 +166,12 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
     before(async () => {
         removeEverything();
         execFileSync("docker", ["volume", "create", registryVolume], { stdio: "ignore" });
-        config = { dataSource: sharedDataDir, servePort: String(await freePort()), requestLogSampleRate: "1", requestLogMaxBytes: String(requestLogMaxBytes) };
+        config = {
+            dataSource: sharedDataDir,
+            servePort: String(await freePort()),
+            requestLogSampleRate: "1",
+            requestLogMaxBytes: String(requestLogMaxBytes),
+        };
     });
     after(removeEverything);
 
@@ -132,13 +184,20 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
         serviceRun = runs.find((run) => run.name === "model-service-container");
         assert.ok(serviceRun, "the service's command ran");
 
-        const inspected = JSON.parse(execFileSync("docker", ["container", "inspect", serviceContainer], { encoding: "utf8" }))[0];
+        const inspected = JSON.parse(
+            execFileSync("docker", ["container", "inspect", serviceContainer], { encoding: "utf8" }),
+        )[0];
         const host = inspected.HostConfig;
         assert.equal(inspected.Config.User, "10001:10001");
-        assert.deepEqual([host.ReadonlyRootfs, host.CapDrop, host.SecurityOpt, host.PidsLimit, host.Memory], [true, ["ALL"], ["no-new-privileges"], 256, 512 * 1024 ** 2]);
+        assert.deepEqual(
+            [host.ReadonlyRootfs, host.CapDrop, host.SecurityOpt, host.PidsLimit, host.Memory],
+            [true, ["ALL"], ["no-new-privileges"], 256, 512 * 1024 ** 2],
+        );
         assert.equal(host.NetworkMode === "host", false, "never the host's network");
         assert.deepEqual(host.PortBindings["8080/tcp"], [{ HostIp: "127.0.0.1", HostPort: config.servePort }]);
-        const registryMount = inspected.Mounts.find((mount: { Destination: string }) => mount.Destination === "/registry");
+        const registryMount = inspected.Mounts.find(
+            (mount: { Destination: string }) => mount.Destination === "/registry",
+        );
         assert.deepEqual([registryMount.Name, registryMount.RW], [registryVolume, false]);
         assert.equal(inspected.State.Health.Status, "healthy");
     });
@@ -147,9 +206,28 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
         const computed = JSON.parse(
             execFileSync(
                 "docker",
-                ["run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/work:uid=10001,gid=10001", "-v", `${sharedDataDir}:/data:ro`, "-v", `${registryVolume}:/registry:ro`,
-                    "-v", `${expectedPredictions}:/app/expected_predictions.py:ro`, "-e", "RAW_DATA_FILE=adult.data", "-e", "TEST_DATA_FILE=adult.test",
-                    buildModelImage(), "python3", "expected_predictions.py"],
+                [
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "--read-only",
+                    "--tmpfs",
+                    "/work:uid=10001,gid=10001",
+                    "-v",
+                    `${sharedDataDir}:/data:ro`,
+                    "-v",
+                    `${registryVolume}:/registry:ro`,
+                    "-v",
+                    `${expectedPredictions}:/app/expected_predictions.py:ro`,
+                    "-e",
+                    "RAW_DATA_FILE=adult.data",
+                    "-e",
+                    "TEST_DATA_FILE=adult.test",
+                    buildModelImage(),
+                    "python3",
+                    "expected_predictions.py",
+                ],
                 { encoding: "utf8", maxBuffer: 256 * 1024 ** 2 },
             ),
         ) as { rows: Columns; versions: Record<string, { labels: string[]; probabilities: number[] }> };
@@ -159,11 +237,18 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
         const labels: string[] = [];
         const probabilities: number[] = [];
         for (let start = 0; start < rows; start += 10_000) {
-            const chunk = Object.fromEntries(Object.entries(computed.rows).map(([name, values]) => [name, values.slice(start, start + 10_000)]));
-            const answer = await postJson(`${url}/v2/models/adult-income/infer`, { id: `skew-${start}`, inputs: tensors(chunk) });
+            const chunk = Object.fromEntries(
+                Object.entries(computed.rows).map(([name, values]) => [name, values.slice(start, start + 10_000)]),
+            );
+            const answer = await postJson(`${url}/v2/models/adult-income/infer`, {
+                id: `skew-${start}`,
+                inputs: tensors(chunk),
+            });
             assert.equal(answer.status, 200, answer.text.slice(0, 500));
             assert.deepEqual([answer.body.model_version, answer.body.id], ["1", `skew-${start}`]);
-            const outputs = Object.fromEntries(answer.body.outputs.map((output: { name: string; data: unknown[] }) => [output.name, output.data]));
+            const outputs = Object.fromEntries(
+                answer.body.outputs.map((output: { name: string; data: unknown[] }) => [output.name, output.data]),
+            );
             labels.push(...outputs.label);
             probabilities.push(...outputs.probability);
         }
@@ -173,14 +258,22 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
     });
 
     it("follows the stack's next promotion with no failed request and no restart", async () => {
-        const startedAt = execFileSync("docker", ["container", "inspect", "--format", "{{.State.StartedAt}}", serviceContainer], { encoding: "utf8" });
+        const startedAt = execFileSync(
+            "docker",
+            ["container", "inspect", "--format", "{{.State.StartedAt}}", serviceContainer],
+            { encoding: "utf8" },
+        );
         let finish!: () => void;
         const stop = new Promise<void>((resolve) => (finish = resolve));
         const loop = requestLoop(url, 4, stop);
         try {
             // The same data and model again: equal figures, so the rule promotes version 2.
             const second = await runStack(config, realModelEffects([]), { stack: stackName });
-            assert.deepEqual(second.outputs.servedModel, { version: 2, model: "xgb" }, "the command waited until version 2 was served");
+            assert.deepEqual(
+                second.outputs.servedModel,
+                { version: 2, model: "xgb" },
+                "the command waited until version 2 was served",
+            );
             assert.equal((second.outputs.champion as { version: number }).version, 2);
             await waitFor(() => allServe(url, "2"), 30, "both server processes serve version 2");
         } finally {
@@ -190,9 +283,19 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
         const failed = loop.seen.filter((answer) => answer.status !== 200);
         assert.deepEqual(failed, [], "every request during the promotion succeeded");
         const versions = new Set(loop.seen.map((answer) => answer.version));
-        assert.deepEqual([...versions].sort(), ["1", "2"], `answers came from version 1, then 2 (${loop.seen.length} requests)`);
+        assert.deepEqual(
+            [...versions].sort(),
+            ["1", "2"],
+            `answers came from version 1, then 2 (${loop.seen.length} requests)`,
+        );
         assert.equal(loop.seen.at(-1)?.version, "2");
-        assert.equal(execFileSync("docker", ["container", "inspect", "--format", "{{.State.StartedAt}}", serviceContainer], { encoding: "utf8" }), startedAt, "not restarted");
+        assert.equal(
+            execFileSync("docker", ["container", "inspect", "--format", "{{.State.StartedAt}}", serviceContainer], {
+                encoding: "utf8",
+            }),
+            startedAt,
+            "not restarted",
+        );
     });
 
     it("keeps serving the old version when the new champion is corrupt, says why once per process and counts it", async () => {
@@ -210,19 +313,38 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
         const stop = new Promise<void>((resolve) => (finish = resolve));
         const loop = requestLoop(url, 2, stop);
         try {
-            await waitFor(async () => metric((await call(`${url}/metrics`)).text, "adult_model_swap_failures_total") >= failuresBefore + 2, 20, "both processes refused version 3");
+            await waitFor(
+                async () =>
+                    metric((await call(`${url}/metrics`)).text, "adult_model_swap_failures_total") >=
+                    failuresBefore + 2,
+                20,
+                "both processes refused version 3",
+            );
             await new Promise((resolve) => setTimeout(resolve, 2000));
         } finally {
             finish();
             await loop.done;
         }
-        assert.ok(loop.seen.length > 0 && loop.seen.every((answer) => answer.status === 200 && answer.version === "2"), "version 2 answered every request");
+        assert.ok(
+            loop.seen.length > 0 && loop.seen.every((answer) => answer.status === 200 && answer.version === "2"),
+            "version 2 answered every request",
+        );
         const logs = spawnSync("docker", ["logs", serviceContainer], { encoding: "utf8" });
-        const lines = `${logs.stdout}${logs.stderr}`.split("\n").filter((line) => line.includes("could not serve version 3"));
+        const lines = `${logs.stdout}${logs.stderr}`
+            .split("\n")
+            .filter((line) => line.includes("could not serve version 3"));
         assert.equal(lines.length, 2, `one line per server process:\n${lines.join("\n")}`);
         assert.match(lines[0], /model\.ubj: sha256 .* differs .*; still serving version 2$/);
-        assert.equal(metric((await call(`${url}/metrics`)).text, "adult_model_swap_failures_total"), failuresBefore + 2, "not retried");
-        inVolume(registryVolume, `printf '{"version": 2}' > /v/champion.json.tmp && mv /v/champion.json.tmp /v/champion.json && rm -rf /v/versions/3`, true);
+        assert.equal(
+            metric((await call(`${url}/metrics`)).text, "adult_model_swap_failures_total"),
+            failuresBefore + 2,
+            "not retried",
+        );
+        inVolume(
+            registryVolume,
+            `printf '{"version": 2}' > /v/champion.json.tmp && mv /v/champion.json.tmp /v/champion.json && rm -rf /v/versions/3`,
+            true,
+        );
     });
 
     it("answers thousands of random and malformed bodies with a clean 4xx, never the payload, and stays up and right", async () => {
@@ -230,23 +352,69 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
         const good = { inputs: tensors(oneRow()) };
         const reference = await postJson(`${url}/v2/models/adult-income/infer`, good);
         let seed = 19;
-        const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
         const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
-        const junk = (): unknown => pick<() => unknown>([() => marker, () => -1e308 * 10, () => 1e39, () => -3, () => null, () => true, () => [marker], () => ({ [marker]: 1 }), () => ""])();
+        const junk = (): unknown =>
+            pick<() => unknown>([
+                () => marker,
+                () => -1e308 * 10,
+                () => 1e39,
+                () => -3,
+                () => null,
+                () => true,
+                () => [marker],
+                () => ({ [marker]: 1 }),
+                () => "",
+            ])();
         const mutations: (() => { path: string; body: string | Buffer; contentType: string })[] = [
-            () => ({ path: "/invocations", body: JSON.stringify({ dataframe_records: [{ ...row, [pick(Object.keys(row))]: junk() }] }), contentType: "application/json" }),
-            () => ({ path: "/invocations", body: JSON.stringify({ dataframe_split: { columns: Object.keys(row), data: [[...Object.values(row).slice(0, 11), junk()]] } }), contentType: "application/json" }),
+            () => ({
+                path: "/invocations",
+                body: JSON.stringify({ dataframe_records: [{ ...row, [pick(Object.keys(row))]: junk() }] }),
+                contentType: "application/json",
+            }),
+            () => ({
+                path: "/invocations",
+                body: JSON.stringify({
+                    dataframe_split: {
+                        columns: Object.keys(row),
+                        data: [[...Object.values(row).slice(0, 11), junk()]],
+                    },
+                }),
+                contentType: "application/json",
+            }),
             () => {
-                const inputs = tensors(oneRow()).map((tensor) => (random() < 0.3 ? { ...tensor, [pick(["shape", "datatype", "data", "name"])]: junk() } : tensor));
-                return { path: "/v2/models/adult-income/infer", body: JSON.stringify({ inputs: random() < 0.2 ? inputs.slice(1) : inputs }), contentType: "application/json" };
+                const inputs = tensors(oneRow()).map((tensor) =>
+                    random() < 0.3 ? { ...tensor, [pick(["shape", "datatype", "data", "name"])]: junk() } : tensor,
+                );
+                return {
+                    path: "/v2/models/adult-income/infer",
+                    body: JSON.stringify({ inputs: random() < 0.2 ? inputs.slice(1) : inputs }),
+                    contentType: "application/json",
+                };
             },
             () => {
                 const text = JSON.stringify({ inputs: tensors(oneRow()), id: marker });
-                return { path: "/v2/models/adult-income/infer", body: text.slice(0, Math.floor(random() * text.length)), contentType: "application/json" };
+                return {
+                    path: "/v2/models/adult-income/infer",
+                    body: text.slice(0, Math.floor(random() * text.length)),
+                    contentType: "application/json",
+                };
             },
-            () => ({ path: "/invocations", body: Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256))), contentType: pick(["application/json", "text/csv", "application/octet-stream"]) }),
-            () => ({ path: pick(["/v2/models/adult-income/versions/99/infer", `/v2/models/${marker}/infer`]), body: JSON.stringify(good), contentType: "application/json" }),
-            () => ({ path: "/invocations", body: JSON.stringify({ [pick(["instances", "inputs", "dataframe_split", marker])]: junk() }), contentType: "application/json" }),
+            () => ({
+                path: "/invocations",
+                body: Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256))),
+                contentType: pick(["application/json", "text/csv", "application/octet-stream"]),
+            }),
+            () => ({
+                path: pick(["/v2/models/adult-income/versions/99/infer", `/v2/models/${marker}/infer`]),
+                body: JSON.stringify(good),
+                contentType: "application/json",
+            }),
+            () => ({
+                path: "/invocations",
+                body: JSON.stringify({ [pick(["instances", "inputs", "dataframe_split", marker])]: junk() }),
+                contentType: "application/json",
+            }),
         ];
         const statuses = new Map<number, number>();
         const problems: string[] = [];
@@ -256,12 +424,27 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
                 cases
                     .slice(start, start + 16)
                     // A dropped connection is an unclean answer too (status 0).
-                    .map((request) => call(`${url}${request.path}`, { method: "POST", body: request.body, contentType: request.contentType }).catch((error) => ({ status: 0, body: {}, text: String(error) }))),
+                    .map((request) =>
+                        call(`${url}${request.path}`, {
+                            method: "POST",
+                            body: request.body,
+                            contentType: request.contentType,
+                        }).catch((error) => ({ status: 0, body: {}, text: String(error) })),
+                    ),
             );
             for (const answer of answers) {
                 statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-                const clean = answer.status === 200 || ([400, 404, 413, 415].includes(answer.status) && Object.keys(answer.body).sort().join() === "details,error");
-                if (!clean || answer.text.includes("Traceback") || (answer.status !== 200 && answer.text.includes(marker) && !answer.text.includes(`"input":"${marker}"`))) {
+                const clean =
+                    answer.status === 200 ||
+                    ([400, 404, 413, 415].includes(answer.status) &&
+                        Object.keys(answer.body).sort().join() === "details,error");
+                if (
+                    !clean ||
+                    answer.text.includes("Traceback") ||
+                    (answer.status !== 200 &&
+                        answer.text.includes(marker) &&
+                        !answer.text.includes(`"input":"${marker}"`))
+                ) {
                     problems.push(`${answer.status} ${answer.text.slice(0, 300)}`);
                 }
             }
@@ -277,7 +460,10 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
         const text = (await call(`${url}/metrics`)).text;
         assert.ok(metric(text, 'adult_requests_total{endpoint="infer",status="200"}') > 100);
         assert.ok(metric(text, 'adult_requests_total{endpoint="invocations",status="400"}') > 100);
-        assert.ok(metric(text, 'adult_request_duration_seconds_count{endpoint="infer"}') >= metric(text, 'adult_requests_total{endpoint="infer",status="200"}'));
+        assert.ok(
+            metric(text, 'adult_request_duration_seconds_count{endpoint="infer"}') >=
+                metric(text, 'adult_requests_total{endpoint="infer",status="200"}'),
+        );
         assert.ok(metric(text, "adult_rows_predicted_total") >= 16281);
         assert.equal(metric(text, "adult_served_model_version"), 2);
         assert.equal(metric(text, "adult_model_swaps_total"), 4, "versions 1 and 2, in each of the two processes");
@@ -288,11 +474,16 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
     it("keeps a sampled request log of inputs and outputs on its own volume, rotated, within requestLogMaxBytes", () => {
         const listing = inVolume(requestLogVolume, "cd /v && stat -c '%n %s' * && tail -q -n 1 requests-*.jsonl");
         const lines = listing.trim().split("\n");
-        const files: Record<string, string> = Object.fromEntries(lines.filter((line) => !line.startsWith("{")).map((line) => line.split(" ")));
+        const files: Record<string, string> = Object.fromEntries(
+            lines.filter((line) => !line.startsWith("{")).map((line) => line.split(" ")),
+        );
         for (const name of Object.keys(files)) {
             assert.match(name, /^requests-[01]\.(jsonl|jsonl\.1|lock)$/);
         }
-        assert.ok(Object.keys(files).some((name) => name.endsWith(".jsonl.1")), "rotated");
+        assert.ok(
+            Object.keys(files).some((name) => name.endsWith(".jsonl.1")),
+            "rotated",
+        );
         const total = Object.values(files).reduce((sum, size) => sum + Number(size), 0);
         assert.ok(total <= requestLogMaxBytes, `${total} bytes`);
         const record = JSON.parse(lines.find((line) => line.startsWith("{")) ?? "{}");
@@ -303,8 +494,16 @@ describe("the prediction service the stack starts beside the pipeline", { timeou
 
     it("is stopped and removed by its delete command, as pulumi destroy runs it", () => {
         assert.ok(serviceRun);
-        const stopped = spawnSync("/bin/sh", ["-c", "bash scripts/model-service.sh stop"], { cwd: repoRoot, env: { ...process.env, ...serviceRun.environment }, encoding: "utf8" });
+        const stopped = spawnSync("/bin/sh", ["-c", "bash scripts/model-service.sh stop"], {
+            cwd: repoRoot,
+            env: { ...process.env, ...serviceRun.environment },
+            encoding: "utf8",
+        });
         assert.equal(stopped.status, 0, stopped.stderr);
-        assert.equal(spawnSync("docker", ["container", "inspect", serviceContainer]).status, 1, "the container is gone");
+        assert.equal(
+            spawnSync("docker", ["container", "inspect", serviceContainer]).status,
+            1,
+            "the container is gone",
+        );
     });
 });

@@ -23,7 +23,9 @@ function pathWith(standIns: Record<string, string>): string {
 const created: string[] = [];
 
 function runStackScript(args: string[], standIns: Record<string, string>, env: Record<string, string> = {}) {
-    const passphraseless = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("PULUMI_CONFIG_PASSPHRASE")));
+    const passphraseless = Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.startsWith("PULUMI_CONFIG_PASSPHRASE")),
+    );
     return spawnSync("/bin/bash", [path.join(repoRoot, "scripts", "stack.sh"), ...args], {
         env: { ...passphraseless, PATH: pathWith(standIns), ...env },
         encoding: "utf8",
@@ -67,7 +69,11 @@ describe("scripts/stack.sh (npm run up) explains a missing prerequisite instead 
 
     it("runs pulumi on the dev stack with a local backend, adding --yes where no terminal can confirm, and says so", () => {
         const log = path.join(pathWith({}), "pulumi.log");
-        const result = runStackScript(["destroy"], { docker: dockerUp, pulumi: `echo "$PULUMI_BACKEND_URL $*" >> ${log}` }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        const result = runStackScript(
+            ["destroy"],
+            { docker: dockerUp, pulumi: `echo "$PULUMI_BACKEND_URL $*" >> ${log}` },
+            { PULUMI_CONFIG_PASSPHRASE: "" },
+        );
         assert.equal(result.status, 0, result.stderr);
         assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [
             `file://${repoRoot}/.pulumi-state stack select --create dev`,
@@ -78,7 +84,11 @@ describe("scripts/stack.sh (npm run up) explains a missing prerequisite instead 
 
     it("does not add a second --yes", () => {
         const log = path.join(pathWith({}), "pulumi.log");
-        const result = runStackScript(["destroy", "--yes"], { docker: dockerUp, pulumi: `echo "$*" >> ${log}` }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        const result = runStackScript(
+            ["destroy", "--yes"],
+            { docker: dockerUp, pulumi: `echo "$*" >> ${log}` },
+            { PULUMI_CONFIG_PASSPHRASE: "" },
+        );
         assert.equal(result.status, 0, result.stderr);
         assert.equal(fs.readFileSync(log, "utf8").trim().split("\n")[1], "destroy --yes");
     });
@@ -88,30 +98,52 @@ describe("scripts/stack.sh (npm run up) explains a missing prerequisite instead 
         const pulumi = 'if [ "$1" = up ]; then echo "error: container failed to be in healthy state" >&2; exit 255; fi';
         const result = runStackScript(["up"], { docker, pulumi }, { PULUMI_CONFIG_PASSPHRASE: "" });
         assert.equal(result.status, 14);
-        assert.match(result.stderr, /adult-mlops: Jenkins \(adult-mlops-dev-jenkins\) is unhealthy, not healthy; read why with: docker logs adult-mlops-dev-jenkins/);
+        assert.match(
+            result.stderr,
+            /adult-mlops: Jenkins \(adult-mlops-dev-jenkins\) is unhealthy, not healthy; read why with: docker logs adult-mlops-dev-jenkins/,
+        );
     });
 
     // Catches the script looking for another base image than the stack builds from (a default of its own).
     it("makes sure of the base image the stack's settings name: Pulumi.yaml's default unless one is configured", () => {
         const declared = readDeclarations(repoRoot).baseImage.default;
-        for (const [configured, expected] of [["", declared], ["registry.example.com/base:1", "registry.example.com/base:1"]]) {
+        for (const [configured, expected] of [
+            ["", declared],
+            ["registry.example.com/base:1", "registry.example.com/base:1"],
+        ]) {
             const log = path.join(pathWith({}), "docker.log");
             const pulumi = `if [ "$1 $2 $3" = "config get baseImage" ]; then [ -n "${configured}" ] && echo "${configured}"; [ -n "${configured}" ]; fi`;
-            const result = runStackScript(["preview"], { docker: `echo "$*" >> ${log}`, pulumi }, { PULUMI_CONFIG_PASSPHRASE: "" });
+            const result = runStackScript(
+                ["preview"],
+                { docker: `echo "$*" >> ${log}`, pulumi },
+                { PULUMI_CONFIG_PASSPHRASE: "" },
+            );
             assert.equal(result.status, 0, result.stderr);
-            assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), ["info", `image inspect ${expected}`], configured || "unset");
+            assert.deepEqual(
+                fs.readFileSync(log, "utf8").trim().split("\n"),
+                ["info", `image inspect ${expected}`],
+                configured || "unset",
+            );
         }
     });
 
     it("refuses a configured base image that is no image reference, as pulumi up would, before running Pulumi", () => {
-        const pulumi = 'if [ "$1 $2 $3" = "config get baseImage" ]; then echo "Not An Image"; else echo "pulumi $1 should not run" >&2; exit 99; fi';
+        const pulumi =
+            'if [ "$1 $2 $3" = "config get baseImage" ]; then echo "Not An Image"; else echo "pulumi $1 should not run" >&2; exit 99; fi';
         const result = runStackScript(["up"], { docker: "exit 0", pulumi }, { PULUMI_CONFIG_PASSPHRASE: "" });
         assert.equal(result.status, 15);
-        assert.match(result.stderr, /^adult-mlops: invalid config adult-mlops:baseImage = "Not An Image": expected a Docker image reference/);
+        assert.match(
+            result.stderr,
+            /^adult-mlops: invalid config adult-mlops:baseImage = "Not An Image": expected a Docker image reference/,
+        );
     });
 
     it("passes on pulumi's own status when the controller is healthy or absent", () => {
-        const result = runStackScript(["up"], { docker: "exit 0", pulumi: 'if [ "$1" = up ]; then exit 255; fi' }, { PULUMI_CONFIG_PASSPHRASE: "" });
+        const result = runStackScript(
+            ["up"],
+            { docker: "exit 0", pulumi: 'if [ "$1" = up ]; then exit 255; fi' },
+            { PULUMI_CONFIG_PASSPHRASE: "" },
+        );
         assert.equal(result.status, 255);
     });
 });

@@ -20,8 +20,12 @@ export const testModelImageTag = `adult-mlops-model:test-${checkoutId}`;
 
 /** Builds the model image from ml/ with the real docker CLI (layer cache makes repeats cheap) and returns its tag. */
 export function buildModelImage(tag: string = testModelImageTag): string {
-    execFileSync("docker", ["build", "--quiet", "--build-arg", `BASE_IMAGE=${baseImage}`, "--tag", tag, path.join(repoRoot, "ml")], {
-        stdio: ["ignore", "ignore", "inherit"],
-    });
+    execFileSync(
+        "docker",
+        ["build", "--quiet", "--build-arg", `BASE_IMAGE=${baseImage}`, "--tag", tag, path.join(repoRoot, "ml")],
+        {
+            stdio: ["ignore", "ignore", "inherit"],
+        },
+    );
     return tag;
 }

@@ -15,7 +15,10 @@ export function toolchainDir(): string {
     if (given !== undefined && given !== "") {
         return given;
     }
-    const printed = execFileSync("bash", [path.join(repoRoot, "tools", "pulumi-toolchain", "build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const printed = execFileSync("bash", [path.join(repoRoot, "tools", "pulumi-toolchain", "build.sh")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    });
     return printed.trim().split("\n").pop() ?? "";
 }
 

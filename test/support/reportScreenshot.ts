@@ -7,7 +7,16 @@ import * as path from "node:path";
 
 /** Debian's chromium, headless, never reaching the network or updating itself. */
 const chromium = "/usr/bin/chromium";
-const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"];
+const flags = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+];
 
 /** A report's files, as adult_pipeline/evaluation/report.py's is_report_file names them: the page, its stylesheet, its figures. */
 export const REPORT_FILE = /^(report\.html|report\.css|report-[a-z0-9-]+\.png)$/;
@@ -32,11 +41,19 @@ function reportFiles(folder: string): string[] {
 export function screenshotReport(report: string, png: string, size = "1000,1500"): { decoded: number; images: number } {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "report-shot-"));
     try {
-        for (const name of reportFiles(path.dirname(report))) fs.copyFileSync(path.join(path.dirname(report), name), path.join(scratch, name));
+        for (const name of reportFiles(path.dirname(report)))
+            fs.copyFileSync(path.join(path.dirname(report), name), path.join(scratch, name));
         const probed = path.join(scratch, "report.html");
         fs.writeFileSync(probed, fs.readFileSync(report, "utf8") + probe);
-        const dom = execFileSync(chromium, [...flags, "--virtual-time-budget=10000", "--dump-dom", `file://${probed}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 120_000 });
-        execFileSync(chromium, [...flags, `--window-size=${size}`, `--screenshot=${png}`, `file://${report}`], { stdio: "ignore", timeout: 120_000 });
+        const dom = execFileSync(
+            chromium,
+            [...flags, "--virtual-time-budget=10000", "--dump-dom", `file://${probed}`],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 120_000 },
+        );
+        execFileSync(chromium, [...flags, `--window-size=${size}`, `--screenshot=${png}`, `file://${report}`], {
+            stdio: "ignore",
+            timeout: 120_000,
+        });
         const [decoded, images] = (/data-figures="(\d+)\/(\d+)"/.exec(dom) ?? ["", "-1", "-1"]).slice(1).map(Number);
         return { decoded, images };
     } finally {
@@ -57,7 +74,11 @@ export interface CspVisit {
  * the server's requests and what the policy blocked from Chromium's console log.
  */
 export async function visitUnderCsp(folder: string, csp = JENKINS_ARCHIVE_CSP): Promise<CspVisit> {
-    const types: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".png": "image/png" };
+    const types: Record<string, string> = {
+        ".html": "text/html; charset=utf-8",
+        ".css": "text/css",
+        ".png": "image/png",
+    };
     const requests: Record<string, number> = {};
     const server = http.createServer((request, response) => {
         const name = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname).slice(1);
@@ -73,15 +94,27 @@ export async function visitUnderCsp(folder: string, csp = JENKINS_ARCHIVE_CSP): 
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), "report-csp-"));
     try {
         const { port } = server.address() as AddressInfo;
-        const args = [...flags, `--user-data-dir=${profile}`, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000", "--dump-dom", `http://127.0.0.1:${port}/report.html`];
+        const args = [
+            ...flags,
+            `--user-data-dir=${profile}`,
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            `http://127.0.0.1:${port}/report.html`,
+        ];
         const stderr = await new Promise<string>((resolve, reject) => {
             const browser = spawn(chromium, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
             let log = "";
             browser.stderr.on("data", (chunk) => (log += chunk));
             browser.on("error", reject);
-            browser.on("close", (status) => (status === 0 ? resolve(log) : reject(new Error(`chromium exited ${status}: ${log}`))));
+            browser.on("close", (status) =>
+                status === 0 ? resolve(log) : reject(new Error(`chromium exited ${status}: ${log}`)),
+            );
         });
-        const violations = stderr.split("\n").filter((line) => line.includes(":CONSOLE") && /Content Security Policy/.test(line));
+        const violations = stderr
+            .split("\n")
+            .filter((line) => line.includes(":CONSOLE") && /Content Security Policy/.test(line));
         return { violations, requests };
     } finally {
         server.close();

@@ -8,14 +8,19 @@ import { SecondEngine, startSecondEngine } from "./secondEngine";
 
 /** The data root the engine answering with this environment reports (the proof of which engine answered). */
 function dockerRootDir(env: NodeJS.ProcessEnv) {
-    return spawnSync("docker", ["info", "--format", "{{.DockerRootDir}}"], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+    return spawnSync("docker", ["info", "--format", "{{.DockerRootDir}}"], {
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        timeout: 60_000,
+    });
 }
 
 /** A DOCKER_CERT_PATH folder holding `files` (ca.pem, cert.pem, key.pem: the names the docker CLI reads). */
 function certPath(parent: string, name: string, files: Record<string, string>): string {
     const dir = path.join(parent, name);
     fs.mkdirSync(dir, { mode: 0o700 });
-    for (const [file, contents] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), contents, { mode: 0o600 });
+    for (const [file, contents] of Object.entries(files))
+        fs.writeFileSync(path.join(dir, file), contents, { mode: 0o600 });
     return dir;
 }
 

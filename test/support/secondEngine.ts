@@ -59,21 +59,24 @@ export async function startSecondEngine(options: SecondEngineOptions): Promise<S
     const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
         if (daemon === undefined || hasExited(daemon)) return;
         daemon.kill(signal);
-        if (!(await exited(daemon, exitSeconds))) throw new Error(`the second engine did not exit within ${exitSeconds} s of ${signal}: ${logTail(root)}`);
+        if (!(await exited(daemon, exitSeconds)))
+            throw new Error(`the second engine did not exit within ${exitSeconds} s of ${signal}: ${logTail(root)}`);
     };
     const pool = addressPool(options.subnet);
     const outboundRules = options.outbound ? natRules(bridge, [options.subnet, pool]) : [];
     const remove = async () => {
         await stop().catch(() => stop("SIGKILL"));
         unmountUnder(root);
-        for (const rule of outboundRules) spawnSync("iptables", ["-t", rule.table, "-D", ...rule.spec], { stdio: "ignore" });
+        for (const rule of outboundRules)
+            spawnSync("iptables", ["-t", rule.table, "-D", ...rule.spec], { stdio: "ignore" });
         spawnSync("ip", ["link", "del", bridge], { stdio: "ignore" });
         fs.rmSync(root, { recursive: true, force: true });
     };
 
     try {
         createBridge(bridge, options.subnet);
-        for (const rule of outboundRules) execFileSync("iptables", ["-t", rule.table, "-I", ...rule.spec], { stdio: ["ignore", "ignore", "pipe"] });
+        for (const rule of outboundRules)
+            execFileSync("iptables", ["-t", rule.table, "-I", ...rule.spec], { stdio: ["ignore", "ignore", "pipe"] });
         const tls = options.tls ? await tlsListener(root) : undefined;
         daemon = startDaemon(root, bridge, pool, [socketUrl, ...(tls ? [tls.url] : [])], tls?.serverFlags ?? []);
         await waitUntilAnswering(daemon, root, [["--host", socketUrl], ...(tls ? [tls.clientFlags] : [])]);
@@ -96,7 +99,9 @@ export async function startSecondEngine(options: SecondEngineOptions): Promise<S
 /** Bridge names have at most 15 characters: the name, a dash and the process id (at most 7 digits). */
 function bridgeName(name: string): string {
     if (!/^[a-z][a-z0-9]{0,6}$/.test(name)) {
-        throw new Error(`second engine name ${JSON.stringify(name)}: expected 1 to 7 lower-case letters or digits, starting with a letter`);
+        throw new Error(
+            `second engine name ${JSON.stringify(name)}: expected 1 to 7 lower-case letters or digits, starting with a letter`,
+        );
     }
     return `${name}-${process.pid}`;
 }
@@ -127,7 +132,10 @@ function natRules(bridge: string, subnets: string[]): Array<{ table: string; spe
     return subnets.flatMap((subnet) => [
         { table: "nat", spec: ["POSTROUTING", "-s", subnet, "!", "-d", subnet, "!", "-o", bridge, "-j", "MASQUERADE"] },
         { table: "filter", spec: ["FORWARD", "-s", subnet, "-j", "ACCEPT"] },
-        { table: "filter", spec: ["FORWARD", "-d", subnet, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+        {
+            table: "filter",
+            spec: ["FORWARD", "-d", subnet, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
+        },
     ]);
 }
 
@@ -143,14 +151,35 @@ async function tlsListener(root: string): Promise<TlsListener> {
     const dir = path.join(root, "tls");
     fs.mkdirSync(dir, { mode: 0o700 });
     const file = (name: string) => path.join(dir, name);
-    certificate(dir, "ca", "/CN=adult-mlops second engine CA", ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign"]);
+    certificate(dir, "ca", "/CN=adult-mlops second engine CA", [
+        "basicConstraints=critical,CA:TRUE",
+        "keyUsage=critical,keyCertSign",
+    ]);
     certificate(dir, "server", "/CN=127.0.0.1", ["subjectAltName=IP:127.0.0.1", "extendedKeyUsage=serverAuth"]);
     certificate(dir, "client", "/CN=adult-mlops test client", ["extendedKeyUsage=clientAuth"]);
     const url = `tcp://127.0.0.1:${await freePort()}`;
     return {
         url,
-        serverFlags: ["--tlsverify", "--tlscacert", file("ca.pem"), "--tlscert", file("server.pem"), "--tlskey", file("server-key.pem")],
-        clientFlags: ["--host", url, "--tlsverify", "--tlscacert", file("ca.pem"), "--tlscert", file("client.pem"), "--tlskey", file("client-key.pem")],
+        serverFlags: [
+            "--tlsverify",
+            "--tlscacert",
+            file("ca.pem"),
+            "--tlscert",
+            file("server.pem"),
+            "--tlskey",
+            file("server-key.pem"),
+        ],
+        clientFlags: [
+            "--host",
+            url,
+            "--tlsverify",
+            "--tlscacert",
+            file("ca.pem"),
+            "--tlscert",
+            file("client.pem"),
+            "--tlskey",
+            file("client-key.pem"),
+        ],
         client: { ca: read(file("ca.pem")), cert: read(file("client.pem")), key: read(file("client-key.pem")) },
     };
 }
@@ -161,9 +190,31 @@ async function tlsListener(root: string): Promise<TlsListener> {
  */
 function certificate(dir: string, name: string, subject: string, extensions: string[]): void {
     const signer = name === "ca" ? [] : ["-CA", path.join(dir, "ca.pem"), "-CAkey", path.join(dir, "ca-key.pem")];
-    execFileSync("openssl", ["req", "-config", "/dev/null", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-noenc", "-days", "2",
-        "-subj", subject, "-keyout", path.join(dir, `${name}-key.pem`), "-out", path.join(dir, `${name}.pem`),
-        ...signer, ...extensions.flatMap((extension) => ["-addext", extension])], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-config",
+            "/dev/null",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-noenc",
+            "-days",
+            "2",
+            "-subj",
+            subject,
+            "-keyout",
+            path.join(dir, `${name}-key.pem`),
+            "-out",
+            path.join(dir, `${name}.pem`),
+            ...signer,
+            ...extensions.flatMap((extension) => ["-addext", extension]),
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+    );
 }
 
 function startDaemon(root: string, bridge: string, pool: string, hosts: string[], tlsFlags: string[]): ChildProcess {
@@ -171,9 +222,28 @@ function startDaemon(root: string, bridge: string, pool: string, hosts: string[]
     fs.writeFileSync(path.join(root, "daemon.json"), "{}\n");
     const log = fs.openSync(path.join(root, "dockerd.log"), "w");
     try {
-        return spawn("dockerd", [...hosts.flatMap((host) => ["--host", host]), "--config-file", path.join(root, "daemon.json"),
-            "--data-root", path.join(root, "data"), "--exec-root", path.join(root, "exec"), "--pidfile", path.join(root, "docker.pid"),
-            "--bridge", bridge, "--default-address-pool", `base=${pool},size=28`, "--iptables=false", "--ip-masq=false", ...tlsFlags], { stdio: ["ignore", log, log] });
+        return spawn(
+            "dockerd",
+            [
+                ...hosts.flatMap((host) => ["--host", host]),
+                "--config-file",
+                path.join(root, "daemon.json"),
+                "--data-root",
+                path.join(root, "data"),
+                "--exec-root",
+                path.join(root, "exec"),
+                "--pidfile",
+                path.join(root, "docker.pid"),
+                "--bridge",
+                bridge,
+                "--default-address-pool",
+                `base=${pool},size=28`,
+                "--iptables=false",
+                "--ip-masq=false",
+                ...tlsFlags,
+            ],
+            { stdio: ["ignore", log, log] },
+        );
     } finally {
         fs.closeSync(log);
     }
@@ -182,19 +252,31 @@ function startDaemon(root: string, bridge: string, pool: string, hosts: string[]
 /** Each probe is the docker CLI's connection flags; all must answer `docker version`. */
 async function waitUntilAnswering(daemon: ChildProcess, root: string, probes: string[][]): Promise<void> {
     for (let waited = 0; ; waited += 1) {
-        if (hasExited(daemon)) throw new Error(`the second engine exited (${daemon.exitCode ?? daemon.signalCode}) before answering: ${logTail(root)}`);
-        const failed = probes.map((flags) => spawnSync("docker", [...flags, "version"], { encoding: "utf8", timeout: 10_000 })).find((probe) => probe.status !== 0);
+        if (hasExited(daemon))
+            throw new Error(
+                `the second engine exited (${daemon.exitCode ?? daemon.signalCode}) before answering: ${logTail(root)}`,
+            );
+        const failed = probes
+            .map((flags) => spawnSync("docker", [...flags, "version"], { encoding: "utf8", timeout: 10_000 }))
+            .find((probe) => probe.status !== 0);
         if (failed === undefined) return;
-        if (waited >= answerSeconds) throw new Error(`the second engine did not answer within ${answerSeconds} s (${failed.stderr.trim()}): ${logTail(root)}`);
+        if (waited >= answerSeconds)
+            throw new Error(
+                `the second engine did not answer within ${answerSeconds} s (${failed.stderr.trim()}): ${logTail(root)}`,
+            );
         await sleep(1000);
     }
 }
 
 function loadImages(socketUrl: string, images: string[]): void {
-    execFileSync("bash", ["-o", "pipefail", "-c", 'docker save "${@:2}" | docker --host "$1" load', "bash", socketUrl, ...images], {
-        stdio: ["ignore", "ignore", "pipe"],
-        timeout: 600_000,
-    });
+    execFileSync(
+        "bash",
+        ["-o", "pipefail", "-c", 'docker save "${@:2}" | docker --host "$1" load', "bash", socketUrl, ...images],
+        {
+            stdio: ["ignore", "ignore", "pipe"],
+            timeout: 600_000,
+        },
+    );
 }
 
 function hasExited(child: ChildProcess): boolean {
@@ -215,7 +297,10 @@ function exited(child: ChildProcess, seconds: number): Promise<boolean> {
 
 /** Lazily unmounts what the engine left mounted under root (overlays, network namespaces), deepest first. */
 function unmountUnder(root: string): void {
-    const mountPoints = read("/proc/mounts").split("\n").map((line) => line.split(" ")[1] ?? "").filter((point) => point.startsWith(`${root}/`));
+    const mountPoints = read("/proc/mounts")
+        .split("\n")
+        .map((line) => line.split(" ")[1] ?? "")
+        .filter((point) => point.startsWith(`${root}/`));
     for (const point of mountPoints.sort().reverse()) spawnSync("umount", ["-l", point], { stdio: "ignore" });
 }
 

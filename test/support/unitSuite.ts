@@ -11,7 +11,9 @@ import { repoRoot } from "./paths";
 const testDir = path.join(repoRoot, "test");
 const unitFiles = fs
     .readdirSync(testDir, { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".test.ts") && !file.endsWith(".docker.test.ts") && !file.endsWith(".engine.test.ts"))
+    .filter(
+        (file) => file.endsWith(".test.ts") && !file.endsWith(".docker.test.ts") && !file.endsWith(".engine.test.ts"),
+    )
     .sort();
 
 const [shard, shards] = (process.env.UNIT_SHARD ?? "0/1").split("/").map(Number);

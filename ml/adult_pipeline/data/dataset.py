@@ -192,7 +192,11 @@ def split_header(path: str, records: Sequence[Record]) -> tuple[tuple[str, ...],
 def check_field_counts(path: str, body: Sequence[Record], expected: int, truncated: bool) -> None:
     for index, (line, fields) in enumerate(body):
         if len(fields) != expected:
-            hint = "the last line looks truncated" if truncated and index == len(body) - 1 else "check delimiter and quoting"
+            hint = (
+                "the last line looks truncated"
+                if truncated and index == len(body) - 1
+                else "check delimiter and quoting"
+            )
             raise InputError(f"{path} line {line}: {len(fields)} fields, expected {expected} ({hint})")
 
 
@@ -259,7 +263,9 @@ def numeric_column(locator: Locator, values: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce")
     bad = first_bad(outside_domain(numbers.astype(float).to_numpy()))
     if bad is not None:
-        raise InputError(f"{locator.at(bad)}: column {values.name!r} has {domain_problem(values.iloc[bad])}; expected {NUMERIC_DOMAIN}")
+        raise InputError(
+            f"{locator.at(bad)}: column {values.name!r} has {domain_problem(values.iloc[bad])}; expected {NUMERIC_DOMAIN}"
+        )
     return numbers
 
 
@@ -268,7 +274,9 @@ def label_column(locator: Locator, values: pd.Series) -> pd.Series:
     bad = first_bad(~labels.isin(LABELS))
     if bad is not None:
         expected = " or ".join(repr(label) for label in LABELS)
-        raise InputError(f"{locator.at(bad)}: column {LABEL!r} has unknown label {values.iloc[bad]!r}; expected {expected}")
+        raise InputError(
+            f"{locator.at(bad)}: column {LABEL!r} has unknown label {values.iloc[bad]!r}; expected {expected}"
+        )
     return labels
 
 

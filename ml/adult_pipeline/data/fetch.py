@@ -45,13 +45,13 @@ def url_parts(url: str) -> tuple[str, str | None, str, str]:
     ``@`` or None, the rest up to the query, the query or fragment with its ``?`` or ``#``). Any string
     is cut, one that is no URL included."""
     query = re.search(r"[?#]", url)
-    head, tail = (url, "") if query is None else (url[: query.start()], url[query.start():])
+    head, tail = (url, "") if query is None else (url[: query.start()], url[query.start() :])
     scheme, separator, rest = head.partition("://")
     authority = rest.partition("/")[0]
     if not separator or "@" not in authority:
         return "", None, head, tail
     userinfo = authority.rpartition("@")[0]
-    return scheme + separator, userinfo, rest[len(userinfo) + 1:], tail
+    return scheme + separator, userinfo, rest[len(userinfo) + 1 :], tail
 
 
 def redacted_url(url: str) -> str:
@@ -104,7 +104,9 @@ def read_body(shown: str, response: HTTPResponse, deadline: float, deadline_seco
     while chunk := response.read1(CHUNK_BYTES):
         received += len(chunk)
         if received > MAX_DOWNLOAD_BYTES:
-            raise InputError(f"{shown}: larger than {MAX_DOWNLOAD_BYTES} bytes; expected the UCI Adult zip (about 0.6 MB)")
+            raise InputError(
+                f"{shown}: larger than {MAX_DOWNLOAD_BYTES} bytes; expected the UCI Adult zip (about 0.6 MB)"
+            )
         if clock() > deadline:
             raise DownloadError(
                 f"{shown}: not complete after DOWNLOAD_DEADLINE_SECONDS={deadline_seconds} ({received} bytes received); "
@@ -134,7 +136,9 @@ def download_once(url: str, deadline: float, deadline_seconds: int, clock: Clock
         kind = RetryableDownloadError if isinstance(error.reason, (TimeoutError, ConnectionError)) else DownloadError
         raise kind(f"{shown}: {redacted_text(str(error.reason), url)}; expected a reachable server") from None
     except (TimeoutError, ConnectionError, HTTPException) as error:
-        raise RetryableDownloadError(f"{shown}: {redacted_text(str(error or type(error).__name__), url)}; expected a reachable server") from None
+        raise RetryableDownloadError(
+            f"{shown}: {redacted_text(str(error or type(error).__name__), url)}; expected a reachable server"
+        ) from None
     try:
         with response:
             return read_body(shown, response, deadline, deadline_seconds, clock)
@@ -143,7 +147,9 @@ def download_once(url: str, deadline: float, deadline_seconds: int, clock: Clock
             f"{shown}: the download broke off ({type(error).__name__}: {redacted_text(str(error), url)}); expected a complete download"
         ) from None
     except OSError as error:
-        raise DownloadError(f"{shown}: {redacted_text(str(error or type(error).__name__), url)}; expected a complete download") from None
+        raise DownloadError(
+            f"{shown}: {redacted_text(str(error or type(error).__name__), url)}; expected a complete download"
+        ) from None
 
 
 def pause_before(attempt: int) -> float:
@@ -151,7 +157,9 @@ def pause_before(attempt: int) -> float:
     return FIRST_PAUSE_SECONDS * 2 ** (attempt - 2)
 
 
-def download(url: str, deadline_seconds: int, clock: Clock = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> bytes:
+def download(
+    url: str, deadline_seconds: int, clock: Clock = time.monotonic, sleep: Callable[[float], None] = time.sleep
+) -> bytes:
     """Up to ATTEMPTS tries for failures that may pass, none for the others, all within ``deadline_seconds``."""
     deadline = clock() + deadline_seconds
     attempt = 1
@@ -190,7 +198,9 @@ def fetch_main(env: Mapping[str, str]) -> int:
     url = required(env, "DATA_URL", "the URL of the UCI Adult zip")
     deadline_seconds = parse_deadline_seconds(setting(env, "DOWNLOAD_DEADLINE_SECONDS"))
     if is_cached(directory):
-        print(f"fetch_data: {', '.join(PINNED_SHA256)} already in {directory} with the pinned sha256; nothing downloaded")
+        print(
+            f"fetch_data: {', '.join(PINNED_SHA256)} already in {directory} with the pinned sha256; nothing downloaded"
+        )
         return EXIT_OK
     print(f"fetch_data: downloading {redacted_url(url)}")
     members = extract_verified(url, download(url, deadline_seconds))

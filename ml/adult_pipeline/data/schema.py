@@ -1,9 +1,21 @@
 """The UCI Adult columns, which of them the models use, and the label values."""
 
 RAW_COLUMNS: tuple[str, ...] = (
-    "age", "workclass", "fnlwgt", "education", "education.num", "marital.status",
-    "occupation", "relationship", "race", "sex", "capital.gain", "capital.loss",
-    "hours.per.week", "native.country", "income",
+    "age",
+    "workclass",
+    "fnlwgt",
+    "education",
+    "education.num",
+    "marital.status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "capital.gain",
+    "capital.loss",
+    "hours.per.week",
+    "native.country",
+    "income",
 )
 LABEL = "income"
 NEGATIVE_LABEL = "<=50K"
@@ -14,8 +26,14 @@ LABELS: tuple[str, ...] = (NEGATIVE_LABEL, POSITIVE_LABEL)
 DROPPED_COLUMNS: tuple[str, ...] = ("fnlwgt", "education.num")
 NUMERIC_FEATURES: tuple[str, ...] = ("age", "capital.gain", "capital.loss", "hours.per.week")
 CATEGORICAL_FEATURES: tuple[str, ...] = (
-    "workclass", "education", "marital.status", "occupation",
-    "relationship", "race", "sex", "native.country",
+    "workclass",
+    "education",
+    "marital.status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "native.country",
 )
 FEATURES: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
 # The columns a raw file must have (any others, such as the dropped ones, are ignored).
@@ -24,7 +42,12 @@ PROCESSED_COLUMNS: tuple[str, ...] = FEATURES + (LABEL,)
 # Every numeric column of the UCI file, used or dropped: a count, an amount or a weight, never negative.
 # The dropped ones are checked too when a file has them (a value outside the domain marks a broken file).
 NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
-    "age", "fnlwgt", "education.num", "capital.gain", "capital.loss", "hours.per.week",
+    "age",
+    "fnlwgt",
+    "education.num",
+    "capital.gain",
+    "capital.loss",
+    "hours.per.week",
 )
 
 MISSING_VALUE = "?"

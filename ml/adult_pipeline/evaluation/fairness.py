@@ -39,7 +39,13 @@ def counts_from_figures(figures: Mapping[str, Any]) -> tuple[int, int, int, int,
     def count(rate: float | None, total: int) -> int:
         return 0 if rate is None else round(rate * total)
 
-    return size, positives, count(figures["accuracy"], size), count(figures["selection_rate"], size), count(figures["tpr"], positives)
+    return (
+        size,
+        positives,
+        count(figures["accuracy"], size),
+        count(figures["selection_rate"], size),
+        count(figures["tpr"], positives),
+    )
 
 
 def spread(values: Sequence[float | None]) -> float | None:
@@ -54,9 +60,17 @@ def attribute_figures(labels: np.ndarray, predictions: np.ndarray, groups: np.nd
     def per_group(hits: np.ndarray) -> list[int]:
         return np.bincount(group_of_row, weights=hits, minlength=names.size).astype(int).tolist()
 
-    counts = zip(per_group(np.ones(labels.size)), per_group(labels == 1), per_group(predictions == labels),
-                 per_group(predictions == 1), per_group((predictions == 1) & (labels == 1)), strict=True)
-    by_group = {str(name): figures_from_counts(*group_counts) for name, group_counts in zip(names.tolist(), counts, strict=True)}
+    counts = zip(
+        per_group(np.ones(labels.size)),
+        per_group(labels == 1),
+        per_group(predictions == labels),
+        per_group(predictions == 1),
+        per_group((predictions == 1) & (labels == 1)),
+        strict=True,
+    )
+    by_group = {
+        str(name): figures_from_counts(*group_counts) for name, group_counts in zip(names.tolist(), counts, strict=True)
+    }
     tpr_spread = spread([figures["tpr"] for figures in by_group.values()])
     fpr_spread = spread([figures["fpr"] for figures in by_group.values()])
     odds = [value for value in (tpr_spread, fpr_spread) if value is not None]
@@ -70,16 +84,22 @@ def attribute_figures(labels: np.ndarray, predictions: np.ndarray, groups: np.nd
 def drawn_groups(by_group: Mapping[str, Mapping[str, Any]], limit: int) -> list[tuple[str, Mapping[str, Any]]]:
     """At most ``limit`` (at least 2) groups to show, largest first: all of them if they are that few, else the
     ``limit - 1`` largest and one "other (k groups)" with the figures of the remaining rows together (from their counts)."""
-    ranked = sorted(by_group.items(), key=lambda item: -item[1]["size"])  # a stable sort: equal sizes stay in name order
+    ranked = sorted(
+        by_group.items(), key=lambda item: -item[1]["size"]
+    )  # a stable sort: equal sizes stay in name order
     if len(ranked) <= limit:
         return ranked
-    shown, rest = ranked[:limit - 1], ranked[limit - 1:]
+    shown, rest = ranked[: limit - 1], ranked[limit - 1 :]
     totals = [sum(column) for column in zip(*(counts_from_figures(figures) for _, figures in rest), strict=True)]
     return shown + [(f"other ({len(rest)} groups)", figures_from_counts(*totals))]
 
 
-def fairness_figures(labels: np.ndarray, predictions: np.ndarray, attributes: Mapping[str, np.ndarray]) -> dict[str, Any]:
+def fairness_figures(
+    labels: np.ndarray, predictions: np.ndarray, attributes: Mapping[str, np.ndarray]
+) -> dict[str, Any]:
     """``attributes``: attribute name -> the group of each row (its value as text; a Python str per row, never a
     fixed-width NumPy string, whose every row would take the longest value's room)."""
-    return {name: attribute_figures(labels, predictions, np.array([str(value) for value in attributes[name]], dtype=object))
-            for name in SENSITIVE_ATTRIBUTES}
+    return {
+        name: attribute_figures(labels, predictions, np.array([str(value) for value in attributes[name]], dtype=object))
+        for name in SENSITIVE_ATTRIBUTES
+    }

@@ -77,6 +77,7 @@ class ReportInput:
 @dataclass(frozen=True)
 class Figures:
     """``files``: file name (``report-<figure>.png``) -> PNG bytes; ``captions``: (file name, caption) in display order."""
+
     files: Mapping[str, bytes]
     captions: tuple[tuple[str, str], ...]
 
@@ -89,7 +90,7 @@ def is_report_file(name: str) -> bool:
 def shortened(label: str, length: int = LABEL_LENGTH) -> str:
     """``label`` on one line (any run of white space one space), cut to ``length`` characters with an ellipsis."""
     line = " ".join(label.split())
-    return line if len(line) <= length else line[:length - 1] + "…"
+    return line if len(line) <= length else line[: length - 1] + "…"
 
 
 @functools.lru_cache(maxsize=1)
@@ -128,10 +129,13 @@ def draw_confusion(scored: Scored) -> Callable[[Figure], None]:
         axes.set_xlabel("predicted")
         axes.set_ylabel("actual")
         axes.set_title("Confusion matrix")
+
     return draw
 
 
-def draw_curves(challenger: Scored, champion: Scored | None, champion_label: str, kind: str) -> Callable[[Figure], None]:
+def draw_curves(
+    challenger: Scored, champion: Scored | None, champion_label: str, kind: str
+) -> Callable[[Figure], None]:
     curve = scores.roc if kind == "roc" else scores.precision_recall
 
     def draw(figure: Figure) -> None:
@@ -146,6 +150,7 @@ def draw_curves(challenger: Scored, champion: Scored | None, champion_label: str
         else:
             axes.set(xlabel="recall", ylabel="precision", title="Precision-recall curve")
         axes.legend(loc="lower right" if kind == "roc" else "lower left")
+
     return draw
 
 
@@ -157,6 +162,7 @@ def draw_calibration(scored: Scored) -> Callable[[Figure], None]:
         axes.plot(predicted, observed, "o-", label="this run")
         axes.set(xlabel="mean predicted probability of >50K", ylabel="observed share of >50K", title="Calibration")
         axes.legend(loc="upper left")
+
     return draw
 
 
@@ -175,11 +181,13 @@ def draw_group_rates(groups: Mapping[str, Any]) -> Callable[[Figure], None]:
         axes.invert_yaxis()
         axes.set(xlabel="rate", title="Per-group rates")
         axes.legend(fontsize=7, loc="lower right")
+
     return draw
 
 
-def draw_figures(challenger: Scored | None, champion: Scored | None, champion_label: str,
-                 groups: Mapping[str, Any] | None) -> Figures:
+def draw_figures(
+    challenger: Scored | None, champion: Scored | None, champion_label: str, groups: Mapping[str, Any] | None
+) -> Figures:
     """Every figure of the report, drawn (the slow part: call it outside the registry's lock); none when the
     test stage did not run (no ``challenger``)."""
     if challenger is None:
@@ -191,8 +199,10 @@ def draw_figures(challenger: Scored | None, champion: Scored | None, champion_la
         "calibration": draw_calibration(challenger),
         **({"groups": draw_group_rates(groups)} if groups else {}),
     }
-    return Figures({figure_file(slug): png(draw) for slug, draw in drawings.items()},
-                   tuple((figure_file(slug), CAPTIONS[slug]) for slug in drawings))
+    return Figures(
+        {figure_file(slug): png(draw) for slug, draw in drawings.items()},
+        tuple((figure_file(slug), CAPTIONS[slug]) for slug in drawings),
+    )
 
 
 def number(value: Any, signed: bool = False) -> str:
@@ -213,7 +223,9 @@ def value_html(value: Any) -> str:
     """A fact's value as a person reads it: a mapping as a small table of its keys and values, a list as its
     values, None as a dash; never a Python repr."""
     if isinstance(value, Mapping):
-        rows = "".join(f"<tr><th>{html.escape(str(key))}</th><td>{value_html(item)}</td></tr>" for key, item in value.items())
+        rows = "".join(
+            f"<tr><th>{html.escape(str(key))}</th><td>{value_html(item)}</td></tr>" for key, item in value.items()
+        )
         return f'<table class="nested"><tbody>{rows}</tbody></table>'
     if isinstance(value, (list, tuple)):
         return ", ".join(value_html(item) for item in value)
@@ -240,7 +252,14 @@ def group_tables(groups: Mapping[str, Any] | None) -> str:
     parts = []
     for attribute, figures in groups.items():
         rows = [
-            [html.escape(shortened(name)), str(group["size"]), number(group["accuracy"]), number(group["selection_rate"]), number(group["tpr"]), number(group["fpr"])]
+            [
+                html.escape(shortened(name)),
+                str(group["size"]),
+                number(group["accuracy"]),
+                number(group["selection_rate"]),
+                number(group["tpr"]),
+                number(group["fpr"]),
+            ]
             for name, group in fairness.drawn_groups(figures["groups"], TABLE_GROUPS)
         ]
         parts.append(
@@ -287,8 +306,8 @@ table.nested{margin:0}table.nested th,table.nested td{border:none;padding:0 .6em
 def page(content: ReportInput, figures: Figures) -> str:
     """The HTML document; its stylesheet and figures are files beside it."""
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(content.title)}</title><link rel=\"stylesheet\" href=\"{CSS_FILE}\"></head><body>"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<title>{html.escape(content.title)}</title><link rel="stylesheet" href="{CSS_FILE}"></head><body>'
         f"<h1>{html.escape(content.title)}</h1>{verdict_html(content.verdict)}"
         f"<h2>Run</h2>{facts_table(content.facts)}"
         f"<h2>Metrics against the champion (same evaluation rows)</h2>{diff_table(content.diff)}"

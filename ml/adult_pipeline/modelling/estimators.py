@@ -41,10 +41,12 @@ def encoder(categorical: object) -> ColumnTransformer:
 
 def build_logreg(seed: int) -> Pipeline:
     """The original: one-hot encoded categoricals, unscaled numbers, logistic regression."""
-    return Pipeline([
-        ("encode", encoder(OneHotEncoder(handle_unknown="ignore", sparse_output=False))),
-        ("classify", LogisticRegression(max_iter=10000, random_state=seed)),
-    ])
+    return Pipeline(
+        [
+            ("encode", encoder(OneHotEncoder(handle_unknown="ignore", sparse_output=False))),
+            ("classify", LogisticRegression(max_iter=10000, random_state=seed)),
+        ]
+    )
 
 
 def ordinal_encoder(categories: str | list[list[str]] = "auto") -> OrdinalEncoder:
@@ -56,24 +58,34 @@ def ordinal_encoder(categories: str | list[list[str]] = "auto") -> OrdinalEncode
 def build_hgb(seed: int) -> Pipeline:
     """Gradient-boosted trees on ordinal-encoded categories, used as native categorical features."""
     categorical_mask = [True] * len(CATEGORICAL_FEATURES) + [False] * len(NUMERIC_FEATURES)
-    return Pipeline([
-        ("encode", encoder(ordinal_encoder())),
-        ("classify", HistGradientBoostingClassifier(categorical_features=categorical_mask, random_state=seed)),
-    ])
+    return Pipeline(
+        [
+            ("encode", encoder(ordinal_encoder())),
+            ("classify", HistGradientBoostingClassifier(categorical_features=categorical_mask, random_state=seed)),
+        ]
+    )
 
 
 def xgb_pipeline(seed: int, params: Mapping[str, Any]) -> Pipeline:
     """XGBoost's histogram trees on one thread, with native categorical splits, and ``params`` on top."""
     from xgboost import XGBClassifier  # here, not at the top: Debian 12 (the test host) has no python3-xgboost
 
-    return Pipeline([
-        ("encode", encoder(ordinal_encoder())),
-        ("classify", XGBClassifier(
-            tree_method="hist", enable_categorical=True,
-            feature_types=["c"] * len(CATEGORICAL_FEATURES) + ["q"] * len(NUMERIC_FEATURES),
-            n_jobs=1, random_state=seed, **params,
-        )),
-    ])
+    return Pipeline(
+        [
+            ("encode", encoder(ordinal_encoder())),
+            (
+                "classify",
+                XGBClassifier(
+                    tree_method="hist",
+                    enable_categorical=True,
+                    feature_types=["c"] * len(CATEGORICAL_FEATURES) + ["q"] * len(NUMERIC_FEATURES),
+                    n_jobs=1,
+                    random_state=seed,
+                    **params,
+                ),
+            ),
+        ]
+    )
 
 
 def tuned_params(name: str, path: Path = TUNED_PARAMS_FILE) -> dict[str, Any]:
@@ -97,7 +109,11 @@ def single_threaded_openmp() -> AbstractContextManager:
 
 
 MODELS: dict[str, ModelSpec] = {
-    "xgb": ModelSpec("xgb", "XGBClassifier (hist, native categorical features), tuned by cross-validation", False, build_xgb),
+    "xgb": ModelSpec(
+        "xgb", "XGBClassifier (hist, native categorical features), tuned by cross-validation", False, build_xgb
+    ),
     "hgb": ModelSpec("hgb", "HistGradientBoostingClassifier, native categorical features", False, build_hgb),
-    "logreg": ModelSpec("logreg", "LogisticRegression(max_iter=10000) on one-hot features (the original)", True, build_logreg),
+    "logreg": ModelSpec(
+        "logreg", "LogisticRegression(max_iter=10000) on one-hot features (the original)", True, build_logreg
+    ),
 }

@@ -84,7 +84,10 @@ def pickle_bytes(pipeline: Pipeline) -> bytes:
 def categories_of(pipeline: Pipeline) -> dict[str, list[str]]:
     """The ordinal encoder's categories per categorical column: the preprocessing as data."""
     encoder = pipeline.named_steps["encode"].named_transformers_["categorical"]
-    return {column: [str(value) for value in values] for column, values in zip(CATEGORICAL_FEATURES, encoder.categories_, strict=True)}
+    return {
+        column: [str(value) for value in values]
+        for column, values in zip(CATEGORICAL_FEATURES, encoder.categories_, strict=True)
+    }
 
 
 def estimator_of(model_name: str, pipeline: Pipeline) -> tuple[str, str, bytes]:
@@ -134,12 +137,17 @@ def parse_descriptor(path: str, data: bytes) -> dict[str, Any]:
         not isinstance(estimator, dict)
         or descriptor.get("format") != DESCRIPTOR_FORMAT
         or descriptor.get("model_name") not in MODELS
-        or (estimator.get("file"), estimator.get("format")) not in ((XGBOOST_FILE, XGBOOST_FORMAT), (PICKLE_FILE, PICKLE_FORMAT))
+        or (estimator.get("file"), estimator.get("format"))
+        not in ((XGBOOST_FILE, XGBOOST_FORMAT), (PICKLE_FILE, PICKLE_FORMAT))
         or not isinstance(estimator.get("sha256"), str)
     ):
-        raise InputError(f"{path}: not a model descriptor saved by train.py ({DESCRIPTOR_FORMAT}); expected train.py's output")
+        raise InputError(
+            f"{path}: not a model descriptor saved by train.py ({DESCRIPTOR_FORMAT}); expected train.py's output"
+        )
     if estimator["format"] == XGBOOST_FORMAT and descriptor["model_name"] != "xgb":
-        raise InputError(f"{path}: model {descriptor['model_name']!r} cannot be stored as {XGBOOST_FORMAT}; expected train.py's output")
+        raise InputError(
+            f"{path}: model {descriptor['model_name']!r} cannot be stored as {XGBOOST_FORMAT}; expected train.py's output"
+        )
     return descriptor
 
 
@@ -158,10 +166,15 @@ def xgboost_pipeline(path: str, descriptor: Mapping[str, Any], data: bytes) -> P
     if (
         not isinstance(categories, dict)
         or list(categories) != list(CATEGORICAL_FEATURES)
-        or not all(isinstance(values, list) and values and all(isinstance(v, str) for v in values) for values in categories.values())
+        or not all(
+            isinstance(values, list) and values and all(isinstance(v, str) for v in values)
+            for values in categories.values()
+        )
         or preprocessing.get("numeric") != list(NUMERIC_FEATURES)
     ):
-        raise InputError(f"{path}: the preprocessing is not the categories of {', '.join(CATEGORICAL_FEATURES)}; expected train.py's output")
+        raise InputError(
+            f"{path}: the preprocessing is not the categories of {', '.join(CATEGORICAL_FEATURES)}; expected train.py's output"
+        )
     pipeline = MODELS["xgb"].build(0)
     encode = pipeline.named_steps["encode"]
     encode.set_params(categorical=ordinal_encoder([categories[column] for column in CATEGORICAL_FEATURES]))
@@ -169,7 +182,9 @@ def xgboost_pipeline(path: str, descriptor: Mapping[str, Any], data: bytes) -> P
     try:
         pipeline.named_steps["classify"].load_model(bytearray(data))
     except Exception as error:  # XGBoost raises its own XGBoostError (and others) for a damaged file
-        raise InputError(f"{path}: unreadable by XGBoost ({type(error).__name__}); expected a model saved by train.py") from None
+        raise InputError(
+            f"{path}: unreadable by XGBoost ({type(error).__name__}); expected a model saved by train.py"
+        ) from None
     return pipeline
 
 
@@ -179,7 +194,9 @@ def pickled_pipeline(path: str, data: bytes) -> Pipeline:
     try:
         pipeline = joblib.load(io.BytesIO(data))
     except Exception as error:  # only bytes whose digest matched get here; a damaged file still raises many kinds
-        raise InputError(f"{path}: unreadable model ({type(error).__name__}); expected a model saved by train.py") from None
+        raise InputError(
+            f"{path}: unreadable model ({type(error).__name__}); expected a model saved by train.py"
+        ) from None
     if not isinstance(pipeline, Pipeline):
         raise InputError(f"{path}: not a model saved by train.py; expected an sklearn pipeline")
     return pipeline
@@ -194,7 +211,9 @@ def load(folder: str, recorded: Mapping[str, str] | None = None) -> StoredModel:
     estimator = descriptor["estimator"]
     estimator_path = os.path.join(folder, estimator["file"])
     if recorded is not None and recorded.get(estimator["file"]) != estimator["sha256"]:
-        raise InputError(f"{path}: names {estimator['file']} with a digest the registry did not record; the folder was changed, so it is not loaded")
+        raise InputError(
+            f"{path}: names {estimator['file']} with a digest the registry did not record; the folder was changed, so it is not loaded"
+        )
     data = read_verified(estimator_path, estimator["sha256"])
     if estimator["format"] == XGBOOST_FORMAT:
         pipeline = xgboost_pipeline(path, descriptor, data)

@@ -49,6 +49,7 @@ def write_text(path: str, text: str) -> None:
     def write(temp_path: str) -> None:
         with open(temp_path, "w", encoding="utf-8") as handle:
             handle.write(text)
+
     write_atomic(path, write)
 
 
@@ -56,6 +57,7 @@ def write_bytes(path: str, data: bytes) -> None:
     def write(temp_path: str) -> None:
         with open(temp_path, "wb") as handle:
             handle.write(data)
+
     write_atomic(path, write)
 
 
@@ -97,6 +99,8 @@ def remove_stale(paths: Iterable[str]) -> None:
     """Removes earlier runs' outputs, and temporary files a killed run may have left, before a stage starts."""
     for path in paths:
         remove_file(path)
-        pattern = os.path.join(glob.escape(os.path.dirname(path) or "."), glob.escape(temp_prefix(path)) + "*" + TEMP_SUFFIX)
+        pattern = os.path.join(
+            glob.escape(os.path.dirname(path) or "."), glob.escape(temp_prefix(path)) + "*" + TEMP_SUFFIX
+        )
         for leftover in glob.glob(pattern):
             remove_file(leftover)

@@ -17,7 +17,9 @@ def one_line(message: str) -> str:
 def describe_os_error(error: OSError) -> str:
     where = f"{error.filename}: " if error.filename else ""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"{where}{error.strerror}; expected free space for the outputs (free some, or give that folder more room)"
+        return (
+            f"{where}{error.strerror}; expected free space for the outputs (free some, or give that folder more room)"
+        )
     return f"{where}{error.strerror or error}; expected a readable input and writable output folders"
 
 

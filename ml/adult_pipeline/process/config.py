@@ -124,7 +124,10 @@ def parse_positive_integer(name: str, text: str, meaning: str, maximum: int | No
 
 def parse_max_input_bytes(text: str) -> int:
     return parse_positive_integer(
-        "MAX_INPUT_BYTES", text, "a size in bytes, such as 67108864 (64 MiB)", MAX_INPUT_BYTES_LIMIT,
+        "MAX_INPUT_BYTES",
+        text,
+        "a size in bytes, such as 67108864 (64 MiB)",
+        MAX_INPUT_BYTES_LIMIT,
     )
 
 

@@ -3,8 +3,15 @@
 from ..contract import EXIT_BAD_INPUT, EXIT_CRASH, EXIT_DOWNLOAD_FAILED, EXIT_GATE_FAILED, EXIT_OK, EXIT_STOPPED
 
 __all__ = [
-    "EXIT_BAD_INPUT", "EXIT_CRASH", "EXIT_DOWNLOAD_FAILED", "EXIT_GATE_FAILED", "EXIT_OK", "EXIT_STOPPED",
-    "PipelineError", "InputError", "DownloadError",
+    "EXIT_BAD_INPUT",
+    "EXIT_CRASH",
+    "EXIT_DOWNLOAD_FAILED",
+    "EXIT_GATE_FAILED",
+    "EXIT_OK",
+    "EXIT_STOPPED",
+    "PipelineError",
+    "InputError",
+    "DownloadError",
 ]
 
 
@@ -24,4 +31,3 @@ class DownloadError(PipelineError):
     """The network or the HTTP server failed while downloading data."""
 
     exit_code = EXIT_DOWNLOAD_FAILED
-

@@ -24,8 +24,10 @@ pending_signals: list[int] = []
 
 
 def message(signum: int) -> str:
-    return (f"stopped by {signal.Signals(signum).name} (docker stop, an engine shutdown or Ctrl-C); "
-            "this run's partial outputs were removed; run it again to finish")
+    return (
+        f"stopped by {signal.Signals(signum).name} (docker stop, an engine shutdown or Ctrl-C); "
+        "this run's partial outputs were removed; run it again to finish"
+    )
 
 
 def stop(signum: int, frame: FrameType | None) -> None:

@@ -41,6 +41,7 @@ MAX_LOCK_TIMEOUT_SECONDS = 86400
 @dataclass(frozen=True)
 class PromotionSettings:
     """``registry_dir`` None: no registry here; the verdict is reported and nothing is recorded."""
+
     registry_dir: str | None
     max_regression: float
     lock_timeout_seconds: int = int(ENVIRONMENT["REGISTRY_LOCK_TIMEOUT_SECONDS"][0])
@@ -52,7 +53,10 @@ def parse_max_regression(text: str) -> float:
 
 def parse_lock_timeout(text: str) -> int:
     return config.parse_positive_integer(
-        "REGISTRY_LOCK_TIMEOUT_SECONDS", text, "a number of seconds, such as 600", MAX_LOCK_TIMEOUT_SECONDS,
+        "REGISTRY_LOCK_TIMEOUT_SECONDS",
+        text,
+        "a number of seconds, such as 600",
+        MAX_LOCK_TIMEOUT_SECONDS,
     )
 
 
@@ -100,14 +104,20 @@ def load_champion(champion: registry.Version) -> model_store.StoredModel:
     try:
         return model_store.load(champion.folder, digests)
     except InputError as error:
-        raise registry.RegistryError(f"champion v{champion.number} cannot be re-scored: {error}; nothing was written") from None
+        raise registry.RegistryError(
+            f"champion v{champion.number} cannot be re-scored: {error}; nothing was written"
+        ) from None
 
 
 def champion_figures(version: registry.Version | None) -> dict[str, Any] | None:
     if version is None:
         return None
     figures = version.metadata["metrics"]
-    return {"version": version.number, "validation_acc": figures.get("validation_acc"), "test_acc": figures.get("test_acc")}
+    return {
+        "version": version.number,
+        "validation_acc": figures.get("validation_acc"),
+        "test_acc": figures.get("test_acc"),
+    }
 
 
 def verdict_line(run: RunFigures, outcome: str, reason: str) -> str:
@@ -117,7 +127,11 @@ def verdict_line(run: RunFigures, outcome: str, reason: str) -> str:
 
 
 def recorded_outcome(number: int, verdict: Verdict, champion: Mapping[str, Any] | None) -> str:
-    return f"promoted, v{number} is the champion" if verdict.promoted else f"v{number} rejected, champion stays {'v' + str(champion['version']) if champion else 'none'}"
+    return (
+        f"promoted, v{number} is the champion"
+        if verdict.promoted
+        else f"v{number} rejected, champion stays {'v' + str(champion['version']) if champion else 'none'}"
+    )
 
 
 def verdict_word(verdict: Verdict) -> str:
@@ -128,7 +142,9 @@ def warn_no_report(error: Exception) -> None:
     print(f"warning: the report was not written: {type(error).__name__}: {error}", file=sys.stderr)
 
 
-def draw(challenger: Scored | None, champion: Scored | None, champion_label: str, groups: dict[str, Any] | None) -> report.Figures | None:
+def draw(
+    challenger: Scored | None, champion: Scored | None, champion_label: str, groups: dict[str, Any] | None
+) -> report.Figures | None:
     """The report's figures (the slow part of the report, drawn outside the lock), or None with a warning."""
     try:
         return report.draw_figures(challenger, champion, champion_label, groups)
@@ -173,15 +189,32 @@ def report_unrecorded(settings: Settings, run: RunFigures) -> PromotionOutcome:
     """No registry here: the figures, the report and the verdict, with no champion to compare against and nothing recorded."""
     challenger = evaluate_challenger(settings, run)
     line = verdict_line(run, "not recorded", NO_REGISTRY_REASON)
-    files = render_report(report.ReportInput(
-        title=f"adult-mlops model ({run.model}), not recorded", verdict=line,
-        facts={"model": run.model, "threshold": run.threshold, "split": run.split, "seed": run.seed,
-               "rows": run.rows, "data": run.data, "model registry": "none on this build host"},
-        challenger=challenger.challenger, champion=None, champion_label="", diff=None, groups=challenger.groups,
-    ), draw(challenger.challenger, None, "", challenger.groups))
+    files = render_report(
+        report.ReportInput(
+            title=f"adult-mlops model ({run.model}), not recorded",
+            verdict=line,
+            facts={
+                "model": run.model,
+                "threshold": run.threshold,
+                "split": run.split,
+                "seed": run.seed,
+                "rows": run.rows,
+                "data": run.data,
+                "model registry": "none on this build host",
+            },
+            challenger=challenger.challenger,
+            champion=None,
+            champion_label="",
+            diff=None,
+            groups=challenger.groups,
+        ),
+        draw(challenger.challenger, None, "", challenger.groups),
+    )
     write_report(settings, files)
     print(line)
-    return PromotionOutcome(False, None, None, RegistryEntry(None, "not recorded", NO_REGISTRY_REASON, None), challenger.groups)
+    return PromotionOutcome(
+        False, None, None, RegistryEntry(None, "not recorded", NO_REGISTRY_REASON, None), challenger.groups
+    )
 
 
 @dataclass(frozen=True)
@@ -215,35 +248,85 @@ class Decision:
     line: str
 
 
-def decide_promotion(run: RunFigures, challenger: Evaluation, comparison: Comparison, number: int,
-                     champion: registry.Version | None, max_regression: float) -> Decision:
+def decide_promotion(
+    run: RunFigures,
+    challenger: Evaluation,
+    comparison: Comparison,
+    number: int,
+    champion: registry.Version | None,
+    max_regression: float,
+) -> Decision:
     """The promotion rule applied to this run's figures and the champion's, re-scored on the same rows (no I/O)."""
-    new = {"validation_acc": run.validation_acc, **(scores.summary(challenger.challenger) if challenger.challenger else {})}
+    new = {
+        "validation_acc": run.validation_acc,
+        **(scores.summary(challenger.challenger) if challenger.challenger else {}),
+    }
     rescored = comparison.rescored
-    old = {"validation_acc": champion.metadata["metrics"]["validation_acc"], **(scores.summary(rescored) if rescored else {})} if champion else {}
-    verdict = decide(run.gate_passed, run.validation_acc, run.threshold, new.get("test_acc"), old.get("test_acc"), max_regression)
+    old = (
+        {
+            "validation_acc": champion.metadata["metrics"]["validation_acc"],
+            **(scores.summary(rescored) if rescored else {}),
+        }
+        if champion
+        else {}
+    )
+    verdict = decide(
+        run.gate_passed, run.validation_acc, run.threshold, new.get("test_acc"), old.get("test_acc"), max_regression
+    )
     line = verdict_line(run, recorded_outcome(number, verdict, champion_figures(champion)), verdict.reason)
     return Decision(number, champion, verdict, new, metrics_diff(old, new) if champion else None, line)
 
 
-def record(root: str, run: RunFigures, challenger: Evaluation, comparison: Comparison, decision: Decision,
-           max_regression: float) -> dict[str, bytes] | None:
+def record(
+    root: str,
+    run: RunFigures,
+    challenger: Evaluation,
+    comparison: Comparison,
+    decision: Decision,
+    max_regression: float,
+) -> dict[str, bytes] | None:
     """Writes the version (model files, metadata, report) into the registry, under its lock; returns the report's files."""
     champion, number = decision.champion, decision.number
-    report_files = render_report(report.ReportInput(
-        title=f"adult-mlops model v{number} ({run.model})", verdict=decision.line,
-        facts={"version": number, "model": run.model, "threshold": run.threshold, "max_regression": max_regression,
-               "split": run.split, "seed": run.seed, "rows": run.rows, "data": run.data,
-               "champion before this run": f"v{champion.number}" if champion else "none"},
-        challenger=challenger.challenger, champion=comparison.rescored, champion_label=f"champion v{champion.number}" if champion else "",
-        diff=decision.diff, groups=challenger.groups,
-    ), comparison.figures)
+    report_files = render_report(
+        report.ReportInput(
+            title=f"adult-mlops model v{number} ({run.model})",
+            verdict=decision.line,
+            facts={
+                "version": number,
+                "model": run.model,
+                "threshold": run.threshold,
+                "max_regression": max_regression,
+                "split": run.split,
+                "seed": run.seed,
+                "rows": run.rows,
+                "data": run.data,
+                "champion before this run": f"v{champion.number}" if champion else "none",
+            },
+            challenger=challenger.challenger,
+            champion=comparison.rescored,
+            champion_label=f"champion v{champion.number}" if champion else "",
+            diff=decision.diff,
+            groups=challenger.groups,
+        ),
+        comparison.figures,
+    )
     metadata = {
-        "version": number, "created": registry.utc_now(), "verdict": verdict_word(decision.verdict), "reason": decision.verdict.reason,
-        "model": run.model, "threshold": run.threshold, "max_regression": max_regression,
-        "seed": run.seed, "split": run.split, "data": run.data, "rows": run.rows,
-        "metrics": decision.new, "groups": challenger.groups, "compared_with": champion.number if champion else None,
-        "source_sha256": source_sha256(), "model_files": challenger.model.digests,
+        "version": number,
+        "created": registry.utc_now(),
+        "verdict": verdict_word(decision.verdict),
+        "reason": decision.verdict.reason,
+        "model": run.model,
+        "threshold": run.threshold,
+        "max_regression": max_regression,
+        "seed": run.seed,
+        "split": run.split,
+        "data": run.data,
+        "rows": run.rows,
+        "metrics": decision.new,
+        "groups": challenger.groups,
+        "compared_with": champion.number if champion else None,
+        "source_sha256": source_sha256(),
+        "model_files": challenger.model.digests,
     }
     files = {name: writer_of(data) for name, data in {**challenger.model.files, **(report_files or {})}.items()}
     registry.record(root, number, metadata, files)
@@ -253,8 +336,14 @@ def record(root: str, run: RunFigures, challenger: Evaluation, comparison: Compa
 def summarise(decision: Decision, challenger: Evaluation, report_written: bool) -> PromotionOutcome:
     """The metrics line's promotion fields for a recorded version."""
     verdict, number, new = decision.verdict, decision.number, decision.new
-    current = {"version": number, "validation_acc": new["validation_acc"], "test_acc": new.get("test_acc")} if verdict.promoted else champion_figures(decision.champion)
-    entry = RegistryEntry(number, verdict_word(verdict), verdict.reason, registry.report_path(number) if report_written else None)
+    current = (
+        {"version": number, "validation_acc": new["validation_acc"], "test_acc": new.get("test_acc")}
+        if verdict.promoted
+        else champion_figures(decision.champion)
+    )
+    entry = RegistryEntry(
+        number, verdict_word(verdict), verdict.reason, registry.report_path(number) if report_written else None
+    )
     return PromotionOutcome(verdict.promoted, current, decision.diff, entry, challenger.groups)
 
 

@@ -100,7 +100,9 @@ def report_path(number: int) -> str:
 
 def check_root(root: str) -> None:
     if not os.path.isdir(root):
-        raise RegistryError(f"REGISTRY_DIR={root!r} is not a directory; expected the model registry's volume mounted there")
+        raise RegistryError(
+            f"REGISTRY_DIR={root!r} is not a directory; expected the model registry's volume mounted there"
+        )
 
 
 def file_kind(mode: int) -> str:
@@ -140,7 +142,9 @@ def open_lock(root: str) -> int:
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise not_a_lock_file(path, "a symbolic link") from None
-        raise RegistryError(f"{root}: cannot open the lock file ({error.strerror}); expected a registry writable by the model's user") from None
+        raise RegistryError(
+            f"{root}: cannot open the lock file ({error.strerror}); expected a registry writable by the model's user"
+        ) from None
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
@@ -205,8 +209,12 @@ def acquire(descriptor: int, path: str, timeout_seconds: float) -> None:
                 "(docker ps shows a container's ID as its host name), or raise REGISTRY_LOCK_TIMEOUT_SECONDS"
             )
         if holder != reported:
-            print(f"waiting for the model registry's lock {path}: held by {holder}; "
-                  f"giving up after {timeout_seconds:g} s (REGISTRY_LOCK_TIMEOUT_SECONDS)", file=sys.stderr, flush=True)
+            print(
+                f"waiting for the model registry's lock {path}: held by {holder}; "
+                f"giving up after {timeout_seconds:g} s (REGISTRY_LOCK_TIMEOUT_SECONDS)",
+                file=sys.stderr,
+                flush=True,
+            )
             reported = holder
         time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
 
@@ -223,7 +231,9 @@ def locked(root: str, timeout_seconds: float) -> Iterator[Lock]:
             lock = Lock(descriptor)
         except OSError as error:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
-            raise RegistryError(f"{os.path.join(root, LOCK_FILE)}: cannot be written ({error.strerror}); expected a registry writable by the model's user") from None
+            raise RegistryError(
+                f"{os.path.join(root, LOCK_FILE)}: cannot be written ({error.strerror}); expected a registry writable by the model's user"
+            ) from None
         try:
             yield lock
         finally:
@@ -246,7 +256,9 @@ def check_metadata(path: str, number: int, document: Any) -> Mapping[str, Any]:
     elif not isinstance(document.get("metrics"), dict) or not is_fraction(document["metrics"].get("validation_acc")):
         problem = "metrics.validation_acc is missing or not a number in [0, 1]"
     if problem:
-        raise RegistryError(f"{path}: corrupt registry metadata: {problem}; nothing was written (move the version folder away or repair the file)")
+        raise RegistryError(
+            f"{path}: corrupt registry metadata: {problem}; nothing was written (move the version folder away or repair the file)"
+        )
     return document
 
 
@@ -276,7 +288,9 @@ def read_versions(root: str) -> dict[int, Version]:
         if name.startswith("."):
             continue
         if not name.isdigit() or name != str(int(name)):
-            raise RegistryError(f"{os.path.join(folder, name)}: unexpected entry in the registry; expected version folders named 1, 2, ...")
+            raise RegistryError(
+                f"{os.path.join(folder, name)}: unexpected entry in the registry; expected version folders named 1, 2, ..."
+            )
         number = int(name)
         path = os.path.join(folder, name, METADATA_FILE)
         found[number] = Version(number, os.path.join(folder, name), check_metadata(path, number, read_json_file(path)))
@@ -291,7 +305,7 @@ def read_pointer(root: str) -> int | None:
     pointer = read_json_file(path)
     number = pointer.get("version") if isinstance(pointer, dict) else None
     if not isinstance(number, int) or isinstance(number, bool):
-        raise RegistryError(f"{path}: holds {pointer!r}, not {{\"version\": N}}; nothing was written")
+        raise RegistryError(f'{path}: holds {pointer!r}, not {{"version": N}}; nothing was written')
     return number
 
 
@@ -301,7 +315,9 @@ def champion_of(root: str, versions: Mapping[int, Version], pointer: int | None)
         return None
     path = os.path.join(root, CHAMPION_FILE)
     if pointer not in versions:
-        raise RegistryError(f"{path}: points at version {pointer!r}, which the registry does not hold; nothing was written")
+        raise RegistryError(
+            f"{path}: points at version {pointer!r}, which the registry does not hold; nothing was written"
+        )
     verdict = versions[pointer].metadata["verdict"]
     if verdict not in ("promoted", "pending"):
         raise RegistryError(f"{path}: points at version {pointer}, which was {verdict}; nothing was written")
@@ -387,11 +403,15 @@ def abort(version: Version, reason: str) -> Version:
         with open(report_file, encoding="utf-8") as handle:
             page = handle.read()
         try:
-            artifacts.write_text(report_file, report.replace_verdict(page, f"verdict: v{version.number} aborted ({reason})"))
+            artifacts.write_text(
+                report_file, report.replace_verdict(page, f"verdict: v{version.number} aborted ({reason})")
+            )
         except ValueError:  # not a page this image wrote: it cannot be corrected, so it does not stay
             artifacts.remove_file(report_file)
     intended = {"verdict": "promoted", "reason": version.metadata.get("reason")}
-    return rewrite_metadata(version, {"verdict": "aborted", "reason": reason, "intended": intended, "aborted_at": utc_now()})
+    return rewrite_metadata(
+        version, {"verdict": "aborted", "reason": reason, "intended": intended, "aborted_at": utc_now()}
+    )
 
 
 def utc_now() -> str:
@@ -409,12 +429,18 @@ def settle(root: str, versions: Mapping[int, Version], pointer: int | None, sett
             if number == pointer:
                 settled[number] = rewrite_metadata(version, {"verdict": "promoted"})
             else:
-                settled[number] = abort(version, f"the run that wrote v{number} stopped before it moved the champion pointer; "
-                                                  f"settled by {settled_by}")
+                settled[number] = abort(
+                    version,
+                    f"the run that wrote v{number} stopped before it moved the champion pointer; "
+                    f"settled by {settled_by}",
+                )
         except OSError as error:
             raise write_error(root, error, f"v{number} is still pending, nothing else was written") from None
-        print(f"registry: v{number} was left pending by a stopped run; settled as {settled[number].metadata['verdict']}",
-              file=sys.stderr, flush=True)
+        print(
+            f"registry: v{number} was left pending by a stopped run; settled as {settled[number].metadata['verdict']}",
+            file=sys.stderr,
+            flush=True,
+        )
     return settled
 
 
@@ -454,8 +480,12 @@ def commit(root: str, version: Version) -> None:
         try:
             rewrite_metadata(version, {"verdict": "promoted"})
         except OSError as error:  # committed already: the next run marks it promoted
-            print(f"warning: v{version.number} is the champion, but its metadata could not be marked promoted "
-                  f"({error.strerror or error}); the next run settles it", file=sys.stderr, flush=True)
+            print(
+                f"warning: v{version.number} is the champion, but its metadata could not be marked promoted "
+                f"({error.strerror or error}); the next run settles it",
+                file=sys.stderr,
+                flush=True,
+            )
         failpoint("promoted")
 
 

@@ -40,7 +40,9 @@ def decide(
     return Verdict(False, f"{comparison}: worse than the champion by more than maxRegression {max_regression}")
 
 
-def metrics_diff(old: Mapping[str, float | None], new: Mapping[str, float | None]) -> dict[str, dict[str, float | None]]:
+def metrics_diff(
+    old: Mapping[str, float | None], new: Mapping[str, float | None]
+) -> dict[str, dict[str, float | None]]:
     """DVC's `metrics diff`: for each metric in ``new``, the old and new value and new - old (None when either is unknown)."""
     return {
         name: {

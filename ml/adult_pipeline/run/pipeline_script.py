@@ -33,8 +33,17 @@ def run_gated(env: Mapping[str, str], started: float, clock: Clock = time.perf_c
         test_acc, test_seconds = timed(clock, lambda: stages.evaluate(settings)) if gate.passed else (None, None)
     if test_acc is not None:
         print(stages.describe_test(test_acc))
-    run = RunFigures(validation_acc, test_acc, gate.passed, settings.threshold, settings.model, settings.seed,
-                     settings.split, prepared.data, prepared.rows)
+    run = RunFigures(
+        validation_acc,
+        test_acc,
+        gate.passed,
+        settings.threshold,
+        settings.model,
+        settings.seed,
+        settings.split,
+        prepared.data,
+        prepared.rows,
+    )
     outcome = champion_challenger.promote(settings, promotion, run)
     seconds = Seconds(preprocessing_seconds, train_seconds, test_seconds, round(clock() - started, 3))
     line = metrics_line(run, seconds, outcome)

@@ -16,8 +16,17 @@ def promote_main(env: Mapping[str, str]) -> int:
         manifest = stages.read_manifest(settings)
         gate = stages.gate(settings)
         test_acc = artifacts.read_fraction(settings.paths.test_metadata, "test_acc", "test.py") if gate.passed else None
-        run = RunFigures(gate.validation_acc, test_acc, gate.passed, settings.threshold, settings.model, settings.seed,
-                         settings.split, manifest.get("data"), manifest.get("rows"))
+        run = RunFigures(
+            gate.validation_acc,
+            test_acc,
+            gate.passed,
+            settings.threshold,
+            settings.model,
+            settings.seed,
+            settings.split,
+            manifest.get("data"),
+            manifest.get("rows"),
+        )
         line = metrics_line(run, Seconds(), champion_challenger.promote(settings, promotion, run))
         result_files.write_metrics(settings.paths, line)
         print(as_json_line(line))

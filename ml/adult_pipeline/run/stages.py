@@ -33,7 +33,7 @@ def stage_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
 
 def stale_outputs(stage: str, paths: Paths) -> tuple[str, ...]:
     """The outputs of ``stage`` and of every stage after it."""
-    later = STAGES[STAGES.index(stage):]
+    later = STAGES[STAGES.index(stage) :]
     return tuple(path for name in later for path in stage_outputs(name, paths))
 
 

@@ -36,7 +36,9 @@ log = logging.getLogger("adult_pipeline.serve")
 
 
 def json_response(document: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status, media_type=JSON, headers=headers)
+    return Response(
+        orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status, media_type=JSON, headers=headers
+    )
 
 
 def problem_response(problem: Problem) -> Response:
@@ -59,7 +61,8 @@ def input_metadata(served: Served) -> list[dict[str, Any]]:
     categories = served.predictor.categories
     return [
         {"name": name, "datatype": "BYTES", "shape": [-1], "parameters": {"categories": categories[name]}}
-        if name in CATEGORICAL_FEATURES else {"name": name, "datatype": "FP64", "shape": [-1]}
+        if name in CATEGORICAL_FEATURES
+        else {"name": name, "datatype": "FP64", "shape": [-1]}
         for name in FEATURES
     ]
 
@@ -75,12 +78,16 @@ def check_model_name(name: str) -> None:
 
 def version_number(text: str) -> int:
     if not text.isdigit() or text != str(int(text)):
-        raise not_found(f"the version is not a version number; expected 1, 2, ... (GET /v2/models/{MODEL_NAME} lists them)")
+        raise not_found(
+            f"the version is not a version number; expected 1, 2, ... (GET /v2/models/{MODEL_NAME} lists them)"
+        )
     return int(text)
 
 
 class Service:
-    def __init__(self, settings: ServeSettings, champion: Champion, metrics: ServiceMetrics, request_log: RequestLog | None) -> None:
+    def __init__(
+        self, settings: ServeSettings, champion: Champion, metrics: ServiceMetrics, request_log: RequestLog | None
+    ) -> None:
         self.settings = settings
         self.champion = champion
         self.metrics = metrics
@@ -89,7 +96,9 @@ class Service:
     def current(self) -> Served:
         served = self.champion.served
         if served is None:
-            raise unavailable("no champion is loaded yet: the registry has none, or it could not be loaded (the service's log says why); try again later")
+            raise unavailable(
+                "no champion is loaded yet: the registry has none, or it could not be loaded (the service's log says why); try again later"
+            )
         return served
 
     def served(self, version: str | None) -> Served:
@@ -98,7 +107,9 @@ class Service:
     async def body(self, request: Request) -> Any:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != JSON:
-            raise unsupported_media_type(f"the body's content type is {media_type[:64] or 'not given'}; send it as {JSON} (Content-Type: {JSON})")
+            raise unsupported_media_type(
+                f"the body's content type is {media_type[:64] or 'not given'}; send it as {JSON} (Content-Type: {JSON})"
+            )
         limit = self.settings.max_body_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -107,20 +118,28 @@ class Service:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise too_large(f"the body is over {limit} bytes; at most {limit} are accepted (send the rows in parts)")
+                raise too_large(
+                    f"the body is over {limit} bytes; at most {limit} are accepted (send the rows in parts)"
+                )
             chunks.append(chunk)
         return parse_json(b"".join(chunks))
 
     def predict(self, served: Served, batch: Batch, endpoint: str) -> Prediction:
         probabilities = served.predictor.probabilities(batch.columns)
-        prediction = Prediction({"label": labels_of(probabilities), "probability": probabilities}, served.predictor.unseen(batch.columns))
+        prediction = Prediction(
+            {"label": labels_of(probabilities), "probability": probabilities}, served.predictor.unseen(batch.columns)
+        )
         self.metrics.rows.inc(batch.rows)
         for name, count in prediction.unseen.items():
             self.metrics.unseen.labels(name).inc(count)
         if self.request_log is not None and self.request_log.sampled():
             record = {
-                "time": time.time(), "endpoint": endpoint, "model_version": served.version, "rows": batch.rows,
-                "inputs": batch.columns, "outputs": prediction.outputs,
+                "time": time.time(),
+                "endpoint": endpoint,
+                "model_version": served.version,
+                "rows": batch.rows,
+                "inputs": batch.columns,
+                "outputs": prediction.outputs,
             }
             if self.request_log.write(record):
                 self.metrics.logged.inc()
@@ -132,11 +151,19 @@ class Service:
         inference: InferenceRequest = open_inference_request(await self.body(request), self.settings.max_rows)
         prediction = self.predict(served, inference.batch, "infer")
         outputs = [
-            {"name": output, "shape": [inference.batch.rows], "datatype": OUTPUT_DATATYPES[output], "data": prediction.outputs[output]}
+            {
+                "name": output,
+                "shape": [inference.batch.rows],
+                "datatype": OUTPUT_DATATYPES[output],
+                "data": prediction.outputs[output],
+            }
             for output in inference.outputs
         ]
         answer: dict[str, Any] = {
-            "model_name": MODEL_NAME, "model_version": str(served.version), "id": inference.id or uuid.uuid4().hex, "outputs": outputs,
+            "model_name": MODEL_NAME,
+            "model_version": str(served.version),
+            "id": inference.id or uuid.uuid4().hex,
+            "outputs": outputs,
         }
         if prediction.unseen:
             answer["parameters"] = {"unseen_categories": prediction.unseen}
@@ -146,20 +173,28 @@ class Service:
         served = self.current()
         batch = dataframe_request(await self.body(request), self.settings.max_rows)
         outputs = self.predict(served, batch, "invocations").outputs
-        predictions = [{"label": label, "probability": probability} for label, probability in zip(outputs["label"], outputs["probability"].tolist(), strict=True)]
-        return json_response({"predictions": predictions, "model_version": str(served.version)}, headers={"X-Model-Version": str(served.version)})
+        predictions = [
+            {"label": label, "probability": probability}
+            for label, probability in zip(outputs["label"], outputs["probability"].tolist(), strict=True)
+        ]
+        return json_response(
+            {"predictions": predictions, "model_version": str(served.version)},
+            headers={"X-Model-Version": str(served.version)},
+        )
 
     async def model_metadata(self, name: str, version: str | None) -> Response:
         check_model_name(name)
         served = self.served(version)
-        return json_response({
-            "name": MODEL_NAME,
-            "versions": [str(number) for number in self.champion.versions()],
-            "platform": PLATFORMS[served.predictor.model_name],
-            "inputs": input_metadata(served),
-            "outputs": output_metadata(),
-            "parameters": {"served_version": str(served.version), "model": served.predictor.model_name},
-        })
+        return json_response(
+            {
+                "name": MODEL_NAME,
+                "versions": [str(number) for number in self.champion.versions()],
+                "platform": PLATFORMS[served.predictor.model_name],
+                "inputs": input_metadata(served),
+                "outputs": output_metadata(),
+                "parameters": {"served_version": str(served.version), "model": served.predictor.model_name},
+            }
+        )
 
     async def ready(self) -> Response:
         served = self.current()

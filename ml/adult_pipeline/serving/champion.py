@@ -34,7 +34,9 @@ def load_version(version: registry.Version) -> Served:
     """The version's model, its digests checked, and its check prediction passed (else PipelineError/CheckFailed)."""
     digests = version.model_digests
     if digests is None:
-        raise PipelineError(f"{version.folder}: recorded without model digests (an older image's version), so it is not loaded")
+        raise PipelineError(
+            f"{version.folder}: recorded without model digests (an older image's version), so it is not loaded"
+        )
     predictor = predictor_of(model_store.load(version.folder, digests))
     predictor.check()
     return Served(version.number, predictor)
@@ -43,7 +45,13 @@ def load_version(version: registry.Version) -> Served:
 class Champion:
     """The version being served and the thread that follows the pointer."""
 
-    def __init__(self, root: str, poll_seconds: float, metrics: ServiceMetrics, load: Callable[[registry.Version], Served] = load_version) -> None:
+    def __init__(
+        self,
+        root: str,
+        poll_seconds: float,
+        metrics: ServiceMetrics,
+        load: Callable[[registry.Version], Served] = load_version,
+    ) -> None:
         self.root = root
         self.poll_seconds = poll_seconds
         self.metrics = metrics
@@ -86,8 +94,11 @@ class Champion:
         self.metrics.swaps.inc()
         self.metrics.served_version.set(served.version)
         log.warning(
-            "serving version %d (%s), loaded and checked in %.2f s%s", served.version, served.predictor.model_name,
-            time.monotonic() - started, f"; it replaces version {current}" if current else "",
+            "serving version %d (%s), loaded and checked in %.2f s%s",
+            served.version,
+            served.predictor.model_name,
+            time.monotonic() - started,
+            f"; it replaces version {current}" if current else "",
         )
 
     def fail(self, pointer: int | None, reason: str) -> None:
@@ -96,7 +107,12 @@ class Champion:
         self.failed_pointer = pointer
         self.metrics.failed_swaps.inc()
         still = f"still serving version {self.served.version}" if self.served else "serving no version"
-        log.error("could not serve version %s: %s; %s", pointer if pointer is not None else "(pointer unreadable)", " ".join(reason.split()), still)
+        log.error(
+            "could not serve version %s: %s; %s",
+            pointer if pointer is not None else "(pointer unreadable)",
+            " ".join(reason.split()),
+            still,
+        )
 
     def version(self, number: int) -> Served:
         """A version by number, if it is still in the registry and may be served (else a 404)."""
@@ -110,12 +126,16 @@ class Champion:
         try:
             version = registry.read_versions(self.root).get(number)
         except PipelineError as error:
-            raise not_found(f"version {number} cannot be read from the registry: {' '.join(str(error).split())}") from None
+            raise not_found(
+                f"version {number} cannot be read from the registry: {' '.join(str(error).split())}"
+            ) from None
         if version is None:
             raise not_found(f"version {number} is not in the registry; GET /v2/models/adult-income lists the versions")
         verdict = version.metadata["verdict"]
         if verdict not in SERVABLE_VERDICTS:
-            raise not_found(f"version {number} was {verdict}, so it is not served; expected a promoted or rejected version")
+            raise not_found(
+                f"version {number} was {verdict}, so it is not served; expected a promoted or rejected version"
+            )
         try:
             served = self.load(version)
         except (PipelineError, CheckFailed, OSError) as error:

@@ -18,23 +18,45 @@ class ServiceMetrics:
         self.multiprocess_dir = os.environ.get(MULTIPROCESS_VARIABLE)
         if not self.multiprocess_dir:
             ProcessCollector(registry=self.registry)
-        self.requests = Counter("adult_requests", "Requests answered, by endpoint and HTTP status", ["endpoint", "status"], registry=self.registry)
-        self.latency = Histogram(
-            "adult_request_duration_seconds", "Time from a request's arrival to its answer, by endpoint", ["endpoint"],
-            buckets=LATENCY_BUCKETS, registry=self.registry,
-        )
-        self.rows = Counter("adult_rows_predicted", "Rows predicted", registry=self.registry)
-        self.unseen = Counter("adult_unseen_categories", "Values of a categorical input the served model never saw in training", ["input"], registry=self.registry)
-        self.served_version = Gauge(
-            "adult_served_model_version", "The registry version served (the oldest any server process serves; 0: none loaded)",
-            registry=self.registry, multiprocess_mode="livemin",
-        )
-        self.swaps = Counter("adult_model_swaps", "Times a new champion was loaded, checked and served (per server process)", registry=self.registry)
-        self.failed_swaps = Counter(
-            "adult_model_swap_failures", "Times a new champion could not be loaded or failed its check, so the old one stayed (per server process)",
+        self.requests = Counter(
+            "adult_requests",
+            "Requests answered, by endpoint and HTTP status",
+            ["endpoint", "status"],
             registry=self.registry,
         )
-        self.logged = Counter("adult_request_log_records", "Requests written to the request log", registry=self.registry)
+        self.latency = Histogram(
+            "adult_request_duration_seconds",
+            "Time from a request's arrival to its answer, by endpoint",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.rows = Counter("adult_rows_predicted", "Rows predicted", registry=self.registry)
+        self.unseen = Counter(
+            "adult_unseen_categories",
+            "Values of a categorical input the served model never saw in training",
+            ["input"],
+            registry=self.registry,
+        )
+        self.served_version = Gauge(
+            "adult_served_model_version",
+            "The registry version served (the oldest any server process serves; 0: none loaded)",
+            registry=self.registry,
+            multiprocess_mode="livemin",
+        )
+        self.swaps = Counter(
+            "adult_model_swaps",
+            "Times a new champion was loaded, checked and served (per server process)",
+            registry=self.registry,
+        )
+        self.failed_swaps = Counter(
+            "adult_model_swap_failures",
+            "Times a new champion could not be loaded or failed its check, so the old one stayed (per server process)",
+            registry=self.registry,
+        )
+        self.logged = Counter(
+            "adult_request_log_records", "Requests written to the request log", registry=self.registry
+        )
 
     def exposition(self) -> bytes:
         """The text format of every metric, summed over the server processes."""

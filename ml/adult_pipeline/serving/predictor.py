@@ -49,7 +49,10 @@ def ordinal_codes(pipeline: Pipeline) -> list[dict[str, float]] | None:
     """Category -> code for each categorical column when the model encodes them ordinally; else None."""
     encode = pipeline.named_steps["encode"]
     encoder = encode.named_transformers_.get("categorical")
-    if not isinstance(encoder, OrdinalEncoder) or [name for name, _, _ in encode.transformers_][:2] != ["categorical", "numeric"]:
+    if not isinstance(encoder, OrdinalEncoder) or [name for name, _, _ in encode.transformers_][:2] != [
+        "categorical",
+        "numeric",
+    ]:
         return None
     return [{str(value): float(code) for code, value in enumerate(values)} for values in encoder.categories_]
 
@@ -90,7 +93,9 @@ class Predictor:
         """Predicts every known category and an unseen one both ways; CheckFailed when they differ or are
         not probabilities."""
         table = category_table(self.categories)
-        table = pd.concat([table, table.head(1).assign(**{name: UNSEEN_CATEGORY for name in CATEGORICAL_FEATURES})], ignore_index=True)
+        table = pd.concat(
+            [table, table.head(1).assign(**{name: UNSEEN_CATEGORY for name in CATEGORICAL_FEATURES})], ignore_index=True
+        )
         columns = {name: table[name].tolist() for name in FEATURES}
         served = self.probabilities(columns)
         expected = positive_probabilities(self.pipeline, frame_of(columns))

@@ -27,14 +27,18 @@ def take_slot(folder: str, slots: int) -> tuple[int, int]:
 
 
 class RequestLog:
-    def __init__(self, folder: str, sample_rate: float, max_bytes: int, processes: int, draw: random.Random | None = None) -> None:
+    def __init__(
+        self, folder: str, sample_rate: float, max_bytes: int, processes: int, draw: random.Random | None = None
+    ) -> None:
         self.slot, self.lock = take_slot(folder, processes)
         # Each process's live file and its rotated copy get an equal share of the cap; a larger record is not written.
         self.record_limit = max_bytes // (2 * processes)
         self.sample_rate = sample_rate
         self.draw = draw or random.Random()
         self.path = os.path.join(folder, f"requests-{self.slot}.jsonl")
-        handler = logging.handlers.RotatingFileHandler(self.path, maxBytes=self.record_limit, backupCount=1, encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            self.path, maxBytes=self.record_limit, backupCount=1, encoding="utf-8"
+        )
         handler.setFormatter(logging.Formatter("%(message)s"))
         self.logger = logging.getLogger(f"adult_pipeline.request_log.{self.path}")
         self.logger.propagate = False

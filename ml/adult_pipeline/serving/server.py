@@ -50,8 +50,11 @@ def worker_app() -> FastAPI:
     threadpool_limits(limits=1, user_api="openmp")  # for the process' life (estimators.single_threaded_openmp says why)
     metrics = ServiceMetrics()
     request_log = (
-        RequestLog(settings.request_log_dir, settings.request_log_sample_rate, settings.request_log_max_bytes, settings.workers)
-        if settings.request_log_dir else None
+        RequestLog(
+            settings.request_log_dir, settings.request_log_sample_rate, settings.request_log_max_bytes, settings.workers
+        )
+        if settings.request_log_dir
+        else None
     )
     champion = Champion(settings.registry_dir, settings.poll_seconds, metrics)
     champion.follow()
@@ -67,16 +70,31 @@ def serve_main(env: Mapping[str, str], metrics_folder: str | None) -> int:
     settings = load_serve_settings(env)
     registry.check_root(settings.registry_dir)
     if settings.request_log_dir and not os.access(settings.request_log_dir, os.W_OK):
-        raise PermissionError(13, "not writable: the request log's folder (mount a volume there, or set REQUEST_LOG_DIR empty)", settings.request_log_dir)
+        raise PermissionError(
+            13,
+            "not writable: the request log's folder (mount a volume there, or set REQUEST_LOG_DIR empty)",
+            settings.request_log_dir,
+        )
     logging.getLogger("adult_pipeline.serve").warning(
-        "listening on port %d with %d processes; following %s every %g s; request log: %s", settings.port, settings.workers,
-        settings.registry_dir, settings.poll_seconds,
-        f"{settings.request_log_dir} ({settings.request_log_sample_rate:g} of requests)" if settings.request_log_dir else "off",
+        "listening on port %d with %d processes; following %s every %g s; request log: %s",
+        settings.port,
+        settings.workers,
+        settings.registry_dir,
+        settings.poll_seconds,
+        f"{settings.request_log_dir} ({settings.request_log_sample_rate:g} of requests)"
+        if settings.request_log_dir
+        else "off",
     )
     try:
         uvicorn.run(
-            f"{__name__}:worker_app", factory=True, workers=settings.workers, host=LISTEN_ADDRESS, port=settings.port,
-            access_log=False, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            f"{__name__}:worker_app",
+            factory=True,
+            workers=settings.workers,
+            host=LISTEN_ADDRESS,
+            port=settings.port,
+            access_log=False,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
     finally:
         if metrics_folder:

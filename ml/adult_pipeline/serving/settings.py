@@ -38,12 +38,16 @@ def parse_poll_seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not low <= value <= high:
-        raise InputError(f"SERVE_POLL_SECONDS={text!r} is not a number of seconds from {low:g} to {high:g}; expected e.g. 1")
+        raise InputError(
+            f"SERVE_POLL_SECONDS={text!r} is not a number of seconds from {low:g} to {high:g}; expected e.g. 1"
+        )
     return value
 
 
 def parse_request_log_max_bytes(text: str) -> int:
-    value = parse_positive_integer("REQUEST_LOG_MAX_BYTES", text, "a size in bytes, such as 67108864 (64 MiB)", MAX_BODY_BYTES_LIMIT)
+    value = parse_positive_integer(
+        "REQUEST_LOG_MAX_BYTES", text, "a size in bytes, such as 67108864 (64 MiB)", MAX_BODY_BYTES_LIMIT
+    )
     if value < MIN_REQUEST_LOG_BYTES:
         raise InputError(f"REQUEST_LOG_MAX_BYTES={text!r} is too small; expected at least {MIN_REQUEST_LOG_BYTES}")
     return value
@@ -54,7 +58,9 @@ def parse_port(env: Mapping[str, str]) -> int:
 
 
 def parse_workers(env: Mapping[str, str]) -> int:
-    return parse_positive_integer("SERVE_WORKERS", setting(env, "SERVE_WORKERS"), "a number of server processes, such as 2", MAX_WORKERS)
+    return parse_positive_integer(
+        "SERVE_WORKERS", setting(env, "SERVE_WORKERS"), "a number of server processes, such as 2", MAX_WORKERS
+    )
 
 
 def load_serve_settings(env: Mapping[str, str]) -> ServeSettings:
@@ -62,9 +68,14 @@ def load_serve_settings(env: Mapping[str, str]) -> ServeSettings:
     return ServeSettings(
         port=parse_port(env),
         workers=parse_workers(env),
-        max_rows=parse_positive_integer("SERVE_MAX_ROWS", setting(env, "SERVE_MAX_ROWS"), "a number of rows, such as 10000", MAX_ROWS_LIMIT),
+        max_rows=parse_positive_integer(
+            "SERVE_MAX_ROWS", setting(env, "SERVE_MAX_ROWS"), "a number of rows, such as 10000", MAX_ROWS_LIMIT
+        ),
         max_body_bytes=parse_positive_integer(
-            "SERVE_MAX_BODY_BYTES", setting(env, "SERVE_MAX_BODY_BYTES"), "a size in bytes, such as 10485760 (10 MiB)", MAX_BODY_BYTES_LIMIT,
+            "SERVE_MAX_BODY_BYTES",
+            setting(env, "SERVE_MAX_BODY_BYTES"),
+            "a size in bytes, such as 10485760 (10 MiB)",
+            MAX_BODY_BYTES_LIMIT,
         ),
         poll_seconds=parse_poll_seconds(setting(env, "SERVE_POLL_SECONDS")),
         registry_dir=required(env, "REGISTRY_DIR", "the model registry's folder (mount its volume read-only)"),

@@ -1,4 +1,13 @@
-const nanosecondsPerUnit: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const nanosecondsPerUnit: Record<string, number> = {
+    ns: 1,
+    us: 1e3,
+    µs: 1e3,
+    μs: 1e3,
+    ms: 1e6,
+    s: 1e9,
+    m: 60e9,
+    h: 3600e9,
+};
 
 /** Go's time.ParseDuration for non-negative values: "3m", "1h30m", "1.5s"; undefined when it is not one. */
 export function parseGoDuration(text: string): number | undefined {
@@ -27,7 +36,9 @@ function withFraction(nanoseconds: number, unit: number): string {
     if (fraction === 0) {
         return String(whole);
     }
-    const digits = String(fraction).padStart(String(unit).length - 1, "0").replace(/0+$/, "");
+    const digits = String(fraction)
+        .padStart(String(unit).length - 1, "0")
+        .replace(/0+$/, "");
     return `${whole}.${digits}`;
 }
 

@@ -14,7 +14,9 @@ import { isSecretInput, StackRun } from "./stackHarness";
  * a fix to a script must not read as a change of the graph.
  */
 export function graphSnapshot(run: StackRun): object {
-    const urns = new Map(run.resources.map((resource) => [resource.wire?.urn ?? "", `${resource.type}::${resource.name}`]));
+    const urns = new Map(
+        run.resources.map((resource) => [resource.wire?.urn ?? "", `${resource.type}::${resource.name}`]),
+    );
     const named = (urn: string): string => urns.get(urn) ?? urn;
     const resources = run.resources
         .map((resource) => {
@@ -29,14 +31,28 @@ export function graphSnapshot(run: StackRun): object {
                 dependencies: wire.dependencies.map(named).sort(),
                 retainOnDelete: wire.retainOnDelete,
                 // Only where there are any: a resource moved to another parent keeps its state through what it was.
-                ...(wire.aliases.length > 0 && { aliases: wire.aliases.map((alias) => ("urn" in alias ? alias : { ...alias, parent: named(alias.parent) })) }),
-                inputs: normalised(withoutPipelineRunInputs(commandsWithScriptDigest.includes(resource.name) ? withoutScriptDigest(wire.inputs) : wire.inputs)),
+                ...(wire.aliases.length > 0 && {
+                    aliases: wire.aliases.map((alias) =>
+                        "urn" in alias ? alias : { ...alias, parent: named(alias.parent) },
+                    ),
+                }),
+                inputs: normalised(
+                    withoutPipelineRunInputs(
+                        commandsWithScriptDigest.includes(resource.name)
+                            ? withoutScriptDigest(wire.inputs)
+                            : wire.inputs,
+                    ),
+                ),
             };
         })
         .sort((a, b) => a.resource.localeCompare(b.resource));
     // An export left undefined is no stack output: the SDK treats undefined properties as absent
     // (node_modules/@pulumi/pulumi/runtime/rpc.js, serializeFilteredProperties).
-    const outputs = Object.fromEntries(Object.entries(run.outputs).filter(([, value]) => value !== undefined).map(([name, value]) => [name, normalised(value)]));
+    const outputs = Object.fromEntries(
+        Object.entries(run.outputs)
+            .filter(([, value]) => value !== undefined)
+            .map(([name, value]) => [name, normalised(value)]),
+    );
     return { resources, outputs, secretOutputs: [...run.secretOutputs].sort() };
 }
 
@@ -55,11 +71,15 @@ function withoutPipelineRunInputs(inputs: Record<string, unknown>): Record<strin
         return inputs;
     }
     const placeholder = (values: Record<string, unknown>) =>
-        "PIPELINE_RUN_INPUTS" in values ? { ...values, PIPELINE_RUN_INPUTS: "<sha256 of the pipeline command's inputs>" } : values;
+        "PIPELINE_RUN_INPUTS" in values
+            ? { ...values, PIPELINE_RUN_INPUTS: "<sha256 of the pipeline command's inputs>" }
+            : values;
     const secret = environment as { value?: unknown };
     return {
         ...inputs,
-        environment: isSecretInput(environment) ? { ...secret, value: placeholder(secret.value as Record<string, unknown>) } : placeholder(environment as Record<string, unknown>),
+        environment: isSecretInput(environment)
+            ? { ...secret, value: placeholder(secret.value as Record<string, unknown>) }
+            : placeholder(environment as Record<string, unknown>),
     };
 }
 

@@ -29,7 +29,12 @@ export function realModelEffects(commandRuns: CommandRun[]) {
         }
         if (resource.type === "docker:index/image:Image" && /[\\/]ml$/.test(resource.inputs.build.context)) {
             const providerId = resource.provider?.split("::").pop();
-            return { repoDigest: buildImage(resource.inputs, providerId === undefined ? undefined : dockerHosts.get(providerId)) };
+            return {
+                repoDigest: buildImage(
+                    resource.inputs,
+                    providerId === undefined ? undefined : dockerHosts.get(providerId),
+                ),
+            };
         }
         if (resource.type === "command:local:Command" && resource.inputs.create) {
             return runCommand(resource, commandRuns);
@@ -45,7 +50,10 @@ interface EngineAccess {
 }
 
 function engineAccess(provider: Record<string, string>): EngineAccess {
-    const tls = provider.keyMaterial === undefined ? undefined : { tlscacert: provider.caMaterial, tlscert: provider.certMaterial, tlskey: provider.keyMaterial };
+    const tls =
+        provider.keyMaterial === undefined
+            ? undefined
+            : { tlscacert: provider.caMaterial, tlscert: provider.certMaterial, tlskey: provider.keyMaterial };
     return { host: provider.host, tls };
 }
 
@@ -68,15 +76,31 @@ function onEngine<T>(engine: EngineAccess | undefined, build: (flags: string[]) 
 }
 
 function buildImage(inputs: Record<string, any>, engine: EngineAccess | undefined): string {
-    const buildArgs = Object.entries<string>(inputs.build.args ?? {}).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]);
+    const buildArgs = Object.entries<string>(inputs.build.args ?? {}).flatMap(([key, value]) => [
+        "--build-arg",
+        `${key}=${value}`,
+    ]);
     const platform = inputs.build.platform === undefined ? [] : ["--platform", inputs.build.platform];
     return onEngine(engine, (flags) => {
         execFileSync(
             "docker",
-            [...flags, "build", "--quiet", "--file", inputs.build.dockerfile, "--tag", inputs.imageName, ...platform, ...buildArgs, inputs.build.context],
+            [
+                ...flags,
+                "build",
+                "--quiet",
+                "--file",
+                inputs.build.dockerfile,
+                "--tag",
+                inputs.imageName,
+                ...platform,
+                ...buildArgs,
+                inputs.build.context,
+            ],
             { stdio: ["ignore", "ignore", "inherit"] },
         );
-        return execFileSync("docker", [...flags, "image", "inspect", "--format", "{{.Id}}", inputs.imageName], { encoding: "utf8" }).trim();
+        return execFileSync("docker", [...flags, "image", "inspect", "--format", "{{.Id}}", inputs.imageName], {
+            encoding: "utf8",
+        }).trim();
     });
 }
 

@@ -24,7 +24,9 @@ export function simulatedProviders(resource: RecordedResource): Record<string, u
             if (String(resource.inputs.create).endsWith("model-service.sh start")) {
                 return { stdout: servedModelLine(revealed(resource.inputs.environment)), stderr: "" };
             }
-            return resource.inputs.create ? { stdout: contractShapedMetricsLine, stderr: "" } : { stdout: "", stderr: "" };
+            return resource.inputs.create
+                ? { stdout: contractShapedMetricsLine, stderr: "" }
+                : { stdout: "", stderr: "" };
         default:
             return {};
     }
@@ -37,7 +39,10 @@ function digestOf(text: string): string {
 /** A public key in OpenSSH's wire format (length-prefixed type and 32 key bytes), as tls returns it. */
 export function openSshEd25519PublicKey(seed: string): string {
     const lengthPrefixed = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
-    const blob = Buffer.concat([lengthPrefixed(Buffer.from("ssh-ed25519")), lengthPrefixed(Buffer.from(digestOf(seed), "hex"))]);
+    const blob = Buffer.concat([
+        lengthPrefixed(Buffer.from("ssh-ed25519")),
+        lengthPrefixed(Buffer.from(digestOf(seed), "hex")),
+    ]);
     return `ssh-ed25519 ${blob.toString("base64")}\n`;
 }
 
@@ -45,5 +50,9 @@ const contractShapedMetricsLine = JSON.stringify(contractShapedMetrics);
 
 function servedModelLine(environment: Record<string, string>): string {
     const version = contractShapedMetrics.champion?.version ?? null;
-    return JSON.stringify({ url: `http://127.0.0.1:${environment.SERVE_HOST_PORT}`, version, model: version === null ? null : contractShapedMetrics.model });
+    return JSON.stringify({
+        url: `http://127.0.0.1:${environment.SERVE_HOST_PORT}`,
+        version,
+        model: version === null ? null : contractShapedMetrics.model,
+    });
 }

@@ -7,10 +7,15 @@ import { repoRoot } from "../../support/paths";
 // and the monitor the mocks answer registrations with.
 // They are the SDK's internal modules, without typings of their own: required, and typed here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void>; getMonitor: () => unknown };
+const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as {
+    waitForRPCs: () => Promise<void>;
+    getMonitor: () => unknown;
+};
 // The protobuf Struct the SDK's registrations carry (a dependency of @pulumi/pulumi).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
+const { Struct } = require(
+    require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }),
+);
 
 export interface RecordedResource {
     type: string;
@@ -45,7 +50,8 @@ export interface WireRegistration {
 }
 
 /** An alias as a URN, or as the name, type and parent's URN (and a stack or project other than the resource's own). */
-export type WireAlias = { urn: string } | { name: string; type: string; parent: string; stack?: string; project?: string };
+export type WireAlias =
+    { urn: string } | { name: string; type: string; parent: string; stack?: string; project?: string };
 
 /** What a resource's mock returns on top of its inputs; may perform the resource's real effect. */
 export type ResourceEffect = (resource: RecordedResource) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -87,7 +93,12 @@ export async function runStack(
     await pulumi.runtime.setMocks(
         {
             newResource: async (args) => {
-                const resource = { type: args.type, name: args.name, inputs: args.inputs, provider: args.provider || undefined };
+                const resource = {
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    provider: args.provider || undefined,
+                };
                 resources.push(resource);
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...(await effect(resource)) } };
             },
@@ -131,7 +142,9 @@ export async function runStack(
  */
 function recordWireRegistrations(): Map<string, WireRegistration> {
     const recorded = new Map<string, WireRegistration>();
-    const monitor = getMonitor() as { registerResource(request: any, callback: (error: unknown, response: any) => void): void };
+    const monitor = getMonitor() as {
+        registerResource(request: any, callback: (error: unknown, response: any) => void): void;
+    };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (request, callback) => {
         register(request, (error, response) => {
@@ -146,9 +159,14 @@ function recordWireRegistrations(): Map<string, WireRegistration> {
                     provider: request.getProvider(),
                     aliases: (request.getAliasesList() as Alias[]).map((alias) => aliasOf(alias, request)),
                 });
-                const secretOutputs: string[] = [...request.getAdditionalsecretoutputsList(), ...outputsMadeSecretByInputs(request.getType(), request.getObject()?.toJavaScript())];
+                const secretOutputs: string[] = [
+                    ...request.getAdditionalsecretoutputsList(),
+                    ...outputsMadeSecretByInputs(request.getType(), request.getObject()?.toJavaScript()),
+                ];
                 if (secretOutputs.length > 0) {
-                    response.setObject(Struct.fromJavaScript(withSecretFields(response.getObject().toJavaScript(), secretOutputs)));
+                    response.setObject(
+                        Struct.fromJavaScript(withSecretFields(response.getObject().toJavaScript(), secretOutputs)),
+                    );
                 }
             }
             callback(error, response);
@@ -188,7 +206,10 @@ function outputsMadeSecretByInputs(type: string, inputs: unknown): string[] {
 
 function withSecretFields(state: Record<string, unknown>, names: string[]): Record<string, unknown> {
     return Object.fromEntries(
-        Object.entries(state).map(([name, value]) => [name, names.includes(name) && !isSecretInput(value) ? { [secretSignature]: secretMarker, value } : value]),
+        Object.entries(state).map(([name, value]) => [
+            name,
+            names.includes(name) && !isSecretInput(value) ? { [secretSignature]: secretMarker, value } : value,
+        ]),
     );
 }
 
@@ -217,7 +238,9 @@ export function resourcesOfType(run: StackRun, type: string): RecordedResource[]
 export function resourceNamed(run: StackRun, type: string, name: string): RecordedResource {
     const found = run.resources.find((resource) => resource.type === type && resource.name === name);
     if (found === undefined) {
-        throw new Error(`no ${type} named ${name}; registered: ${run.resources.map((r) => `${r.type} ${r.name}`).join(", ")}`);
+        throw new Error(
+            `no ${type} named ${name}; registered: ${run.resources.map((r) => `${r.type} ${r.name}`).join(", ")}`,
+        );
     }
     return found;
 }

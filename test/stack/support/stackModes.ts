@@ -26,7 +26,11 @@ export const configuredTlsKey = "-----BEGIN EC PRIVATE KEY-----\nnot-a-real-key\
 export const multiHostConfig = {
     ...gitHubConfig,
     dataSource: "https://archive.ics.uci.edu/static/public/2/adult.zip",
-    buildHosts: JSON.stringify(["unix:///var/run/docker.sock", "ssh://ci@gpu-box.lab.example?agent=10.0.0.12", "tcp://trainer.lab.example:2376?agent=10.0.0.13:2022"]),
+    buildHosts: JSON.stringify([
+        "unix:///var/run/docker.sock",
+        "ssh://ci@gpu-box.lab.example?agent=10.0.0.12",
+        "tcp://trainer.lab.example:2376?agent=10.0.0.13:2022",
+    ]),
     pipelineHost: "gpu-box",
     dockerTls: JSON.stringify({
         trainer: {

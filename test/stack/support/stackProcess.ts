@@ -6,7 +6,9 @@ import { runStack } from "./stackHarness";
 
 async function main(): Promise<void> {
     const commandRuns: CommandRun[] = [];
-    const stack = await runStack(JSON.parse(process.argv[2]), realModelEffects(commandRuns), { stack: process.argv[3] });
+    const stack = await runStack(JSON.parse(process.argv[2]), realModelEffects(commandRuns), {
+        stack: process.argv[3],
+    });
     process.stdout.write(`${JSON.stringify({ outputs: stack.outputs, commandRuns })}\n`);
 }
 
