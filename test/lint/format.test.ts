@@ -16,7 +16,7 @@ const eslint = path.join(repoRoot, "node_modules", ".bin", "eslint");
 const cacheDir = path.join(repoRoot, "node_modules", ".cache");
 const useCaches = process.env.LINT_CACHE === "1";
 const prettierCache = useCaches
-    ? ["--cache", "--cache-strategy", "content", "--cache-location", path.join(cacheDir, "prettier")]
+    ? ["--cache", "--cache-strategy", "content", "--cache-location", path.join(cacheDir, "prettier", ".prettier-cache")]
     : [];
 const eslintCache = useCaches
     ? ["--cache", "--cache-strategy", "content", "--cache-location", path.join(cacheDir, "eslint") + "/"]

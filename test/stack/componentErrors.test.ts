@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerHost, dockerEngines } from "../../components/dockerHost";
 import { Jenkins } from "../../components/jenkins";
@@ -8,6 +8,7 @@ import { withDefaults } from "../../config/declaredConfig";
 import { parseStackSettings } from "../../config/stackSettings";
 import { jenkinsSettingsOf } from "../../jenkins/settings";
 import { repoRoot } from "../support/paths";
+import { registrationsSettled } from "./support/stackHarness";
 
 const url = { kind: "url", url: "https://archive.ics.uci.edu/static/public/2/adult.zip" } as const;
 const [local, gpuBox, trainer] = parseBuildHosts(
@@ -42,6 +43,8 @@ describe("a component refuses what it cannot build with Pulumi's own error for t
         };
         await pulumi.runtime.setMocks(mocks, "adult-mlops", "test", false);
     });
+    // The registrations a refused constructor started end under these mocks, not under the next suite's.
+    after(registrationsSettled);
 
     it("DockerHost, for the default engine", () => {
         assert.match(

@@ -17,6 +17,11 @@ const { Struct } = require(
     require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }),
 );
 
+/** Waits until every registration the program started has been answered (a constructor that threw may leave some). */
+export function registrationsSettled(): Promise<void> {
+    return waitForRPCs();
+}
+
 export interface RecordedResource {
     type: string;
     name: string;
