@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parsePipelineMetrics } from "../../contracts/metricsLine";
+import { repoRoot } from "../support/paths";
 import { contractShapedMetrics } from "./metricsFixture";
 
 const passed = contractShapedMetrics;
@@ -79,5 +82,13 @@ describe("reading the gated run's metrics line", () => {
             () => parsePipelineMetrics(JSON.stringify(numbered)),
             /registry.version: a version is null exactly when the verdict is "not recorded"/,
         );
+    });
+
+    it("reads ml/README.md's sample line, every field of it (the sample cannot drift from the contract)", () => {
+        const readme = fs.readFileSync(path.join(repoRoot, "ml", "README.md"), "utf8");
+        const samples = readme.split("\n").filter((line) => line.startsWith('{"validation_acc"'));
+        assert.equal(samples.length, 1, "one sample metrics line");
+        const sample = parsePipelineMetrics(samples[0]);
+        assert.equal(sample.model, "xgb");
     });
 });
