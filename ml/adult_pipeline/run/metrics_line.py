@@ -1,11 +1,11 @@
 """The metrics line: the one JSON object pipeline.py and promote.py print last and write to
-RESULTS_DIR/metrics.json. Its fields, in order, are contract.METRICS_FIELDS; ``metrics_line`` is the
-one function that builds it, from what the run measured and what the promotion decided (or, with
+RESULTS_DIR/metrics.json. Its fields, in order, are contract.METRICS_FIELDS; ``MetricsLine`` is the
+one type that builds it, from what the run measured and what the promotion decided (or, with
 no registry here, that nothing was recorded)."""
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -55,33 +55,15 @@ class PromotionOutcome:
 
 @dataclass(frozen=True)
 class MetricsLine:
-    validation_acc: float
-    test_acc: float | None
-    gate_passed: bool
-    threshold: float
-    model: str
-    seed: int
-    split: str
-    data: Mapping[str, str | None]
-    rows: Mapping[str, int]
+    """The line's three parts; its JSON is their fields flattened, in the contract's order."""
+
+    run: RunFigures
     seconds: Seconds
-    promoted: bool
-    champion: Mapping[str, Any] | None
-    delta_vs_champion: Mapping[str, Any] | None
-    registry: RegistryEntry
-    groups: Mapping[str, Any] | None
-
-
-def shallow_fields(record: object) -> dict[str, Any]:
-    return {field.name: getattr(record, field.name) for field in fields(record)}  # type: ignore[arg-type]
-
-
-def metrics_line(run: RunFigures, seconds: Seconds, outcome: PromotionOutcome) -> MetricsLine:
-    return MetricsLine(**shallow_fields(run), seconds=seconds, **shallow_fields(outcome))
+    outcome: PromotionOutcome
 
 
 def as_json_object(line: MetricsLine) -> dict[str, Any]:
-    return asdict(line)
+    return {**asdict(line.run), "seconds": asdict(line.seconds), **asdict(line.outcome)}
 
 
 def as_json_line(line: MetricsLine) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from ..process.errors import EXIT_GATE_FAILED, EXIT_OK
 from ..promotion import champion_challenger
 from . import result_files, stages
-from .metrics_line import MetricsLine, RunFigures, Seconds, as_json_line, metrics_line
+from .metrics_line import MetricsLine, RunFigures, Seconds, as_json_line
 
 Clock = Callable[[], float]
 
@@ -46,7 +46,7 @@ def run_gated(env: Mapping[str, str], started: float, clock: Clock = time.perf_c
     )
     outcome = champion_challenger.promote(settings, promotion, run)
     seconds = Seconds(preprocessing_seconds, train_seconds, test_seconds, round(clock() - started, 3))
-    line = metrics_line(run, seconds, outcome)
+    line = MetricsLine(run, seconds, outcome)
     result_files.write_metrics(settings.paths, line)
     return line, EXIT_OK if gate.passed else EXIT_GATE_FAILED
 

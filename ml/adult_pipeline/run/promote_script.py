@@ -7,7 +7,7 @@ from ..process import artifacts
 from ..process.errors import EXIT_OK
 from ..promotion import champion_challenger
 from . import result_files, stages
-from .metrics_line import RunFigures, Seconds, as_json_line, metrics_line
+from .metrics_line import MetricsLine, RunFigures, Seconds, as_json_line
 
 
 def promote_main(env: Mapping[str, str]) -> int:
@@ -27,7 +27,7 @@ def promote_main(env: Mapping[str, str]) -> int:
             manifest.get("data"),
             manifest.get("rows"),
         )
-        line = metrics_line(run, Seconds(), champion_challenger.promote(settings, promotion, run))
+        line = MetricsLine(run, Seconds(), champion_challenger.promote(settings, promotion, run))
         result_files.write_metrics(settings.paths, line)
         print(as_json_line(line))
     return EXIT_OK
