@@ -7,6 +7,11 @@
 set -euo pipefail
 trap 'docker rm --force "$MODEL_CONTAINER" >/dev/null 2>&1 || true' EXIT
 
+# The results folder as the image resolves it (its contract's default unless the container sets it).
+status=0
+results_dir="$(docker exec "$MODEL_CONTAINER" python3 -c 'import os; from adult_pipeline.process.config import setting; print(setting(os.environ, "RESULTS_DIR"))')" || status=$?
+explain_model_exit "$status" "$MODEL_CONTAINER"
+
 gate_status=0
 docker exec "$MODEL_CONTAINER" python3 gate.py || gate_status=$?
 if [ "$gate_status" -eq 0 ]; then
@@ -14,7 +19,7 @@ if [ "$gate_status" -eq 0 ]; then
   docker exec "$MODEL_CONTAINER" python3 test.py || status=$?
   explain_model_exit "$status" "$MODEL_CONTAINER"
   docker exec "$MODEL_CONTAINER" sh -c \
-    'for file in "$RESULTS_DIR/train_metadata.json" "$RESULTS_DIR/test_metadata.json"; do echo "== $file"; cat "$file"; echo; done'
+    'for file in "$1/train_metadata.json" "$1/test_metadata.json"; do echo "== $file"; cat "$file"; echo; done' sh "$results_dir"
 elif [ "$gate_status" -ne "$GATE_FAILED_STATUS" ]; then
   explain_model_exit "$gate_status" "$MODEL_CONTAINER"
 fi
@@ -25,7 +30,7 @@ docker exec "$MODEL_CONTAINER" python3 promote.py || status=$?
 explain_model_exit "$status" "$MODEL_CONTAINER"
 # metrics.json, report.html and the stage metadata, archived by the job (results/*).
 rm -rf results && mkdir results
-docker exec "$MODEL_CONTAINER" sh -c 'tar --create --file - --directory "$RESULTS_DIR" .' | tar --extract --file - --directory results
+docker exec "$MODEL_CONTAINER" tar --create --file - --directory "$results_dir" . | tar --extract --file - --directory results
 
 if [ "$gate_status" -eq "$GATE_FAILED_STATUS" ]; then
   # The threshold the container gated with, which the global environment may have changed since it started.
