@@ -8,7 +8,7 @@
  *
  * --mirrors is a folder of bare mirrors named `<owner>+<name>/repo` (jenkinsci/bom,
  * jenkinsci/plugin-pom, jenkinsci/docker and one per plugin repository). The direct plugins are
- * the ones in DIRECT below. It writes both files next to the Dockerfile and fails, naming what is
+ * the ones in DIRECT_PLUGINS (directPlugins.ts). It writes both files next to the Dockerfile and fails, naming what is
  * missing, when a mirror or a release is absent, a dependency needs a newer version than the BOM
  * pins, or a plugin needs a newer core than --core.
  *
@@ -23,19 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { compareVersions, versionAtLeast } from "./pluginVersion";
-
-/** The plugins the rendered configuration uses (test/jenkins/controller-image.test.ts says why). */
-const DIRECT = [
-    "configuration-as-code",
-    "credentials",
-    "ssh-credentials",
-    "plain-credentials",
-    "ssh-slaves",
-    "git",
-    "github",
-    "description-setter",
-    "credentials-binding",
-];
+import { DIRECT_PLUGINS } from "./directPlugins";
 
 /** Plugin id -> GitHub repository, where it is not jenkinsci/<id>-plugin. */
 const REPOSITORIES: Record<string, string> = {
@@ -251,7 +239,7 @@ function main(): void {
 
     const problems: string[] = [];
     const locked = new Map<string, Locked>();
-    const queue: [string, string][] = DIRECT.map((id) => [id, "direct"]);
+    const queue: [string, string][] = DIRECT_PLUGINS.map((id) => [id, "direct"]);
     while (queue.length > 0) {
         const [id, by] = queue.shift()!;
         if (locked.has(id)) {
@@ -447,7 +435,7 @@ function main(): void {
             inherits: bomChain(bom, bomCommit, lineModule),
             testedWithCore: testedCore ?? null,
         },
-        plugins: Object.fromEntries(ids.map((id) => [id, { ...locked.get(id)!, direct: DIRECT.includes(id) }])),
+        plugins: Object.fromEntries(ids.map((id) => [id, { ...locked.get(id)!, direct: DIRECT_PLUGINS.includes(id) }])),
     };
     const here = path.resolve(__dirname, "..");
     fs.writeFileSync(path.join(here, "plugins.lock.json"), `${JSON.stringify(lock, null, 2)}\n`);

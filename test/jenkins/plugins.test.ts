@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { compareVersions, versionAtLeast } from "../../jenkins/tools/pluginVersion";
 import { repoRoot } from "../support/paths";
+import { DIRECT_PLUGINS } from "../../jenkins/tools/directPlugins";
 
 type LockedPlugin = {
     version: string;
@@ -32,19 +33,6 @@ const pinned = new Map(pluginLines.map((line) => line.split(":") as [string, str
 const baseImage = /^ARG JENKINS_BASE_IMAGE=(\S+)$/m.exec(
     fs.readFileSync(path.join(jenkinsDir, "Dockerfile"), "utf8"),
 )?.[1];
-
-/** The plugins the rendered configuration uses (controller-image.test.ts checks each is needed). */
-const DIRECT = [
-    "configuration-as-code",
-    "credentials",
-    "ssh-credentials",
-    "plain-credentials",
-    "ssh-slaves",
-    "git",
-    "github",
-    "description-setter",
-    "credentials-binding",
-];
 
 describe("plugin version order", () => {
     const ordered: [string, string][] = [
@@ -109,7 +97,7 @@ describe("pinned plugins", () => {
     });
 
     test("the plugins the configuration uses are pinned directly", () => {
-        for (const id of DIRECT) {
+        for (const id of DIRECT_PLUGINS) {
             assert.ok(pinned.has(id), `${id} is not in plugins.txt`);
             assert.ok(lock.plugins[id]?.direct, `${id} is not recorded as direct`);
         }
